@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// `npm test`: make sure the real servers are installed, build, then run every test with node:test.
+// Extra arguments narrow the run to test files whose path contains one of them: `npm test -- hashing`.
+import {execFileSync, spawnSync} from 'node:child_process'
+import {readdirSync, statSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {ensureSystemPrograms} from './system-deps.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+process.chdir(root)
+ensureSystemPrograms()
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {stdio: 'inherit'})
+
+function* testFiles(dir) {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) {
+      if (name !== 'bench' && name !== 'support') yield* testFiles(path)
+    } else if (name.endsWith('.test.js')) yield path
+  }
+}
+
+const filters = process.argv.slice(2)
+const files = [...testFiles(join(root, 'dist/test'))]
+  .map((path) => relative(root, path))
+  .filter((path) => filters.length === 0 || filters.some((f) => path.includes(f)))
+if (files.length === 0) {
+  console.error(`No test files match ${filters.join(', ') || 'dist/test/**/*.test.js'}.`)
+  process.exit(1)
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? '2'
+const result = spawnSync(
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files],
+  {stdio: 'inherit', env: {...process.env, TWLAB_TEST: '1'}},
+)
+process.exit(result.status ?? 1)

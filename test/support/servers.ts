@@ -1,0 +1,156 @@
+// Real servers for tests: redis-server, nutcracker, memcached on 127.0.0.1, on ports we pick,
+// each tracked by PID and stopped by PID (never by name). Every wait here is bounded.
+import {spawn, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import net from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+export interface RunningServer {
+  kind: string
+  port: number
+  pid: number
+  child: ChildProcess
+  dir: string
+  stop(): Promise<void>
+}
+
+const running = new Set<RunningServer>()
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Several distinct free ports. */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>()
+  for (let tries = 0; ports.size < count && tries < count * 20; tries++) ports.add(await freePort())
+  if (ports.size < count) throw new Error(`could not find ${count} free ports`)
+  return [...ports]
+}
+
+export function tempDir(prefix = 'twlab-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port, or rejects after timeoutMs. */
+export async function waitForPort(port: number, timeoutMs = 10_000, host = '127.0.0.1'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({host, port})
+      socket.once('connect', () => {
+        socket.destroy()
+        resolve(true)
+      })
+      socket.once('error', () => resolve(false))
+    })
+    if (ok) return
+    if (Date.now() > deadline) break
+    await sleep(25)
+  }
+  throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`)
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function track(kind: string, port: number, child: ChildProcess, dir: string, ownsDir: boolean): RunningServer {
+  if (child.pid === undefined) throw new Error(`${kind} did not start`)
+  const server: RunningServer = {
+    kind,
+    port,
+    pid: child.pid,
+    child,
+    dir,
+    async stop() {
+      running.delete(server)
+      await stopPid(child)
+      if (ownsDir) rmSync(dir, {recursive: true, force: true})
+    },
+  }
+  running.add(server)
+  return server
+}
+
+/** SIGTERM by PID, then SIGKILL if it is still alive after 3 s. */
+export async function stopPid(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+  await exited
+  clearTimeout(timer)
+}
+
+export interface RedisOptions {
+  port?: number
+  args?: string[]
+}
+
+/** A throwaway redis-server: no persistence, loopback only. */
+export async function startRedis(options: RedisOptions = {}): Promise<RunningServer> {
+  const port = options.port ?? (await freePort())
+  const dir = tempDir('twlab-redis-')
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...(options.args ?? [])]
+  const child = spawn('redis-server', args, {stdio: 'ignore'})
+  const server = track('redis-server', port, child, dir, true)
+  try {
+    await waitForPort(port)
+  } catch (error) {
+    await server.stop()
+    throw error
+  }
+  return server
+}
+
+export async function startMemcached(port?: number): Promise<RunningServer> {
+  const p = port ?? (await freePort())
+  const child = spawn('memcached', ['-l', '127.0.0.1', '-p', String(p), '-U', '0', '-u', 'root', '-m', '64'], {stdio: 'ignore'})
+  const server = track('memcached', p, child, tmpdir(), false)
+  await waitForPort(p)
+  return server
+}
+
+export interface NutcrackerOptions {
+  /** nutcracker.yml text; the listen addresses in it must use ports the caller picked. */
+  config: string
+  /** a port the config listens on, waited for before returning */
+  waitPort: number
+  statsPort?: number
+  args?: string[]
+}
+
+/** The real nutcracker, the oracle for anything nutcracker does. */
+export async function startNutcracker(options: NutcrackerOptions): Promise<RunningServer & {statsPort: number; configFile: string}> {
+  const dir = tempDir('twlab-nutcracker-')
+  const configFile = join(dir, 'nutcracker.yml')
+  writeFileSync(configFile, options.config)
+  const statsPort = options.statsPort ?? (await freePort())
+  const args = ['-c', configFile, '-s', String(statsPort), '-a', '127.0.0.1', '-i', '1', '-o', join(dir, 'nutcracker.log'), ...(options.args ?? [])]
+  const child = spawn('nutcracker', args, {stdio: 'ignore'})
+  const server = track('nutcracker', options.waitPort, child, dir, true)
+  try {
+    await waitForPort(options.waitPort)
+  } catch (error) {
+    await server.stop()
+    throw error
+  }
+  return Object.assign(server, {statsPort, configFile})
+}
+
+/** Stops every server this process started that is still running. Call it in an `after` hook. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((server) => server.stop()))
+}

@@ -2,14 +2,9 @@
 // Pools and servers are in nutcracker's sorted order (see sortPools / sortServers): that order
 // sets server indexes for modula/random/ketama tie-breaks and the order of the stats JSON.
 
-export const HASH_NAMES = [
-  'one_at_a_time', 'md5', 'crc16', 'crc32', 'crc32a', 'fnv1_64',
-  'fnv1a_64', 'fnv1_32', 'fnv1a_32', 'hsieh', 'murmur', 'jenkins',
-] as const
-export type HashName = (typeof HASH_NAMES)[number]
-
-export const DISTRIBUTIONS = ['ketama', 'modula', 'random'] as const
-export type Distribution = (typeof DISTRIBUTIONS)[number]
+// The hash and distribution names belong to src/hashing, which imports nothing of ours.
+import type {Distribution, HashName} from '../hashing/names.js'
+export {HASH_NAMES, DISTRIBUTIONS, type HashName, type Distribution} from '../hashing/names.js'
 
 /** Where a pool listens: TCP host:port, or a unix socket path with an optional octal permission. */
 export type ListenAddress =

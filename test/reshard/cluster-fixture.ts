@@ -120,19 +120,18 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, tim
 
 /** Writes `count` string keys through a cluster client (value = key), in pipelines. */
 export async function fillKeys(cluster: TestCluster, count: number, prefix = 'key:', valueBytes = 0): Promise<string[]> {
-  const client = clusterClient(cluster)
+  const client = clusterClient(cluster, true)
   const keys: string[] = []
   const pad = 'x'.repeat(valueBytes)
   try {
     for (let start = 0; start < count; start += 1000) {
-      const pipeline = client.pipeline()
+      const writes: Array<Promise<unknown>> = []
       for (let i = start; i < Math.min(count, start + 1000); i++) {
         const key = `${prefix}${i}`
         keys.push(key)
-        pipeline.set(key, `${key}${pad}`)
+        writes.push(client.set(key, `${key}${pad}`))
       }
-      const results = await pipeline.exec()
-      for (const [error] of results ?? []) if (error) throw error
+      await Promise.all(writes)
     }
   } finally {
     client.disconnect()
@@ -140,11 +139,11 @@ export async function fillKeys(cluster: TestCluster, count: number, prefix = 'ke
   return keys
 }
 
-export function clusterClient(cluster: TestCluster): InstanceType<typeof Redis.Cluster> {
+export function clusterClient(cluster: TestCluster, autoPipelining = false): InstanceType<typeof Redis.Cluster> {
   const client = new Redis.Cluster(cluster.masters.map((address) => {
     const [host, port] = address.split(':')
     return {host, port: Number(port)}
-  }), {redisOptions: {maxRetriesPerRequest: 3}, maxRedirections: 32, retryDelayOnTryAgain: 20, retryDelayOnMoved: 0})
+  }), {redisOptions: {maxRetriesPerRequest: 3}, maxRedirections: 32, retryDelayOnTryAgain: 20, retryDelayOnMoved: 0, enableAutoPipelining: autoPipelining})
   client.on('error', () => {})
   return client
 }

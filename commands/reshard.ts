@@ -1,0 +1,52 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../src/ui/base-command.js'
+import {UserError} from '../src/ui/errors.js'
+import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../src/reshard/move-command.js'
+import {parseSlotRange} from '../src/reshard/plan.js'
+import {assertReady, planReshard, planResume} from '../src/reshard/requests.js'
+
+export default class Reshard extends SlotMoveCommand {
+  static override summary = 'Move Redis Cluster slots (and their keys) from some masters to another, online.'
+  static override description = `Slots move with the safe protocol (IMPORTING, MIGRATING, MIGRATE in batches, SETSLOT NODE on the
+target, the source, then every master), several at a time. The plan is shown first; a journal records
+each slot so an interrupted run is finished with --resume (or closed by \`twlab cluster fix\`).`
+
+  static override examples = [
+    '<%= config.bin %> reshard --cluster 127.0.0.1:7000 --from 127.0.0.1:7001 --to 127.0.0.1:7003 --slots 1000',
+    '<%= config.bin %> reshard --cluster 127.0.0.1:7000 --from all --to 3f2a --slots 4096 --yes',
+    '<%= config.bin %> reshard --cluster 127.0.0.1:7000 --to 127.0.0.1:7002 --range 0-99',
+    '<%= config.bin %> reshard --cluster 127.0.0.1:7000 --resume',
+  ]
+
+  static override flags = {
+    ...clusterFlags,
+    from: Flags.string({description: 'source masters: ids, id prefixes or HOST:PORT, comma separated, or "all"', helpValue: 'NODE[,NODE]'}),
+    to: Flags.string({description: 'the master that receives the slots', helpValue: 'NODE'}),
+    slots: Flags.integer({description: 'how many slots to move (taken from the sources in proportion to what they own)', min: 1, max: 16384, exclusive: ['range']}),
+    range: Flags.string({description: 'move exactly these slots (those owned by --from, or by anyone but --to)', helpValue: 'A-B', exclusive: ['slots']}),
+    resume: Flags.boolean({description: 'finish an interrupted reshard from its journal (--journal, or the newest unfinished one for this cluster)', default: false}),
+    ...moveFlags,
+    ...BaseCommand.yesFlag,
+  }
+
+  async run(): Promise<MoveSummary> {
+    const {flags} = await this.parse(Reshard)
+    const target = await this.connect(flags)
+    try {
+      if (flags.resume) {
+        const {journal, moves} = planResume(target, flags.journal)
+        this.note(`Resuming ${journal.plan.operation} from ${journal.path}: ${moves.length} of ${journal.plan.moves.length} slot(s) left.`)
+        return await this.executeMoves(target, journal.plan.operation, moves, flags, {resume: journal})
+      }
+      if (!flags.to) throw new UserError('Say which master receives the slots with --to NODE.')
+      if (flags.slots === undefined && flags.range === undefined) throw new UserError('Say how many slots to move with --slots N, or which with --range A-B.')
+      const range = flags.range === undefined ? undefined : parseSlotRange(flags.range)
+      if (flags.range !== undefined && !range) throw new UserError(`--range "${flags.range}" is not a slot range: write it as A-B with 0 <= A <= B <= 16383.`)
+      assertReady(target)
+      const moves = planReshard(target, {from: flags.from?.split(',').map((spec) => spec.trim()).filter(Boolean), to: flags.to, slots: flags.slots, range})
+      return await this.executeMoves(target, 'reshard', moves, flags)
+    } finally {
+      await target.close()
+    }
+  }
+}

@@ -49,8 +49,10 @@ export class Journal {
     return new Journal(file)
   }
 
-  /** Appends to an existing journal (resume). */
+  /** Appends to an existing journal (resume), first ending a line torn by a crash. */
   static reopen(path: string): Journal {
+    const text = readFileSync(path, 'utf8')
+    if (text.length > 0 && !text.endsWith('\n')) appendFileSync(path, '\n')
     return new Journal(path)
   }
 

@@ -102,8 +102,8 @@ export abstract class SlotMoveCommand extends BaseCommand {
 
     let journal: Journal
     if (options.resume) {
-      markResumed(options.resume.path)
       journal = Journal.reopen(options.resume.path)
+      markResumed(options.resume.path)
     } else {
       const nodes = Object.fromEntries(target.allNodes().map((node) => [node.id, node.address]))
       try {

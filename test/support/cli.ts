@@ -12,7 +12,7 @@ export interface CliResult {
   stderr: string
 }
 
-export function runCli(bin: string, args: string[], options: {input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<CliResult> {
+export function runCli(bin: string, args: string[], options: {input?: string | Uint8Array; env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {env: {...process.env, ...options.env}, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''

@@ -27,9 +27,9 @@ export async function checkConfigText(text: string, file = '<string>', options: 
 
 /** Checks a nutcracker.yml file; a file that cannot be read is one problem, not an exception. */
 export async function checkConfigFile(file: string, options: CheckOptions = {}): Promise<ConfigCheck> {
-  let text: string
+  let bytes: Buffer
   try {
-    text = await readFile(file, 'utf8')
+    bytes = await readFile(file)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(error)})`
@@ -43,7 +43,35 @@ export async function checkConfigFile(file: string, options: CheckOptions = {}):
       }],
     }
   }
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', {fatal: true}).decode(bytes)
+  } catch {
+    const line = invalidUtf8Line(bytes)
+    return {
+      file, ok: false, warnings: [], extensionsUsed: [], listenHosts: [],
+      problems: [{file, line, problem: 'the file is not valid UTF-8 text', fix: 'Save it as UTF-8 (or plain ASCII).', nutcracker: 'conf: failed (err 2) to get the next yaml document'}],
+    }
+  }
   return checkConfigText(text, file, options)
+}
+
+/** The line of the first byte sequence that is not UTF-8. */
+function invalidUtf8Line(bytes: Buffer): number {
+  const decoder = new TextDecoder('utf-8', {fatal: true})
+  let line = 1
+  for (let start = 0, i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      try {
+        decoder.decode(bytes.subarray(start, i))
+      } catch {
+        return line
+      }
+      line++
+      start = i + 1
+    }
+  }
+  return line
 }
 
 /** Reads, parses and validates a file exactly as nutcracker would; throws ConfigError if it would refuse it. */

@@ -1,6 +1,7 @@
 // The shape of a nutcracker.yml once parsed, validated and filled with nutcracker's defaults.
-// Pools and servers are in nutcracker's sorted order (see sortPools / sortServers): that order
-// sets server indexes for modula/random/ketama tie-breaks and the order of the stats JSON.
+// Pools and servers are in nutcracker's sorted order: pools by name, servers by name, each with
+// compareNutcracker (shorter first, then bytewise). That order sets server indexes for
+// modula/random/ketama tie-breaks and the order of the stats JSON.
 
 // The hash and distribution names belong to src/hashing, which imports nothing of ours.
 import type {Distribution, HashName} from '../hashing/names.js'

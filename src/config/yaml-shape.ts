@@ -41,6 +41,51 @@ export interface ShapeOptions {
   extraSequenceKeys?: ReadonlySet<string>
 }
 
+// YAML's printable characters (what libyaml accepts anywhere in the stream).
+const NOT_PRINTABLE = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u
+
+/**
+ * Two things libyaml refuses that yaml accepts: characters outside YAML's printable set, and a
+ * tab where libyaml looks for the start of a token in block context (in a line's indentation,
+ * on a blank line, or just after a "- " or "? " indicator). Lines inside multi-line quoted
+ * scalars are exempt, as in libyaml.
+ */
+function libyamlLexicalProblem(text: string, docs: Array<{contents: unknown}>): {offset: number; problem: string; fix: string} | undefined {
+  const bad = NOT_PRINTABLE.exec(text)
+  if (bad) {
+    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
+    return {offset: bad.index, problem: `the control character U+${code} is not allowed`, fix: 'Remove it; YAML files may contain only printable characters, tabs and line breaks.'}
+  }
+  const quoted: Array<[number, number]> = []
+  for (const doc of docs) {
+    visit(doc as Parameters<typeof visit>[0], {
+      Scalar(_key, node) {
+        if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && node.range) quoted.push([node.range[0], node.range[1]])
+      },
+    })
+  }
+  const lineStart = /^/gm
+  for (let match = lineStart.exec(text); match; match = lineStart.exec(text)) {
+    const start = match.index
+    if (start >= text.length) break
+    lineStart.lastIndex = start + 1
+    if (quoted.some(([from, to]) => start > from && start < to)) continue
+    let i = start
+    for (;;) {
+      while (text[i] === ' ') i++
+      if ((text[i] === '-' || text[i] === '?') && /[ \t\n]/.test(text[i + 1] ?? '\n')) {
+        i++
+        continue
+      }
+      break
+    }
+    if (text[i] === '\t') {
+      return {offset: i, problem: 'a tab is used for indentation', fix: 'Indent with spaces only; YAML does not allow tabs there.'}
+    }
+  }
+  return undefined
+}
+
 export function readYamlShape(text: string, options: ShapeOptions): YamlShape {
   const {file} = options
   const lineCounter = new LineCounter()
@@ -52,8 +97,18 @@ export function readYamlShape(text: string, options: ShapeOptions): YamlShape {
   }
   const fail = (problem: Omit<ConfigProblem, 'file'>): YamlShape => ({pools: [], problems: [...problems, {file, ...problem}], readable: false})
 
+  // libyaml reads YAML 1.1, where a lone CR, NEL, LS and PS also end a line; yaml reads 1.2.
+  // The swap keeps every offset, so line numbers stay right.
+  text = text.replace(/\r(?!\n)|[\u0085\u2028\u2029]/g, '\n')
   const docs = [...parseAllDocuments(text, {schema: 'failsafe', uniqueKeys: false, lineCounter, prettyErrors: false})]
   const broken = docs.flatMap((doc) => doc.errors)
+  const lexical = libyamlLexicalProblem(text, docs)
+  if (lexical) {
+    return {
+      pools: [], readable: false,
+      problems: [{file, ...at(lexical.offset), problem: `this is not valid YAML: ${lexical.problem}`, fix: lexical.fix, nutcracker: 'conf: failed (err 3) to get the next yaml document'}],
+    }
+  }
   if (broken.length > 0) {
     return {
       pools: [],

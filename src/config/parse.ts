@@ -121,6 +121,7 @@ export function analyzeConfig(text: string, file = '<string>', options: ParseOpt
 
     let providesServers = false
     for (const entry of raw.entries) {
+      if (entry.key === 'listen') listenSeen = true
       const directive = findDirective(entry.key)
       if (!directive) {
         readUnknownKey(entry)
@@ -160,7 +161,7 @@ export function analyzeConfig(text: string, file = '<string>', options: ParseOpt
     if (fields.redisAuth !== undefined && fields.redis !== true) {
       problem({line: lineOf('redis_auth'), key: 'redis_auth', problem: 'redis_auth is set on a memcache pool', fix: 'Add "redis: true" to the pool, or remove redis_auth.', nutcracker: 'conf: directive "redis_auth:" is only valid for a redis pool'})
     }
-    const serverValues = raw.entries.filter((e) => e.key === 'servers').reduce((n, e) => n + e.values.length, 0)
+    const serverValues = raw.entries.filter((e) => e.key === 'servers').reduce((n, e) => n + e.values.length + e.skipped, 0)
     if (serverValues === 0 && raw.sequences > 0 && !providesServers) {
       problem({line: raw.line, key: 'servers', problem: 'the pool has no servers', fix: 'List at least one server under "servers:".', nutcracker: `conf: pool '${raw.name}' has no servers`})
     }

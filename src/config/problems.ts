@@ -72,6 +72,6 @@ export function isConfigError(error: unknown): error is ConfigError {
 export function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
   return problems
     .map((p, i) => ({p, i}))
-    .sort((a, b) => (a.p.line ?? Infinity) - (b.p.line ?? Infinity) || (a.p.column ?? 0) - (b.p.column ?? 0) || a.i - b.i)
+    .sort((a, b) => (a.p.line ?? Infinity) - (b.p.line ?? Infinity) || (a.p.column ?? Infinity) - (b.p.column ?? Infinity) || a.i - b.i)
     .map(({p}) => p)
 }

@@ -18,6 +18,8 @@ export interface RawEntry {
   /** the scalar value, or the items of a sequence value */
   values: RawValue[]
   sequence: boolean
+  /** sequence items that were not plain values (already reported) */
+  skipped: number
 }
 
 export interface RawPool {
@@ -246,13 +248,16 @@ export function readYamlShape(text: string, options: ShapeOptions): YamlShape {
       const value = pair.value
       if (isMap(value)) {
         problems.push({file, ...keyAt, pool: name, key, problem: 'the value is a mapping; pool settings are one level deep', fix: 'Give the key a single value on the same line.', nutcracker: `conf: '${file}' has a depth greater than 2`})
+        pool.entries.push({key, line: keyAt.line ?? 0, values: [], sequence: false, skipped: 1})
         continue
       }
       if (isSeq(value)) {
         const counts = !options.extraSequenceKeys?.has(key)
         if (counts) pool.sequences++
         const values: RawValue[] = []
+        let skipped = 0
         for (const item of value.items as (Node | null)[]) {
+          if (!isScalar(item)) skipped++
           if (isScalar(item)) {
             values.push({text: String(item.value ?? ''), ...(at(item.range?.[0]) as {line: number; column: number})})
           } else if (isSeq(item)) {
@@ -266,7 +271,7 @@ export function readYamlShape(text: string, options: ShapeOptions): YamlShape {
             })
           }
         }
-        pool.entries.push({key, line: keyAt.line ?? 0, values, sequence: true})
+        pool.entries.push({key, line: keyAt.line ?? 0, values, sequence: true, skipped})
         if (counts && pool.sequences === 2) {
           problems.push({file, ...keyAt, pool: name, key, problem: 'the pool has a second list; nutcracker allows only one (servers:)', fix: 'Keep a single "servers:" list per pool.', nutcracker: `conf: '${file}' has more than one sequence directive`})
         }
@@ -274,7 +279,7 @@ export function readYamlShape(text: string, options: ShapeOptions): YamlShape {
       }
       const node = isScalar(value) ? value : undefined
       const valueAt = node ? at(node.range?.[0]) : keyAt
-      pool.entries.push({key, line: keyAt.line ?? 0, values: [{text: String(node?.value ?? ''), line: valueAt.line ?? keyAt.line ?? 0, column: valueAt.column ?? 0}], sequence: false})
+      pool.entries.push({key, line: keyAt.line ?? 0, values: [{text: String(node?.value ?? ''), line: valueAt.line ?? keyAt.line ?? 0, column: valueAt.column ?? 0}], sequence: false, skipped: 0})
     }
     return pool
   }

@@ -146,7 +146,7 @@ export interface EditResult {
  * Applies `edit` to a nutcracker.yml. The edited text must parse (as nutcracker would, listen
  * hosts aside), or ConfigError is thrown and the file is left alone.
  */
-export async function editConfigFile(file: string, edit: (editor: ConfigEditor) => void | Promise<void>, options: EditOptions = {}): Promise<EditResult> {
+export async function editConfigFile(file: string, edit: (editor: ConfigEditor) => unknown, options: EditOptions = {}): Promise<EditResult> {
   const before = await readFile(file, 'utf8')
   const editor = new ConfigEditor(before, file)
   await edit(editor)

@@ -1,0 +1,25 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../src/ui/base-command.js'
+import {killNode} from '../src/lab/faults.js'
+import {loadLab} from '../src/lab/state.js'
+
+export default class Kill extends BaseCommand {
+  static override summary = 'Kill a lab node with SIGKILL, as a crash would.'
+  static override examples = ['<%= config.bin %> kill m1', '<%= config.bin %> kill m2-r1 --name ha']
+
+  static override args = {
+    node: Args.string({description: 'node name as shown by twlab status (m1, m1-r1, s1, proxy)', required: true}),
+  }
+
+  static override flags = {
+    name: Flags.string({char: 'n', description: 'lab name (default: the only running lab)'}),
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const {args, flags} = await this.parse(Kill)
+    const lab = loadLab(flags.name)
+    const result = await killNode(lab, args.node)
+    this.log(`${result.name} (pid ${result.pid}) of lab "${lab.name}" was killed (SIGKILL). Start it again with \`twlab start ${result.name}\`.`)
+    return {lab: lab.name, ...result}
+  }
+}

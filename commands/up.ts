@@ -1,0 +1,70 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../src/ui/base-command.js'
+import {renderTable} from '../src/ui/table.js'
+import {UserError} from '../src/ui/errors.js'
+import {DISTRIBUTIONS, HASH_NAMES, type Distribution, type HashName} from '../src/config/types.js'
+import {DEFAULT_LAB_NAME} from '../src/lab/home.js'
+import {upLab} from '../src/lab/up.js'
+import {connectHint} from '../src/lab/summary.js'
+import type {ProxyKind, Topology} from '../src/lab/state.js'
+
+export default class Up extends BaseCommand {
+  static override summary = 'Start a local lab: a proxied pool, Sentinel groups, or a Redis Cluster.'
+  static override description = 'Starts real redis-server (and redis-sentinel, proxy) processes from templates, in the background, and records them in $TWLAB_HOME. Returns once the topology is ready.'
+  static override examples = [
+    '<%= config.bin %> up',
+    '<%= config.bin %> up --cluster --masters 3 --replicas 1',
+    '<%= config.bin %> up --sentinel --name ha --replicas 2',
+    '<%= config.bin %> up --proxy nutcracker --hash murmur --distribution modula --name cmp',
+  ]
+
+  static override flags = {
+    name: Flags.string({char: 'n', description: 'lab name (several labs can run side by side)', default: DEFAULT_LAB_NAME}),
+    topology: Flags.string({char: 't', description: 'what to build', options: ['pool', 'sentinel', 'cluster'], exclusive: ['cluster', 'sentinel']}),
+    cluster: Flags.boolean({description: 'same as --topology cluster', exclusive: ['topology', 'sentinel']}),
+    sentinel: Flags.boolean({description: 'same as --topology sentinel', exclusive: ['topology', 'cluster']}),
+    masters: Flags.integer({char: 'm', description: 'number of masters', default: 3}),
+    replicas: Flags.integer({char: 'r', description: 'replicas per master (default 0 for a pool, 1 for sentinel and cluster)'}),
+    proxy: Flags.string({description: 'proxy in front of a pool or sentinel lab (none for a cluster)', options: ['twproxy', 'nutcracker', 'none']}),
+    hash: Flags.string({description: 'pool hash function', options: [...HASH_NAMES], default: 'fnv1a_64'}),
+    distribution: Flags.string({description: 'pool key distribution', options: [...DISTRIBUTIONS], default: 'ketama'}),
+    'base-port': Flags.integer({description: 'first port of the lab (default: the first free block from 21000)'}),
+    password: Flags.string({description: 'requirepass on every node (and redis_auth in the pool)'}),
+    'redis-bin': Flags.string({description: 'folder holding redis-server and redis-sentinel (default: PATH)'}),
+    'node-timeout': Flags.integer({description: 'cluster-node-timeout in ms (cluster labs)', default: 2000}),
+    'down-after': Flags.integer({description: 'Sentinel down-after-milliseconds (sentinel labs)', default: 1000}),
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const {flags} = await this.parse(Up)
+    const topology = (flags.cluster ? 'cluster' : flags.sentinel ? 'sentinel' : flags.topology ?? 'pool') as Topology
+    if (topology === 'cluster' && flags.proxy && flags.proxy !== 'none') {
+      throw new UserError(`A cluster lab is reached natively, not through ${flags.proxy}: drop --proxy or use --topology pool.`)
+    }
+    const proxy = (topology === 'cluster' ? 'none' : flags.proxy ?? 'twproxy') as ProxyKind
+    const {lab, elapsedMs} = await upLab({
+      name: flags.name,
+      topology,
+      masters: flags.masters,
+      replicas: flags.replicas ?? (topology === 'pool' ? 0 : 1),
+      proxy,
+      hash: flags.hash as HashName,
+      distribution: flags.distribution as Distribution,
+      host: '127.0.0.1',
+      password: flags.password,
+      redisBin: flags['redis-bin'],
+      nodeTimeoutMs: flags['node-timeout'],
+      downAfterMs: flags['down-after'],
+      failoverTimeoutMs: 5000,
+    }, flags['base-port'], (message) => this.note(message))
+
+    if (!this.jsonEnabled()) {
+      this.log(renderTable(['node', 'role', 'address', 'pid', 'follows'], lab.nodes.map((node) => [
+        node.name, node.role, `${node.host}:${node.port}`, node.pid, node.master ?? (node.group && node.role !== 'sentinel' ? '' : ''),
+      ])))
+      this.log(`Lab "${lab.name}" (${lab.topology}) is up in ${(elapsedMs / 1000).toFixed(2)} s.`)
+      for (const line of connectHint(lab)) this.log(line)
+    }
+    return {...lab, elapsedMs}
+  }
+}

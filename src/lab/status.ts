@@ -1,0 +1,153 @@
+// Live status of a lab: for each node whether its process is alive (or paused), its current role
+// and master (after failovers these differ from what `up` created), keys, memory, cluster slots,
+// and for Sentinel labs which master each group's sentinels report.
+import {adminClient, parseInfo} from './admin-client.js'
+import {parseClusterNodes} from './cluster-create.js'
+import {isPaused} from './processes.js'
+import {pairsToMap} from './sentinel-setup.js'
+import type {LabNode, LabState, NodeRole} from './state.js'
+
+export interface NodeStatus {
+  name: string
+  /** the live role; `createdAs` is the role `up` gave it */
+  role: NodeRole | 'unknown'
+  createdAs: NodeRole
+  host: string
+  port: number
+  address: string
+  pid: number
+  alive: boolean
+  paused: boolean
+  /** whether it answered PING just now */
+  responding: boolean
+  /** replicas: the node name (or host:port if not a lab node) of the master it follows now */
+  master?: string
+  /** replicas: master_link_status */
+  link?: string
+  keys?: number
+  memory?: string
+  /** cluster masters: the slot ranges they serve, "0-5460" */
+  slots?: string
+  clusterState?: string
+  group?: string
+  /** nodes of a Sentinel group: the node its sentinels report as the group's master */
+  sentinelMaster?: string
+}
+
+export interface GroupStatus {
+  group: string
+  /** host:port the majority of responding sentinels report */
+  master?: string
+  masterNode?: string
+  /** how many sentinels answered with that master */
+  agreeing: number
+}
+
+export interface LabStatus {
+  name: string
+  topology: LabState['topology']
+  dir: string
+  proxy: LabState['proxy']
+  password?: string
+  nodes: NodeStatus[]
+  groups?: GroupStatus[]
+}
+
+function nameOf(lab: LabState, host: string, port: number): string {
+  return lab.nodes.find((node) => node.port === port && (node.host === host || host === '127.0.0.1' || host === 'localhost'))?.name ?? `${host}:${port}`
+}
+
+function keysFromInfo(info: Map<string, string>): number {
+  let total = 0
+  for (const [field, value] of info) {
+    if (/^db\d+$/.test(field)) total += Number(/keys=(\d+)/.exec(value)?.[1] ?? 0)
+  }
+  return total
+}
+
+async function redisNodeStatus(lab: LabState, node: LabNode, base: NodeStatus): Promise<NodeStatus> {
+  const client = adminClient(node, lab.password, 500)
+  try {
+    const info = parseInfo(String(await client.info()))
+    const status: NodeStatus = {...base, responding: true}
+    status.role = info.get('role') === 'slave' ? 'replica' : 'master'
+    if (status.role === 'replica') {
+      status.master = nameOf(lab, info.get('master_host') ?? '', Number(info.get('master_port')))
+      status.link = info.get('master_link_status')
+    }
+    status.keys = keysFromInfo(info)
+    status.memory = info.get('used_memory_human')
+    if (lab.topology === 'cluster') {
+      const clusterInfo = parseInfo(String(await client.call('CLUSTER', 'INFO')))
+      status.clusterState = clusterInfo.get('cluster_state')
+      const myself = parseClusterNodes(String(await client.call('CLUSTER', 'NODES'))).find((line) => line.flags.includes('myself'))
+      if (myself && status.role === 'master') status.slots = myself.slots.filter((slot) => !slot.startsWith('[')).join(',')
+    }
+    return status
+  } catch {
+    return base
+  } finally {
+    client.disconnect()
+  }
+}
+
+async function sentinelGroups(lab: LabState, statuses: NodeStatus[]): Promise<GroupStatus[]> {
+  const sentinels = lab.nodes.filter((node) => node.role === 'sentinel')
+  const groups: GroupStatus[] = []
+  for (const group of lab.sentinel?.groups ?? []) {
+    const answers = await Promise.all(sentinels.filter((node) => statuses.find((s) => s.name === node.name)?.responding).map(async (sentinel) => {
+      const client = adminClient(sentinel, undefined, 500)
+      try {
+        const reply = (await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', group)) as [string, string] | null
+        return reply ? `${reply[0]}:${reply[1]}` : undefined
+      } catch {
+        return undefined
+      } finally {
+        client.disconnect()
+      }
+    }))
+    const counts = new Map<string, number>()
+    for (const answer of answers) if (answer) counts.set(answer, (counts.get(answer) ?? 0) + 1)
+    const [master, agreeing] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [undefined, 0]
+    const [host, port] = master ? [master.slice(0, master.lastIndexOf(':')), Number(master.slice(master.lastIndexOf(':') + 1))] : ['', 0]
+    groups.push({group, master, masterNode: master ? nameOf(lab, host, port) : undefined, agreeing})
+  }
+  return groups
+}
+
+async function sentinelNodeStatus(node: LabNode, base: NodeStatus): Promise<NodeStatus> {
+  const client = adminClient(node, undefined, 500)
+  try {
+    await client.ping()
+    return {...base, role: 'sentinel', responding: true}
+  } catch {
+    return base
+  } finally {
+    client.disconnect()
+  }
+}
+
+export async function labStatus(lab: LabState): Promise<LabStatus> {
+  const nodes = await Promise.all(lab.nodes.map(async (node) => {
+    const alive = node.alive ?? false
+    const paused = alive && isPaused(node.pid)
+    const base: NodeStatus = {
+      name: node.name, role: 'unknown', createdAs: node.role, host: node.host, port: node.port, address: `${node.host}:${node.port}`,
+      pid: node.pid, alive, paused, responding: false, ...(node.group ? {group: node.group} : {}),
+    }
+    if (!alive || paused) return {...base, role: node.role === 'proxy' || node.role === 'sentinel' ? node.role : 'unknown'} as NodeStatus
+    if (node.role === 'proxy') return {...base, role: 'proxy' as const, responding: true}
+    if (node.role === 'sentinel') return sentinelNodeStatus(node, base)
+    return redisNodeStatus(lab, node, base)
+  }))
+  const result: LabStatus = {name: lab.name, topology: lab.topology, dir: lab.dir, proxy: lab.proxy, nodes}
+  if (lab.password) result.password = lab.password
+  if (lab.topology === 'sentinel') {
+    result.groups = await sentinelGroups(lab, nodes)
+    for (const node of nodes) {
+      const group = result.groups.find((candidate) => candidate.group === node.group)
+      if (group?.masterNode && node.createdAs !== 'sentinel') node.sentinelMaster = group.masterNode
+    }
+  }
+  return result
+}

@@ -1,0 +1,214 @@
+// A write-loss detector in the manner of redis-rb-cluster's consistency-test: INCR counters and
+// read them back, remembering what each acknowledged INCR returned. A read below that is a lost
+// write (acknowledged, then gone, e.g. across a failover); a read above it is a write that
+// failed or timed out for us yet was applied. Only GET, INCR and DEL are sent, so it works
+// through twproxy/nutcracker as well as against a standalone redis or a cluster.
+import {randomBytes} from 'node:crypto'
+import {Cluster, Redis} from 'ioredis'
+import {UserError, describeSystemError} from '../ui/errors.js'
+
+export interface ConsistencyOptions {
+  host: string
+  port: number
+  cluster: boolean
+  password?: string
+  durationMs: number
+  keys: number
+  /** parallel workers; each owns a disjoint share of the keys so expectations never race */
+  concurrency: number
+  /** per-command timeout; a timed-out INCR counts as failed (and may show up as unacknowledged) */
+  commandTimeoutMs: number
+  /** leave the counters in place afterwards (they are deleted by default) */
+  keep: boolean
+  /** key prefix; default a fresh random one, so every run starts from absent keys */
+  prefix?: string
+  signal?: AbortSignal
+  onProgress?: (report: ConsistencyReport) => void
+  progressEveryMs?: number
+}
+
+export interface ConsistencyReport {
+  target: string
+  mode: 'standalone' | 'cluster'
+  prefix: string
+  keys: number
+  elapsedMs: number
+  reads: number
+  writes: number
+  failedReads: number
+  failedWrites: number
+  /** acknowledged increments that later reads did not see */
+  lostWrites: number
+  /** increments that failed or timed out for us but were applied anyway */
+  notAckWrites: number
+  /** a few keys where writes were lost */
+  lostKeys: string[]
+  /** the most frequent error messages and how often they happened */
+  errors: Array<{message: string; count: number}>
+  consistent: boolean
+}
+
+type Client = Redis | Cluster
+
+function createClient(options: ConsistencyOptions): Client {
+  const common = {
+    password: options.password,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: Math.max(options.commandTimeoutMs, 1000),
+    // INFO is not something a proxy answers: skip ioredis's ready check.
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 1,
+  }
+  if (options.cluster) {
+    return new Cluster([{host: options.host, port: options.port}], {
+      redisOptions: common,
+      enableReadyCheck: false,
+      scaleReads: 'master',
+      maxRedirections: 16,
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+      retryDelayOnTryAgain: 100,
+      slotsRefreshInterval: 1000,
+      slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 1000),
+      clusterRetryStrategy: () => 100,
+    })
+  }
+  return new Redis({host: options.host, port: options.port, ...common, retryStrategy: () => 50})
+}
+
+class Tally {
+  reads = 0
+  writes = 0
+  failedReads = 0
+  failedWrites = 0
+  lostWrites = 0
+  notAckWrites = 0
+  lostKeys = new Set<string>()
+  errors = new Map<string, number>()
+
+  error(error: unknown): void {
+    const message = String((error as Error)?.message ?? error).replace(/\d+\.\d+\.\d+\.\d+:\d+/g, 'HOST:PORT').slice(0, 120)
+    this.errors.set(message, (this.errors.get(message) ?? 0) + 1)
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function snapshot(tally: Tally, options: ConsistencyOptions, prefix: string, started: number): ConsistencyReport {
+  return {
+    target: `${options.host}:${options.port}`,
+    mode: options.cluster ? 'cluster' : 'standalone',
+    prefix,
+    keys: options.keys,
+    elapsedMs: Date.now() - started,
+    reads: tally.reads,
+    writes: tally.writes,
+    failedReads: tally.failedReads,
+    failedWrites: tally.failedWrites,
+    lostWrites: tally.lostWrites,
+    notAckWrites: tally.notAckWrites,
+    lostKeys: [...tally.lostKeys].slice(0, 10),
+    errors: [...tally.errors.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([message, count]) => ({message, count})),
+    consistent: tally.lostWrites === 0,
+  }
+}
+
+async function firstContact(client: Client, options: ConsistencyOptions, key: string): Promise<void> {
+  const target = `${options.host}:${options.port}`
+  try {
+    await Promise.race([
+      client.get(key),
+      sleep(Math.max(5000, options.commandTimeoutMs)).then(() => {
+        throw new Error('timeout')
+      }),
+    ])
+  } catch (error) {
+    const cause = (error as {lastNodeError?: unknown}).lastNodeError ?? error
+    const systemMessage = describeSystemError(cause, target)
+    const text = String((cause as Error)?.message ?? cause)
+    if (/NOAUTH|WRONGPASS|invalid password|Authentication/i.test(text)) {
+      throw new UserError(`${target} refused the password: pass the right one with --password.`, {cause: error})
+    }
+    if (/cluster support disabled/i.test(text)) {
+      throw new UserError(`${target} is not a cluster node: drop --cluster.`, {cause: error})
+    }
+    throw new UserError(systemMessage ?? `${target} did not answer a GET (${text}): is it running, and is --cluster right for it?`, {cause: error})
+  }
+}
+
+export async function runConsistencyCheck(options: ConsistencyOptions): Promise<ConsistencyReport> {
+  if (!Number.isInteger(options.keys) || options.keys < 1) throw new UserError(`--keys ${options.keys} must be 1 or more.`)
+  if (options.durationMs <= 0) throw new UserError('--duration must be longer than zero.')
+  const prefix = options.prefix ?? `twlab:consistency:${randomBytes(4).toString('hex')}`
+  const keyName = (index: number) => `${prefix}:${index}`
+  const client = createClient(options)
+  client.on('error', () => undefined)
+  const tally = new Tally()
+  const started = Date.now()
+  try {
+    await firstContact(client, options, keyName(0))
+    // Fresh prefix: every counter starts absent, i.e. at 0, so even the first writes are checked.
+    const expected = new Array<number>(options.keys).fill(0)
+    const deadline = started + options.durationMs
+    const workers = Math.max(1, Math.min(options.concurrency, options.keys))
+    const progress = options.onProgress
+      ? setInterval(() => options.onProgress?.(snapshot(tally, options, prefix, started)), options.progressEveryMs ?? 1000)
+      : undefined
+    const worker = async (w: number) => {
+      const share = Math.ceil((options.keys - w) / workers)
+      while (Date.now() < deadline && !options.signal?.aborted) {
+        const index = w + workers * Math.floor(Math.random() * share)
+        const key = keyName(index)
+        let failed = false
+        try {
+          const text = await client.get(key)
+          const value = text === null ? 0 : Number(text)
+          tally.reads++
+          if (value < expected[index]) {
+            tally.lostWrites += expected[index] - value
+            tally.lostKeys.add(key)
+          } else if (value > expected[index]) {
+            tally.notAckWrites += value - expected[index]
+          }
+          // Count each divergence once: from here on, what the server holds is the baseline.
+          expected[index] = value
+        } catch (error) {
+          tally.failedReads++
+          tally.error(error)
+          failed = true
+        }
+        try {
+          expected[index] = Number(await client.incr(key))
+          tally.writes++
+        } catch (error) {
+          tally.failedWrites++
+          tally.error(error)
+          failed = true
+        }
+        // While a node is down, do not spin on instant failures.
+        if (failed) await sleep(20)
+      }
+    }
+    try {
+      await Promise.all(Array.from({length: workers}, (_, w) => worker(w)))
+    } finally {
+      if (progress) clearInterval(progress)
+    }
+    const report = snapshot(tally, options, prefix, started)
+    if (!options.keep) await deleteKeys(client, options.keys, keyName)
+    return report
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** Best effort, bounded: one DEL per key (keys may live on different cluster nodes). */
+async function deleteKeys(client: Client, count: number, keyName: (index: number) => string): Promise<void> {
+  const deadline = Date.now() + 10_000
+  for (let start = 0; start < count && Date.now() < deadline; start += 200) {
+    const batch = Array.from({length: Math.min(200, count - start)}, (_, i) => keyName(start + i))
+    await Promise.all(batch.map((key) => client.del(key).catch(() => undefined)))
+  }
+}

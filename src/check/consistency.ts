@@ -55,8 +55,10 @@ function createClient(options: ConsistencyOptions): Client {
     password: options.password,
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: Math.max(options.commandTimeoutMs, 1000),
-    // INFO is not something a proxy answers: skip ioredis's ready check.
+    // INFO and CLIENT SETINFO are not something a twemproxy answers (nutcracker closes the
+    // connection on CLIENT): skip ioredis's ready check and library-info handshake.
     enableReadyCheck: false,
+    disableClientInfo: true,
     maxRetriesPerRequest: 1,
   }
   if (options.cluster) {

@@ -18,6 +18,7 @@ export function adminClient(address: AdminAddress, password?: string, commandTim
     maxRetriesPerRequest: 0,
     enableOfflineQueue: true,
     enableReadyCheck: false,
+    disableClientInfo: true,
     retryStrategy: () => null,
   })
   // Errors surface on the commands we await; an unhandled 'error' event would crash the CLI.

@@ -1,0 +1,84 @@
+// Helpers for lab tests: a private TWLAB_HOME, a base port block that is free, and a last-resort
+// cleanup that stops every pid any lab state file recorded (by pid, never by name).
+import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+import {freePort, tempDir} from '../support/servers.js'
+import {twlab, type CliResult} from '../support/cli.js'
+import {isProcessAlive} from '../../src/lab/process-alive.js'
+import {stopProcess} from '../../src/lab/processes.js'
+import type {LabState} from '../../src/lab/state.js'
+
+export interface LabHome {
+  home: string
+  env: NodeJS.ProcessEnv
+  run(args: string[], timeoutMs?: number): Promise<CliResult>
+  /** `twlab up ...args --base-port B`, retrying with another block if a port turned out busy */
+  up(args: string[]): Promise<{result: CliResult; basePort: number}>
+  state(name: string): LabState
+  /** every pid any state file in this home recorded */
+  recordedPids(): number[]
+  cleanup(): Promise<void>
+}
+
+/** A base port in 20000-29900 derived from a kernel-picked free port, so parallel runs spread out. */
+export async function pickBasePort(): Promise<number> {
+  const port = await freePort()
+  return 20_000 + (port % 100) * 100
+}
+
+export function makeLabHome(): LabHome {
+  const home = tempDir('twlab-lab-')
+  const env = {TWLAB_HOME: home, CI: '1'}
+  const pids = new Set<number>()
+  const statePath = (name: string) => join(home, 'labs', name, 'state.json')
+  const lab: LabHome = {
+    home,
+    env,
+    run: (args, timeoutMs = 60_000) => twlab(args, {env, timeoutMs}),
+    async up(args) {
+      let last: CliResult | undefined
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const basePort = await pickBasePort()
+        const result = await lab.run(['up', ...args, '--base-port', String(basePort)])
+        last = result
+        if (result.code === 0 || !/in use|already given/.test(result.stderr + result.stdout)) {
+          lab.recordedPids()
+          return {result, basePort}
+        }
+      }
+      throw new Error(`no free port block for a lab: ${last?.stderr}`)
+    },
+    state(name) {
+      const state = JSON.parse(readFileSync(statePath(name), 'utf8')) as LabState
+      for (const node of state.nodes) if (node.pid > 0) pids.add(node.pid)
+      return state
+    },
+    recordedPids() {
+      const labs = join(home, 'labs')
+      if (existsSync(labs)) for (const name of readdirSync(labs)) if (existsSync(statePath(name))) lab.state(name)
+      return [...pids]
+    },
+    async cleanup() {
+      lab.recordedPids()
+      await Promise.all([...pids].filter(isProcessAlive).map((pid) => stopProcess(pid, 1000)))
+      rmSync(home, {recursive: true, force: true})
+    },
+  }
+  return lab
+}
+
+export function alivePids(pids: number[]): number[] {
+  return pids.filter(isProcessAlive)
+}
+
+/** Polls `check` every 200 ms until it returns a value, at most `timeoutMs`. */
+export async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) break
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}

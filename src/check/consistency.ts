@@ -4,6 +4,7 @@
 // failed or timed out for us yet was applied. Only GET, INCR and DEL are sent, so it works
 // through twproxy/nutcracker as well as against a standalone redis or a cluster.
 import {randomBytes} from 'node:crypto'
+import net from 'node:net'
 import {Cluster, Redis} from 'ioredis'
 import {UserError, describeSystemError} from '../ui/errors.js'
 
@@ -117,8 +118,27 @@ function snapshot(tally: Tally, options: ConsistencyOptions, prefix: string, sta
   }
 }
 
+/** A bare TCP connect: ioredis retries hide why a target is unreachable, this does not. */
+function probeTcp(host: string, port: number, timeoutMs: number): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect({host, port})
+    const done = (error?: Error) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(error)
+    }
+    const timer = setTimeout(() => done(Object.assign(new Error('timeout'), {code: 'ETIMEDOUT'})), timeoutMs)
+    socket.once('connect', () => done())
+    socket.once('error', (error) => done(error))
+  })
+}
+
 async function firstContact(client: Client, options: ConsistencyOptions, key: string): Promise<void> {
   const target = `${options.host}:${options.port}`
+  const unreachable = await probeTcp(options.host, options.port, Math.max(options.commandTimeoutMs, 2000))
+  if (unreachable) {
+    throw new UserError(describeSystemError(unreachable, target) ?? `${target} cannot be reached: ${unreachable.message}.`, {cause: unreachable})
+  }
   try {
     await Promise.race([
       client.get(key),

@@ -36,38 +36,64 @@ export function ketamaPointsPerServer(weight: number, totalWeight: number, liveC
 
 /** The continuum of the live servers (all of them when `live` is not given). */
 export function buildKetamaContinuum(servers: readonly WeightedServer[], live?: readonly boolean[]): KetamaContinuum {
+  const isLive = (index: number): boolean => live === undefined || live[index] === true
   let liveCount = 0
   let totalWeight = 0
   for (let i = 0; i < servers.length; i++) {
-    if (live !== undefined && !live[i]) continue
+    if (!isLive(i)) continue
     liveCount++
     totalWeight = (totalWeight + servers[i]!.weight) >>> 0
   }
-  const rawValues: number[] = []
-  const rawIndexes: number[] = []
+  const points = servers.map((server, i) => (isLive(i) ? ketamaPointsPerServer(server.weight, totalWeight, liveCount) : 0))
+  const count = points.reduce((sum, n) => sum + n, 0)
+  const rawValues = new Uint32Array(count)
+  const rawIndexes = new Uint32Array(count)
   const digest = new Uint32Array(4)
+  let at = 0
   for (let index = 0; index < servers.length; index++) {
-    if (live !== undefined && !live[index]) continue
-    const server = servers[index]!
-    const points = ketamaPointsPerServer(server.weight, totalWeight, liveCount)
-    const name = Buffer.from(server.name, 'utf8')
-    for (let n = 0; n < points / POINTS_PER_HASH; n++) {
-      const host = Buffer.concat([name, Buffer.from(`-${n}`, 'latin1')])
-      md5Words(host, 0, Math.min(host.length, MAX_HOST_LENGTH), digest)
-      for (let word = 0; word < POINTS_PER_HASH; word++) {
-        rawValues.push(digest[word]!)
-        rawIndexes.push(index)
+    if (points[index] === 0) continue
+    // "<name>-" once per server; only the decimal suffix changes from one hash to the next.
+    const name = Buffer.from(servers[index]!.name, 'utf8')
+    const host = Buffer.alloc(name.length + 12)
+    name.copy(host)
+    host[name.length] = 0x2d // '-'
+    for (let n = 0; n < points[index]! / POINTS_PER_HASH; n++) {
+      const length = name.length + 1 + host.write(String(n), name.length + 1, 'latin1')
+      md5Words(host, 0, Math.min(length, MAX_HOST_LENGTH), digest)
+      for (let word = 0; word < POINTS_PER_HASH; word++, at++) {
+        rawValues[at] = digest[word]!
+        rawIndexes[at] = index
       }
     }
   }
-  // Array.prototype.sort is stable, and the tie-break on insertion position makes that explicit.
-  const order = rawValues.map((_, i) => i).sort((a, b) => rawValues[a]! - rawValues[b]! || a - b)
-  const values = new Uint32Array(order.length)
-  const indexes = new Uint32Array(order.length)
-  order.forEach((from, to) => {
-    values[to] = rawValues[from]!
-    indexes[to] = rawIndexes[from]!
-  })
+  return sortPoints(rawValues, rawIndexes)
+}
+
+/**
+ * Sorts points by value, equal values keeping their insertion order. Each point is packed as
+ * value * 2^21 + insertion position into a double (exact below 2^53), so a plain numeric sort
+ * of a Float64Array does it; rings too large for that fall back to a comparator sort.
+ */
+function sortPoints(rawValues: Uint32Array, rawIndexes: Uint32Array): KetamaContinuum {
+  const count = rawValues.length
+  const values = new Uint32Array(count)
+  const indexes = new Uint32Array(count)
+  const POSITION_RANGE = 2 ** 21
+  let order: ArrayLike<number>
+  if (count <= POSITION_RANGE) {
+    const packed = new Float64Array(count)
+    for (let i = 0; i < count; i++) packed[i] = rawValues[i]! * POSITION_RANGE + i
+    packed.sort()
+    const positions = new Uint32Array(count)
+    for (let i = 0; i < count; i++) positions[i] = packed[i]! % POSITION_RANGE
+    order = positions
+  } else {
+    order = Array.from({length: count}, (_, i) => i).sort((a, b) => rawValues[a]! - rawValues[b]! || a - b)
+  }
+  for (let to = 0; to < count; to++) {
+    values[to] = rawValues[order[to]!]!
+    indexes[to] = rawIndexes[order[to]!]!
+  }
   return {values, indexes}
 }
 

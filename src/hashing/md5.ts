@@ -27,18 +27,28 @@ function compress(): void {
   let b = state[1]!
   let c = state[2]!
   let d = state[3]!
-  for (let i = 0; i < 64; i++) {
-    let f: number
-    if (i < 16) f = (b & c) | (~b & d)
-    else if (i < 32) f = (d & b) | (~d & c)
-    else if (i < 48) f = b ^ c ^ d
-    else f = c ^ (b | ~d)
-    f = (f + a + SINES[i]! + words[WORD_INDEX[i]!]!) | 0
-    a = d
-    d = c
-    c = b
-    const s = SHIFTS[i]!
-    b = (b + ((f << s) | (f >>> (32 - s)))) | 0
+  let f = 0
+  let i = 0
+  // The four rounds differ only in their mixing function: one loop each keeps the steps branch-free.
+  for (; i < 16; i++) {
+    f = (((b & c) | (~b & d)) + a + SINES[i]! + words[i]!) | 0
+    a = d; d = c; c = b
+    b = (b + ((f << SHIFTS[i]!) | (f >>> (32 - SHIFTS[i]!)))) | 0
+  }
+  for (; i < 32; i++) {
+    f = (((d & b) | (~d & c)) + a + SINES[i]! + words[WORD_INDEX[i]!]!) | 0
+    a = d; d = c; c = b
+    b = (b + ((f << SHIFTS[i]!) | (f >>> (32 - SHIFTS[i]!)))) | 0
+  }
+  for (; i < 48; i++) {
+    f = ((b ^ c ^ d) + a + SINES[i]! + words[WORD_INDEX[i]!]!) | 0
+    a = d; d = c; c = b
+    b = (b + ((f << SHIFTS[i]!) | (f >>> (32 - SHIFTS[i]!)))) | 0
+  }
+  for (; i < 64; i++) {
+    f = ((c ^ (b | ~d)) + a + SINES[i]! + words[WORD_INDEX[i]!]!) | 0
+    a = d; d = c; c = b
+    b = (b + ((f << SHIFTS[i]!) | (f >>> (32 - SHIFTS[i]!)))) | 0
   }
   state[0] = (state[0]! + a) | 0
   state[1] = (state[1]! + b) | 0
@@ -59,10 +69,10 @@ export function md5Words(key: Uint8Array, start: number, end: number, out: Uint3
     compress()
   }
   const rest = end - offset
-  tail.fill(0)
+  const tailLength = rest < 56 ? 64 : 128
   for (let i = 0; i < rest; i++) tail[i] = key[offset + i]!
   tail[rest] = 0x80
-  const tailLength = rest < 56 ? 64 : 128
+  tail.fill(0, rest + 1, tailLength - 8)
   const bitsLow = (length << 3) >>> 0
   const bitsHigh = Math.floor(length / 2 ** 29)
   for (let i = 0; i < 4; i++) {

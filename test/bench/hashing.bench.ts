@@ -2,7 +2,7 @@
 // modula (keys as byte ranges of one buffer, as the proxy sees them, and as JS strings), and
 // for Redis Cluster key slots. Printed beside the speed of nutcracker's own C hash functions,
 // measured in the same run when a C compiler is present. Figures only; nothing passes or fails.
-import {HASH_NAMES, KeyPlacer, keySlotOfRange, type Distribution, type HashName} from '../../src/hashing/index.js'
+import {buildKetamaContinuum, HASH_NAMES, KeyPlacer, keySlotOfRange, type Distribution, type HashName} from '../../src/hashing/index.js'
 import {nutcrackerHashRates, unavailableReason} from '../hashing/oracle/nutcracker-oracle.js'
 
 const KEY_COUNT = 200_000
@@ -67,3 +67,12 @@ console.log(`${'cluster slot'.padEnd(14)}${format(rate(() => {
   for (let i = 0; i < KEY_COUNT; i++) sum += keySlotOfRange(packed, offsets[i]!, offsets[i + 1]!)
   return sum
 })).padEnd(16)}(CRC16/XMODEM, {tag} rule)`)
+
+// Building the ring happens at start-up and on every ejection or return of a server.
+for (const count of [4, 100, 1000]) {
+  const ring = Array.from({length: count}, (_, i) => ({name: `10.1.${i >> 8}.${i & 255}:6379`, weight: 1}))
+  const started = process.hrtime.bigint()
+  const {values} = buildKetamaContinuum(ring)
+  const ms = Number(process.hrtime.bigint() - started) / 1e6
+  console.log(`ketama continuum of ${count} servers: ${values.length} points built in ${ms.toFixed(1)} ms`)
+}

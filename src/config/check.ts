@@ -10,7 +10,11 @@ export interface CheckOptions extends ParseOptions {
   resolve?: boolean
 }
 
-export type ConfigCheck = ConfigAnalysis & {ok: boolean}
+export type ConfigCheck = ConfigAnalysis & {
+  ok: boolean
+  /** set when the file could not be opened or decoded (nutcracker then prints its verdict once) */
+  unreadable?: boolean
+}
 
 /** Checks nutcracker.yml text: everything nutcracker checks, including listen host resolution. */
 export async function checkConfigText(text: string, file = '<string>', options: CheckOptions = {}): Promise<ConfigCheck> {
@@ -34,7 +38,7 @@ export async function checkConfigFile(file: string, options: CheckOptions = {}):
     const code = (error as NodeJS.ErrnoException).code
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(error)})`
     return {
-      file, ok: false, warnings: [], extensionsUsed: [], listenHosts: [],
+      file, ok: false, unreadable: true, warnings: [], extensionsUsed: [], listenHosts: [],
       problems: [{
         file,
         problem: `the configuration file ${reason}`,
@@ -84,4 +88,15 @@ export async function loadConfig(file: string, options: CheckOptions = {}) {
 /** nutcracker -t's own verdict line. */
 export function syntaxLine(file: string, ok: boolean): string {
   return `nutcracker: configuration file '${file}' syntax is ${ok ? 'ok' : 'invalid'}`
+}
+
+/**
+ * Exactly what `nutcracker -t -c FILE` writes to stderr, and its exit code, for a check: the
+ * verdict line once when valid or unopenable, twice when the file was read and refused (once
+ * from the config loader, once from the -t handler). For a drop-in `-t`.
+ */
+export function nutcrackerTestOutput(check: ConfigCheck): {stderr: string; exitCode: number} {
+  const line = `${syntaxLine(check.file, check.ok)}\n`
+  if (check.ok) return {stderr: line, exitCode: 0}
+  return {stderr: check.unreadable ? line : line + line, exitCode: 1}
 }

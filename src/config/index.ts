@@ -2,7 +2,7 @@
 // explain problems well, and write files back.
 export * from './types.js'
 export {parseConfig, analyzeConfig, type ParseOptions, type ConfigAnalysis, type ExtensionUse, type ListenHost} from './parse.js'
-export {loadConfig, checkConfigFile, checkConfigText, syntaxLine, type CheckOptions, type ConfigCheck} from './check.js'
+export {loadConfig, checkConfigFile, checkConfigText, syntaxLine, nutcrackerTestOutput, type CheckOptions, type ConfigCheck} from './check.js'
 export {ConfigError, isConfigError, formatProblem, type ConfigProblem} from './problems.js'
 export {DIRECTIVES, POOL_DEFAULTS, findDirective, type Directive} from './directives.js'
 export {registerExtension, findExtension, listExtensions, ExtensionValueError, type ExtensionKey} from './extensions.js'

@@ -7,7 +7,7 @@ import {execFile} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {checkConfigFile, formatProblem} from '../../src/config/index.js'
+import {checkConfigFile, formatProblem, nutcrackerTestOutput} from '../../src/config/index.js'
 import {twlab} from '../support/cli.js'
 
 const LISTEN = '  listen: 127.0.0.1:22121\n'
@@ -155,7 +155,30 @@ function corpus(): Array<{name: string; text: string}> {
     ['duplicate listen', twoPools(named('a', '127.0.0.1:22121'), named('b', '127.0.0.1:22121'))],
     ['duplicate pool name', twoPools(named('a', '127.0.0.1:22121'), named('a', '127.0.0.1:22122'))],
   ]
-  return cases.map(([name, text]) => ({name, text}))
+  return [...cases.map(([name, text]) => ({name, text})), ...mutations(cases.slice(0, 40).map(([, text]) => text), 120)]
+}
+
+/**
+ * Seeded random edits of valid files (insert, delete or replace a YAML-significant character),
+ * so the corpus also holds the odd files nobody thought to write by hand.
+ */
+function mutations(seeds: string[], count: number): Array<{name: string; text: string}> {
+  const pieces = [' ', ':', '-', '\t', '"', "'", '#', '\n', '[', '{', '&', '*', '!', '|', '>', '%', '?', ',', '0', '9', 'a', '\\', '\r', ': ', '- ', '\n  ', '\n    - ']
+  let state = 20261121
+  const random = (n: number) => {
+    state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff
+    return state % n
+  }
+  return Array.from({length: count}, (_, i) => {
+    let text = seeds[random(seeds.length)]
+    for (let edits = 1 + random(4); edits > 0; edits--) {
+      const at = random(text.length + 1)
+      const piece = pieces[random(pieces.length)]
+      const op = random(3)
+      text = op === 0 ? text.slice(0, at) + piece + text.slice(at) : op === 1 ? text.slice(0, at) + text.slice(at + 1 + random(3)) : text.slice(0, at) + piece + text.slice(at + 1)
+    }
+    return {name: `mutation ${i}: ${JSON.stringify(text)}`, text}
+  })
 }
 
 /** Runs fn over items with at most `limit` in flight. */
@@ -183,7 +206,7 @@ function nutcrackerTest(file: string): Promise<{ok: boolean; stderr: string}> {
 describe('nutcracker -t and twlab agree on every file', () => {
   let dir: string
   const files: Array<{name: string; text: string; file: string}> = []
-  let verdicts: Array<{nutcracker: boolean; twlab: boolean; reasons: string[]}> = []
+  let verdicts: Array<{nutcracker: boolean; twlab: boolean; reasons: string[]; nutcrackerStderr: string; twlabStderr: string}> = []
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'twlab-conf-diff-'))
@@ -194,7 +217,7 @@ describe('nutcracker -t and twlab agree on every file', () => {
     }
     verdicts = await mapLimit(files, 4, async ({file}) => {
       const [nutcracker, twlabCheck] = await Promise.all([nutcrackerTest(file), checkConfigFile(file)])
-      return {nutcracker: nutcracker.ok, twlab: twlabCheck.ok, reasons: twlabCheck.problems.map(formatProblem)}
+      return {nutcracker: nutcracker.ok, twlab: twlabCheck.ok, reasons: twlabCheck.problems.map(formatProblem), nutcrackerStderr: nutcracker.stderr, twlabStderr: nutcrackerTestOutput(twlabCheck).stderr}
     })
   })
 
@@ -203,7 +226,7 @@ describe('nutcracker -t and twlab agree on every file', () => {
   })
 
   test('the corpus is large and has both valid and invalid files', () => {
-    assert.ok(files.length >= 100, `${files.length} cases`)
+    assert.ok(files.length >= 250, `${files.length} cases`)
     const valid = verdicts.filter((v) => v.nutcracker).length
     assert.ok(valid >= 30 && files.length - valid >= 60, `${valid} valid, ${files.length - valid} invalid`)
   })
@@ -217,6 +240,18 @@ describe('nutcracker -t and twlab agree on every file', () => {
     for (const [i, v] of verdicts.entries()) {
       if (!v.twlab) assert.ok(v.reasons.length > 0, `${files[i].name} is rejected with a reason`)
     }
+  })
+
+  test('nutcrackerTestOutput gives the exact stderr of nutcracker -t, missing files included', async () => {
+    const differ = files
+      .map((f, i) => ({...f, ...verdicts[i]}))
+      .filter((v) => v.nutcrackerStderr !== v.twlabStderr)
+      .map((v) => `${v.name}: ${JSON.stringify(v.nutcrackerStderr)} vs ${JSON.stringify(v.twlabStderr)}`)
+    assert.deepEqual(differ, [])
+    const missing = join(dir, 'missing.yml')
+    const [nutcracker, check] = await Promise.all([nutcrackerTest(missing), checkConfigFile(missing)])
+    assert.equal(nutcrackerTestOutput(check).stderr, nutcracker.stderr)
+    assert.equal(nutcrackerTestOutput(check).exitCode, nutcracker.ok ? 0 : 1)
   })
 
   test('twlab conf test exits as nutcracker -t does and prints its verdict line', async () => {

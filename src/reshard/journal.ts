@@ -60,6 +60,12 @@ export class Journal {
     appendFileSync(this.path, `${JSON.stringify({type: 'slot', slot, state, ...details})}\n`)
   }
 
+  /** Several slots at once, one write. */
+  slots(slots: number[], state: SlotState): void {
+    if (slots.length === 0) return
+    appendFileSync(this.path, slots.map((slot) => `${JSON.stringify({type: 'slot', slot, state})}\n`).join(''))
+  }
+
   end(status: RunEnd, details: Record<string, unknown> = {}): void {
     appendFileSync(this.path, `${JSON.stringify({type: 'end', status, at: new Date().toISOString(), ...details})}\n`)
   }

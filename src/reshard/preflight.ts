@@ -1,7 +1,6 @@
 // Looks at the slots of a plan before anything moves: how many keys each holds (for the plan
 // table and the progress bar) and which keys are big enough (MEMORY USAGE over a limit) that
 // MIGRATE would block both nodes while copying them. Read-only.
-import type {Redis} from 'ioredis'
 import type {ClusterTarget} from '../targets/cluster.js'
 import type {SlotMove} from './plan.js'
 
@@ -18,7 +17,34 @@ export interface Preflight {
   bigKeys: BigKey[]
 }
 
-const PIPELINE = 1000
+const SLOTS_PER_CALL = 100
+
+/**
+ * Counts keys in each slot and, with a limit, sizes every key, inside the source node (one short
+ * Lua call per 100 slots), so a plan of 100k keys costs a few round trips instead of 100k.
+ * Returns [count, bigKey1, bytes1, bigKey2, bytes2, ...] per slot.
+ */
+const SIZE_SLOTS = `
+local out = {}
+local limit = tonumber(ARGV[1])
+for i = 2, #ARGV do
+  local slot = tonumber(ARGV[i])
+  local count = redis.call('CLUSTER', 'COUNTKEYSINSLOT', slot)
+  local entry = {count}
+  if limit > 0 and count > 0 then
+    local keys = redis.call('CLUSTER', 'GETKEYSINSLOT', slot, count)
+    for _, key in ipairs(keys) do
+      local bytes = redis.call('MEMORY', 'USAGE', key)
+      if bytes and bytes > limit then
+        entry[#entry + 1] = key
+        entry[#entry + 1] = bytes
+      end
+    end
+  end
+  out[#out + 1] = entry
+end
+return out
+`
 
 /** Counts keys per planned slot on its source; with `bigKeyBytes` > 0 also sizes every key. */
 export async function preflight(target: ClusterTarget, moves: SlotMove[], bigKeyBytes: number): Promise<Preflight> {
@@ -32,42 +58,22 @@ export async function preflight(target: ClusterTarget, moves: SlotMove[], bigKey
   }
   await Promise.all([...bySource].map(async ([id, slots]) => {
     const node = target.byId(id)
-    if (!node) return
+    if (!node || node.failing) return
     const client = target.client(node)
-    for (let i = 0; i < slots.length; i += PIPELINE) {
-      const chunk = slots.slice(i, i + PIPELINE)
-      const pipeline = client.pipeline()
-      for (const slot of chunk) pipeline.call('CLUSTER', 'COUNTKEYSINSLOT', slot)
-      const counts = (await pipeline.exec()) ?? []
-      chunk.forEach((slot, index) => keysBySlot.set(slot, Number(counts[index]?.[1] ?? 0)))
-    }
-    if (bigKeyBytes > 0) {
-      for (const slot of slots) {
-        const count = keysBySlot.get(slot) ?? 0
-        if (count > 0) bigKeys.push(...(await bigKeysInSlot(client, slot, count, bigKeyBytes, node.address)))
-      }
+    for (let i = 0; i < slots.length; i += SLOTS_PER_CALL) {
+      const chunk = slots.slice(i, i + SLOTS_PER_CALL)
+      const replies = (await client.eval(SIZE_SLOTS, 0, bigKeyBytes, ...chunk)) as Array<Array<string | number>>
+      chunk.forEach((slot, index) => {
+        const [count, ...big] = replies[index] ?? [0]
+        keysBySlot.set(slot, Number(count))
+        for (let j = 0; j + 1 < big.length; j += 2) bigKeys.push({key: String(big[j]), slot, node: node.address, bytes: Number(big[j + 1])})
+      })
     }
   }))
   let totalKeys = 0
   for (const count of keysBySlot.values()) totalKeys += count
   bigKeys.sort((a, b) => b.bytes - a.bytes)
   return {keysBySlot, totalKeys, bigKeys}
-}
-
-async function bigKeysInSlot(client: Redis, slot: number, count: number, limit: number, node: string): Promise<BigKey[]> {
-  const keys = (await client.call('CLUSTER', 'GETKEYSINSLOT', slot, count)) as string[]
-  const found: BigKey[] = []
-  for (let i = 0; i < keys.length; i += PIPELINE) {
-    const chunk = keys.slice(i, i + PIPELINE)
-    const pipeline = client.pipeline()
-    for (const key of chunk) pipeline.call('MEMORY', 'USAGE', key)
-    const sizes = (await pipeline.exec()) ?? []
-    chunk.forEach((key, index) => {
-      const bytes = Number(sizes[index]?.[1] ?? 0)
-      if (bytes > limit) found.push({key, slot, node, bytes})
-    })
-  }
-  return found
 }
 
 /** "64mb", "512kb", "1048576" -> bytes; undefined when malformed. */

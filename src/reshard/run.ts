@@ -1,14 +1,16 @@
-// Runs a list of slot moves: several slots in flight at once (interleaved across source/target
-// pairs so every node stays busy), each slot's state written to the journal before it opens and
-// after it closes. Stops starting new slots on the first failure or when the signal aborts (Ctrl-C);
-// slots already in flight are finished, so an interrupted run leaves nothing open.
+// Runs a list of slot moves in waves: slots of one source/target pair opened, emptied and closed
+// together (see wave.ts), several waves in flight, interleaved across pairs so every node stays
+// busy. Each slot's state is journaled before its wave opens and after it closes. Stops starting
+// new waves on the first failure or when the signal aborts (Ctrl-C); waves in flight finish, so
+// an interrupted run leaves nothing open.
 import type {ClusterTarget} from '../targets/cluster.js'
 import type {Journal} from './journal.js'
 import type {SlotMove} from './plan.js'
 import {SlotMover, messageOf, type MoverOptions} from './slot-mover.js'
+import {moveWave} from './wave.js'
 
 export interface RunOptions extends MoverOptions {
-  /** slots in flight at once */
+  /** slots in flight at once (spread over up to WAVES_IN_FLIGHT waves) */
   parallel: number
   signal?: AbortSignal
   onProgress?: (progress: RunProgress) => void
@@ -32,38 +34,52 @@ export interface RunResult {
   remaining: number[]
 }
 
+const WAVES_IN_FLIGHT = 4
+
 export async function runMoves(target: ClusterTarget, moves: SlotMove[], journal: Journal, options: RunOptions): Promise<RunResult> {
   const mover = new SlotMover(target, options)
-  const queue = interleave(moves)
+  const waveSize = Math.max(1, Math.ceil(options.parallel / WAVES_IN_FLIGHT))
+  const waves = planWaves(moves, waveSize)
   const started = process.hrtime.bigint()
   const progress: RunProgress = {slotsDone: 0, slotsTotal: moves.length, keysMoved: 0}
   const failed: RunResult['failed'] = []
   const done = new Set<number>()
+  const onKeys = (count: number) => {
+    progress.keysMoved += count
+    options.onProgress?.(progress)
+  }
+  const finished = (slots: number[]) => {
+    for (const slot of slots) done.add(slot)
+    progress.slotsDone += slots.length
+    options.onProgress?.(progress)
+  }
   let halted = false
   let next = 0
 
   const worker = async () => {
-    while (!halted && !options.signal?.aborted && next < queue.length) {
-      const move = queue[next++]
-      journal.slot(move.slot, 'open')
+    while (!halted && !options.signal?.aborted && next < waves.length) {
+      const wave = waves[next++]
+      journal.slots(wave.map((move) => move.slot), 'open')
       try {
-        const keys = await mover.move(move, (count) => {
-          progress.keysMoved += count
-          options.onProgress?.(progress)
-        })
-        journal.slot(move.slot, 'done', {keys})
-        done.add(move.slot)
-        progress.slotsDone++
-        options.onProgress?.(progress)
+        const result = await moveWave(target, mover, options, wave, onKeys)
+        journal.slots(result.done, 'done')
+        finished(result.done)
+        // slots the wave could not take (half-closed by an earlier run, source gone) go one by one
+        for (const move of result.single) {
+          const keys = await mover.move(move, onKeys)
+          journal.slot(move.slot, 'done', {keys})
+          finished([move.slot])
+        }
       } catch (error) {
         halted = true
         const message = messageOf(error)
-        failed.push({slot: move.slot, error: message})
-        journal.slot(move.slot, 'failed', {error: message})
+        const slot = (error as {slot?: number}).slot ?? wave[0].slot
+        failed.push({slot, error: message})
+        journal.slot(slot, 'failed', {error: message})
       }
     }
   }
-  await Promise.all(Array.from({length: Math.max(1, Math.min(options.parallel, queue.length))}, worker))
+  await Promise.all(Array.from({length: Math.max(1, Math.min(WAVES_IN_FLIGHT, waves.length))}, worker))
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const status = failed.length > 0 ? 'failed' : done.size === moves.length ? 'complete' : 'interrupted'
@@ -81,17 +97,25 @@ export async function runMoves(target: ClusterTarget, moves: SlotMove[], journal
   return result
 }
 
-/** Round-robin over (from, to) pairs so parallel workers spread over different nodes. */
-export function interleave(moves: SlotMove[]): SlotMove[] {
-  const groups = new Map<string, SlotMove[]>()
+/** Waves of up to `size` slots sharing a source and a target, round-robin across pairs. */
+export function planWaves(moves: SlotMove[], size: number): SlotMove[][] {
+  const perPair = new Map<string, SlotMove[][]>()
   for (const move of moves) {
     const key = `${move.from}>${move.to}`
-    const group = groups.get(key)
-    if (group) group.push(move)
-    else groups.set(key, [move])
+    let waves = perPair.get(key)
+    if (!waves) perPair.set(key, (waves = []))
+    const last = waves.at(-1)
+    if (last && last.length < size) last.push(move)
+    else waves.push([move])
   }
-  const lists = [...groups.values()]
-  const out: SlotMove[] = []
-  for (let i = 0; out.length < moves.length; i++) for (const list of lists) if (i < list.length) out.push(list[i])
+  const lists = [...perPair.values()]
+  const out: SlotMove[][] = []
+  const longest = Math.max(0, ...lists.map((list) => list.length))
+  for (let i = 0; i < longest; i++) for (const list of lists) if (i < list.length) out.push(list[i])
   return out
+}
+
+/** Round-robin over (from, to) pairs, one slot at a time. */
+export function interleave(moves: SlotMove[]): SlotMove[] {
+  return planWaves(moves, 1).map((wave) => wave[0])
 }

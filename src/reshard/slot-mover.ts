@@ -56,6 +56,11 @@ export class SlotMover {
     return moved
   }
 
+  /** Copies every key of `slot` that `from` holds to `to` (used by `cluster fix` to gather strays). */
+  async drainKeys(slot: number, from: ClusterNodeInfo, to: ClusterNodeInfo, onKeys: (count: number) => void = () => {}): Promise<number> {
+    return this.migrateAll(slot, this.target.client(from), to, onKeys)
+  }
+
   private node(id: string, slot: number): ClusterNodeInfo {
     const node = this.target.byId(id)
     if (!node) throw new SlotMoveError(slot, `node ${id} is not part of the cluster any more`)
@@ -102,11 +107,18 @@ export class SlotMover {
     return moved
   }
 
-  private async migrate(slot: number, src: Redis, destination: ClusterNodeInfo, keys: string[], replace = this.options.replace): Promise<void> {
+  /** MIGRATE's arguments up to (not including) KEYS. */
+  migrateArgs(destination: ClusterNodeInfo, replace = this.options.replace): Array<string | number> {
     const args: Array<string | number> = [destination.host, destination.port, '', 0, this.options.timeoutMs]
     if (replace) args.push('REPLACE')
     const {password, username} = this.target.auth
     if (password !== undefined) args.push(...(username ? ['AUTH2', username, password] : ['AUTH', password]))
+    return args
+  }
+
+  /** One MIGRATE of `keys` (any slots, all open towards `destination`); BUSYKEY is resolved as described below. */
+  async migrate(slot: number, src: Redis, destination: ClusterNodeInfo, keys: string[], replace = this.options.replace): Promise<void> {
+    const args = this.migrateArgs(destination, replace)
     try {
       await src.call('MIGRATE', ...args, 'KEYS', ...keys)
     } catch (error) {

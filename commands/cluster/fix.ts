@@ -1,0 +1,52 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../src/ui/base-command.js'
+import {UserError} from '../../src/ui/errors.js'
+import {renderTable} from '../../src/ui/table.js'
+import {applyFix, planFix, type FixResult} from '../../src/reshard/fix.js'
+import {SlotMoveCommand, clusterFlags, moveFlags} from '../../src/reshard/move-command.js'
+
+export default class ClusterFix extends SlotMoveCommand {
+  static override summary = 'Close half-moved slots and give ownerless slots an owner, keeping every key.'
+  static override description = `An open slot is finished towards where a reshard journal (or its owner's MIGRATING mark, or an importing
+master) says it was going, otherwise returned to its owner. An ownerless slot goes to the master with the
+fewest slots. Keys of a slot found on other masters are gathered to its owner.`
+
+  static override examples = ['<%= config.bin %> cluster fix --cluster 127.0.0.1:7000', '<%= config.bin %> cluster fix --cluster 127.0.0.1:7000 --yes --json']
+
+  static override flags = {
+    ...clusterFlags,
+    batch: moveFlags.batch,
+    timeout: moveFlags.timeout,
+    replace: moveFlags.replace,
+    ...BaseCommand.yesFlag,
+  }
+
+  async run(): Promise<FixResult & {steps: number}> {
+    const {flags} = await this.parse(ClusterFix)
+    const target = await this.connect(flags)
+    try {
+      const plan = planFix(target)
+      if (plan.steps.length === 0) {
+        this.note('Nothing to fix: no slot is open and every slot has an owner.')
+        return {steps: 0, fixed: [], failed: [], pendingJournals: []}
+      }
+      const name = (id: string) => target.byId(id)?.address ?? id
+      if (!this.jsonEnabled()) {
+        this.log(renderTable(['slot', 'action', 'ends on', 'why'], plan.steps.slice(0, 50).map((step) => [step.slot, step.action, name(step.to), step.reason])))
+        if (plan.steps.length > 50) this.log(`... and ${plan.steps.length - 50} more slot(s)`)
+      }
+      if (!(await this.confirmOrRefuse(`Fix ${plan.steps.length} slot(s)?`, flags.yes))) throw new UserError('Nothing changed: the fix was not confirmed.')
+      const result = await applyFix(target, plan, {batch: flags.batch, timeoutMs: flags.timeout, replace: flags.replace})
+      const keys = result.fixed.reduce((sum, step) => sum + step.keys, 0)
+      this.note(`Fixed ${result.fixed.length}/${plan.steps.length} slot(s), ${keys} key(s) moved.`)
+      for (const failure of result.failed) this.note(`Slot ${failure.slot} not fixed: ${failure.error}`)
+      for (const pending of result.pendingJournals) {
+        this.note(`The reshard in ${pending.path} still has ${pending.remaining} planned slot(s) never started: \`twlab reshard --cluster ${flags.cluster} --resume --journal ${pending.path}\` moves them.`)
+      }
+      if (result.failed.length > 0) process.exitCode = 1
+      return {steps: plan.steps.length, ...result}
+    } finally {
+      await target.close()
+    }
+  }
+}

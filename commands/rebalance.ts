@@ -1,0 +1,51 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../src/ui/base-command.js'
+import {UserError} from '../src/ui/errors.js'
+import {renderTable} from '../src/ui/table.js'
+import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../src/reshard/move-command.js'
+import {planClusterRebalance} from '../src/reshard/rebalance.js'
+import type {RebalanceShare} from '../src/reshard/rebalance-plan.js'
+import {assertReady} from '../src/reshard/requests.js'
+
+export default class Rebalance extends SlotMoveCommand {
+  static override summary = 'Even out slots across the masters of a Redis Cluster (optionally weighted), online.'
+  static override description = `Each master's share is 16384 x weight / total weight (weight 1 unless --weight says otherwise; 0
+empties a master). Nothing moves while every master is within --threshold percent of its share.
+Masters without slots are left out unless --use-empty-masters (or a --weight names them).`
+
+  static override examples = [
+    '<%= config.bin %> rebalance --cluster 127.0.0.1:7000 --use-empty-masters --yes',
+    '<%= config.bin %> rebalance --cluster 127.0.0.1:7000 --weight 127.0.0.1:7001=2 --weight 3f2a=0.5',
+    '<%= config.bin %> rebalance --cluster 127.0.0.1:7000 --simulate',
+  ]
+
+  static override flags = {
+    ...clusterFlags,
+    weight: Flags.string({description: 'weight of a master (repeatable)', multiple: true, helpValue: 'NODE=W'}),
+    threshold: Flags.string({description: 'percent off its share before a master is rebalanced', default: '2', helpValue: 'PCT'}),
+    'use-empty-masters': Flags.boolean({description: 'give slots to masters that own none', default: false}),
+    simulate: Flags.boolean({description: 'show the plan and move nothing', default: false}),
+    ...moveFlags,
+    ...BaseCommand.yesFlag,
+  }
+
+  async run(): Promise<MoveSummary & {shares: Array<Omit<RebalanceShare, 'id'> & {node: string}>; needed: boolean; simulated: boolean}> {
+    const {flags} = await this.parse(Rebalance)
+    const threshold = Number(flags.threshold)
+    if (!Number.isFinite(threshold) || threshold < 0) throw new UserError(`--threshold "${flags.threshold}" is not a percentage: write it as 2 or 0.5.`)
+    const target = await this.connect(flags)
+    try {
+      assertReady(target)
+      const plan = planClusterRebalance(target, {weights: flags.weight, threshold, useEmptyMasters: flags['use-empty-masters']})
+      const shares = plan.shares.map(({id, ...share}) => ({node: target.byId(id)?.address ?? id, ...share}))
+      if (!this.jsonEnabled()) {
+        this.log(renderTable(['master', 'weight', 'slots', 'share', 'gives (+) / takes (-)'], shares.map((s) => [s.node, s.weight, s.slots, s.expected, s.balance])))
+      }
+      if (!plan.needed) this.note(`No rebalancing needed: every master is within ${threshold}% of its share.`)
+      const summary = await this.executeMoves(target, 'rebalance', plan.moves, flags, {simulate: flags.simulate})
+      return {...summary, shares, needed: plan.needed, simulated: flags.simulate}
+    } finally {
+      await target.close()
+    }
+  }
+}

@@ -1,6 +1,7 @@
 // Stopping a lab (`twlab down`) and removing it (`twlab destroy`). Processes are signalled by
 // their recorded pid only, after checking the pid still belongs to the node.
 import {rmSync} from 'node:fs'
+import {labDir} from './home.js'
 import {isNodeProcess, stopProcess} from './processes.js'
 import {writeState, type LabNode, type LabState} from './state.js'
 
@@ -30,6 +31,7 @@ export async function downLab(lab: LabState): Promise<StoppedNode[]> {
 
 export async function destroyLab(lab: LabState): Promise<StoppedNode[]> {
   const results = await downLab(lab)
-  rmSync(lab.dir, {recursive: true, force: true})
+  // The folder is derived from the name, never taken from the (editable) state file.
+  rmSync(labDir(lab.name), {recursive: true, force: true})
   return results
 }

@@ -82,9 +82,14 @@ export async function upLab(options: UpOptions, requestedBasePort: number | unde
   }
   validateOptions(options)
   const existing = readState(options.name)
+  if (existing && isRunning(existing)) {
+    throw new UserError(`A lab named "${options.name}" is already running: use another --name, or stop it first with \`twlab down --name ${options.name}\`.`)
+  }
   if (existing) {
-    const running = isRunning(existing)
-    throw new UserError(`A lab named "${options.name}" already exists${running ? ' and is running' : ''}: use another --name, or remove it with \`twlab destroy --name ${options.name}\`.`)
+    // Lab nodes keep no data across restarts (no RDB, no AOF), so a stopped lab holds only
+    // configs and logs: replace it rather than make the user destroy it first.
+    progress(`Replacing the stopped lab "${options.name}"...`)
+    rmSync(labDir(options.name), {recursive: true, force: true})
   }
   const dir = labDir(options.name)
   if (existsSync(dir)) {

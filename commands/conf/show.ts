@@ -23,6 +23,7 @@ export default class ConfShow extends BaseCommand {
       throw new UserError(`${formatProblem(check.problems[0])}${more}`)
     }
     const config = check.config!
+    for (const warning of check.warnings) this.note(`warning: ${formatProblem(warning)}`)
     if (!this.jsonEnabled()) {
       if (flags.format === 'yaml') {
         this.log(`# effective configuration of ${file}, defaults filled in, in nutcracker's order`)

@@ -15,24 +15,28 @@ export interface SourceSlots {
 }
 
 /**
- * `count` slots taken from the sources in proportion to what each owns: sources sorted by slot
- * count (most first), the first rounds up and the others down, each giving its lowest slots.
+ * `count` slots taken from the sources in proportion to what each owns (largest remainder, so the
+ * total is exactly `count`; ties favour the source owning most), each giving its lowest slots.
  */
 export function reshardTable(sources: SourceSlots[], to: string, count: number): SlotMove[] {
   const owned = sources.filter((source) => source.id !== to).map((source) => ({id: source.id, slots: slotsOf(source.slots)}))
   owned.sort((a, b) => b.slots.length - a.slots.length)
   const total = owned.reduce((sum, source) => sum + source.slots.length, 0)
-  const moves: SlotMove[] = []
-  if (total === 0 || count <= 0) return moves
-  owned.forEach((source, index) => {
-    const share = (count * source.slots.length) / total
-    const take = index === 0 ? Math.ceil(share) : Math.floor(share)
-    for (const slot of source.slots.slice(0, take)) {
-      if (moves.length >= count) return
-      moves.push({slot, from: source.id, to})
-    }
+  if (total === 0 || count <= 0) return []
+  const wanted = Math.min(count, total)
+  const shares = owned.map((source) => {
+    const exact = (wanted * source.slots.length) / total
+    return {source, take: Math.floor(exact), remainder: exact - Math.floor(exact)}
   })
-  return moves
+  let missing = wanted - shares.reduce((sum, share) => sum + share.take, 0)
+  for (const share of [...shares].sort((a, b) => b.remainder - a.remainder)) {
+    if (missing <= 0) break
+    if (share.take < share.source.slots.length) {
+      share.take++
+      missing--
+    }
+  }
+  return shares.flatMap((share) => share.source.slots.slice(0, share.take).map((slot) => ({slot, from: share.source.id, to})))
 }
 
 /** Every slot in [start, end] owned by one of the sources (or by anyone but `to` when no sources are named). */

@@ -10,10 +10,13 @@ import {parseWeight, rebalancePlan} from '../../src/reshard/rebalance-plan.js'
 import {interleave} from '../../src/reshard/run.js'
 
 describe('reshard table', () => {
-  test('takes slots in proportion, first source rounded up, lowest slots first', () => {
+  test('takes slots in proportion, exactly as many as asked, lowest slots first', () => {
     const moves = reshardTable([{id: 'a', slots: [[0, 99]]}, {id: 'b', slots: [[100, 399]]}], 'c', 10)
-    // b owns 300 of 400: 7.5 -> ceil 8 (first, most slots); a: 2.5 -> floor 2
+    // b owns 300 of 400: 7.5 -> 8 (tie on the remainder goes to the bigger source); a: 2.5 -> 2
     assert.deepEqual(moves.map((m) => `${m.from}:${m.slot}`), ['b:100', 'b:101', 'b:102', 'b:103', 'b:104', 'b:105', 'b:106', 'b:107', 'a:0', 'a:1'])
+    // three equal sources, 1500 slots: 500 each, no slot short
+    const three = reshardTable([{id: 'a', slots: [[0, 4095]]}, {id: 'b', slots: [[4096, 8191]]}, {id: 'd', slots: [[8192, 12287]]}, {id: 'e', slots: [[12288, 16383]]}], 'c', 1501)
+    assert.equal(three.length, 1501)
     assert.ok(moves.every((m) => m.to === 'c'))
   })
 

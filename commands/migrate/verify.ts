@@ -1,0 +1,59 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../src/ui/base-command.js'
+import {parseAddress} from '../../src/migrate/address.js'
+import {connectCluster} from '../../src/migrate/cluster-target.js'
+import {renderMismatchCounts, renderMismatches} from '../../src/migrate/report.js'
+import {openSources} from '../../src/migrate/source-options.js'
+import {describeMismatch, verifyMigration} from '../../src/migrate/verify.js'
+
+export default class MigrateVerify extends BaseCommand {
+  static override summary = 'Compare every key of the sources with the target cluster, both ways; exit 1 on any mismatch.'
+
+  static override description = 'Source to target: each key missing on the target, of another type, with another value (DUMP payloads, then a type-aware digest when the encodings differ), or with an expiry further off than --ttl-tolerance. Target to sources: each key that no source holds (extra). Keys that differ are checked again after a short pause, so a write in flight is not reported as a loss.'
+
+  static override examples = [
+    '<%= config.bin %> migrate verify --from 127.0.0.1:6379,127.0.0.1:6380 --to-cluster 127.0.0.1:7000',
+  ]
+
+  static override flags = {
+    from: Flags.string({description: 'source servers, HOST:PORT,... (a pool\'s backends)'}),
+    'to-cluster': Flags.string({description: 'a node of the target Redis Cluster, HOST:PORT', required: true}),
+    'ttl-tolerance': Flags.integer({description: 'expiries this many ms apart still match', default: 1000, min: 0}),
+    'scan-count': Flags.integer({description: 'SCAN COUNT (keys per page)', default: 1000, min: 1}),
+    limit: Flags.integer({description: 'mismatches listed in the human output', default: 50, min: 1}),
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(MigrateVerify)
+    const targetAddress = parseAddress(flags['to-cluster'], '--to-cluster')
+    const sources = await openSources(flags)
+    let target
+    try {
+      target = await connectCluster(targetAddress)
+    } catch (error) {
+      await sources.close()
+      throw error
+    }
+    try {
+      this.note(`Verifying ${sources.description} against cluster ${targetAddress.text}...`)
+      const report = await verifyMigration(sources, target, {
+        ttlToleranceMs: flags['ttl-tolerance'],
+        scanCount: flags['scan-count'],
+        recheckDelayMs: 500,
+      })
+      const mismatches = report.mismatches.map(describeMismatch)
+      if (!this.jsonEnabled()) {
+        if (mismatches.length === 0) {
+          this.log(`No mismatches: ${report.checked} source keys and ${report.targetKeys} target keys match.`)
+        } else {
+          this.log(`${mismatches.length} mismatch(es): ${renderMismatchCounts(report.counts)} (${report.checked} source keys, ${report.targetKeys} target keys).`)
+          this.log(renderMismatches(mismatches, flags.limit))
+        }
+      }
+      if (mismatches.length > 0) process.exitCode = 1
+      return {ok: mismatches.length === 0, checked: report.checked, targetKeys: report.targetKeys, counts: report.counts, mismatches}
+    } finally {
+      await Promise.allSettled([sources.close(), target.close()])
+    }
+  }
+}

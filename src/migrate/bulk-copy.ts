@@ -1,0 +1,44 @@
+// The bulk copy of one source: SCAN pages, each read (DUMP + expiry) and written to the target
+// while the next pages are scanned, up to `window` pages in flight. The source's checkpoint
+// cursor only advances past a page once that page and every page before it are on the target.
+import {copyScannedKeys, type CopyContext} from './copier.js'
+import type {SourceCursor} from './checkpoint.js'
+import type {Source} from './sources.js'
+
+export interface BulkOptions {
+  scanCount: number
+  window: number
+  /** true once the user asked to stop (Ctrl-C): the pages in flight finish, nothing new starts */
+  stopRequested: () => boolean
+  /** called whenever the cursor advances (the caller saves the checkpoint, throttled) */
+  onCommit: () => void
+}
+
+export async function bulkCopySource(ctx: CopyContext, source: Source, position: SourceCursor, options: BulkOptions): Promise<void> {
+  if (position.done) return
+  let cursor = position.cursor
+  const inFlight: Array<{after: string; work: Promise<void>}> = []
+  const commitOldest = async () => {
+    const page = inFlight.shift() as {after: string; work: Promise<void>}
+    await page.work
+    position.cursor = page.after
+    if (page.after === '0') position.done = true
+    options.onCommit()
+  }
+  try {
+    for (let round = 0; round < 1e9; round++) {
+      if (options.stopRequested()) break
+      const [next, keys] = await source.client.scanBuffer(cursor, 'COUNT', options.scanCount)
+      cursor = next.toString()
+      const work = copyScannedKeys(ctx, source, keys)
+      work.catch(() => {}) // awaited (and so reported) in order by commitOldest
+      inFlight.push({after: cursor, work})
+      while (inFlight.length >= options.window) await commitOldest()
+      if (cursor === '0') break
+    }
+    while (inFlight.length > 0) await commitOldest()
+  } finally {
+    // On an error, let the other pages settle before the caller saves and closes connections.
+    await Promise.allSettled(inFlight.map((page) => page.work))
+  }
+}

@@ -1,0 +1,184 @@
+// A whole migration, in order: (online) start following changes -> bulk copy of every source in
+// parallel, checkpointed -> (online) catch up on changed keys until the sources are quiet or the
+// user says stop -> verify both ways, re-copy keys that changed under the copy, check them again.
+import {bulkCopySource} from './bulk-copy.js'
+import {ChangeFeed} from './changes.js'
+import {freshCheckpoint, loadCheckpoint, removeCheckpoint, saveCheckpoint, type CheckpointData} from './checkpoint.js'
+import type {ClusterTarget} from './cluster-target.js'
+import {recopyKeys, type CopyContext} from './copier.js'
+import type {ProgressReporter} from './progress.js'
+import type {SourceSet} from './sources.js'
+import type {MigrationStats} from './stats.js'
+import {describeMismatch, verifyKeys, verifyMigration, type Mismatch, type MismatchKind} from './verify.js'
+import type {WriteOptions} from './writer.js'
+
+export interface MigrationOptions {
+  write: WriteOptions
+  scanCount: number
+  /** SCAN pages in flight per source */
+  window: number
+  online: boolean
+  /** online: stop following changes once none arrived for this long (ms) */
+  quietMs: number
+  checkpointPath: string
+  resume: boolean
+  verify: boolean
+  ttlToleranceMs: number
+  progress: ProgressReporter
+  /** true once the user asked to stop (Ctrl-C) */
+  stopRequested: () => boolean
+}
+
+export interface VerifySummary {
+  checked: number
+  targetKeys: number
+  counts: Record<MismatchKind, number>
+  /** keys that differed after the copy (changed while it ran) and were copied again */
+  repaired: number
+  mismatches: Array<ReturnType<typeof describeMismatch>>
+}
+
+export interface MigrationResult {
+  /** done: copied and verified clean; interrupted: stopped by the user, resumable; mismatches: verify found differences */
+  status: 'done' | 'interrupted' | 'mismatches'
+  resumed: boolean
+  online: boolean
+  stats: MigrationStats
+  /** wall time of this run, and of its bulk copy */
+  seconds: number
+  copySeconds: number
+  /** keys the bulk copy scanned per second in this run */
+  keysPerSecond: number
+  /** online: changes seen, and sources whose change feed dropped (a full check covered them) */
+  changesSeen: number
+  lostChangeFeeds: string[]
+  verify?: VerifySummary
+  /** kept when the migration can be resumed */
+  checkpoint?: string
+}
+
+const REPAIR_ROUNDS = 3
+const REPAIRABLE: MismatchKind[] = ['missing', 'type', 'value', 'ttl']
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export async function runMigration(sources: SourceSet, target: ClusterTarget, options: MigrationOptions): Promise<MigrationResult> {
+  const addresses = sources.sources.map((s) => s.address.text)
+  const started = Date.now()
+  const checkpoint: CheckpointData = options.resume
+    ? loadCheckpoint(options.checkpointPath, addresses, target.address.text)
+    : freshCheckpoint(addresses, target.address.text, options.online)
+  const scannedBefore = checkpoint.stats.scanned
+  const ctx: CopyContext = {sources, target, write: options.write, stats: checkpoint.stats}
+  const progress = options.progress
+  const feed = options.online ? new ChangeFeed(sources.sources) : undefined
+  let lastSave = 0
+  const save = (force = false) => {
+    if (!force && Date.now() - lastSave < 500) return
+    lastSave = Date.now()
+    checkpoint.online = options.online
+    checkpoint.dirty = feed ? feed.snapshot().map((k) => k.toString('base64')) : checkpoint.dirty
+    saveCheckpoint(options.checkpointPath, checkpoint)
+  }
+
+  let total = 0
+  for (const source of sources.sources) total += Number(await source.client.dbsize())
+  let phase = options.resume ? 'copy (resumed)' : 'copy'
+  progress.start(Math.max(total, checkpoint.stats.scanned))
+  let verified = -1
+  const ticker = setInterval(() => {
+    progress.update({done: verified >= 0 ? verified : ctx.stats.scanned, bytes: ctx.stats.bytes, phase})
+  }, 200)
+  ticker.unref()
+
+  const result: MigrationResult = {
+    status: 'done', resumed: options.resume, online: options.online, stats: ctx.stats, seconds: 0, copySeconds: 0,
+    keysPerSecond: 0, changesSeen: 0, lostChangeFeeds: [],
+  }
+  try {
+    if (feed) {
+      // Before the first SCAN, so that no change made during the copy goes unseen.
+      await feed.start()
+      feed.add(checkpoint.dirty.map((k) => Buffer.from(k, 'base64')))
+      if (options.resume && checkpoint.online) {
+        progress.note('Resuming an online migration: changes made while it was stopped are found by the final check.')
+      }
+    }
+    save(true)
+    const copyStarted = Date.now()
+    try {
+      await Promise.all(sources.sources.map((source, i) => bulkCopySource(ctx, source, checkpoint.sources[i], {
+        scanCount: options.scanCount,
+        window: options.window,
+        stopRequested: options.stopRequested,
+        onCommit: () => save(),
+      })))
+    } finally {
+      save(true)
+    }
+    result.copySeconds = (Date.now() - copyStarted) / 1000
+    result.keysPerSecond = Math.round((ctx.stats.scanned - scannedBefore) / Math.max(result.copySeconds, 0.001))
+    if (options.stopRequested()) {
+      result.status = 'interrupted'
+      result.checkpoint = options.checkpointPath
+      return result
+    }
+
+    if (feed) {
+      phase = 'catch-up'
+      let lastReport = 0
+      for (let round = 0; round < 1e9; round++) {
+        const keys = feed.take(1000)
+        if (keys.length > 0) await recopyKeys(ctx, keys)
+        if (Date.now() - lastReport > 1000) {
+          lastReport = Date.now()
+          phase = `catch-up: ${feed.pending} pending, lag ${feed.lagMs()} ms`
+          save(true)
+        }
+        if (keys.length === 0) {
+          if (options.stopRequested() || Date.now() - feed.lastChangeAt >= options.quietMs) break
+          await sleep(20)
+        }
+      }
+      progress.note(`Caught up: ${ctx.stats.recopied} changed keys re-copied, ${ctx.stats.deleted} deleted; sources quiet for ${Math.round((Date.now() - feed.lastChangeAt) / 1000)} s.`)
+    }
+
+    if (options.verify) {
+      phase = 'verify'
+      const verifyOptions = {ttlToleranceMs: options.ttlToleranceMs, scanCount: options.scanCount, recheckDelayMs: 200}
+      verified = 0
+      const report = await verifyMigration(sources, target, {...verifyOptions, onProgress: (n) => (verified = n)})
+      let remaining: Mismatch[] = report.mismatches
+      let repaired = 0
+      for (let round = 0; round < REPAIR_ROUNDS; round++) {
+        const drift = feed ? feed.take(Number.MAX_SAFE_INTEGER) : []
+        const repairable = remaining.filter((m) => REPAIRABLE.includes(m.kind)).map((m) => m.key)
+        const keys = [...repairable, ...drift]
+        if (keys.length === 0) break
+        await recopyKeys(ctx, keys)
+        repaired += repairable.length
+        const extras = remaining.filter((m) => !REPAIRABLE.includes(m.kind))
+        const recheck = await verifyKeys(sources, target, [...repairable, ...extras.map((m) => m.key)], verifyOptions)
+        remaining = recheck
+      }
+      const counts: Record<MismatchKind, number> = {missing: 0, extra: 0, type: 0, value: 0, ttl: 0}
+      for (const m of remaining) counts[m.kind]++
+      result.verify = {checked: report.checked, targetKeys: report.targetKeys, counts, repaired, mismatches: remaining.map(describeMismatch)}
+      if (remaining.length > 0) result.status = 'mismatches'
+    }
+    if (feed) {
+      result.changesSeen = feed.events
+      result.lostChangeFeeds = [...feed.lost]
+    }
+    removeCheckpoint(options.checkpointPath)
+    return result
+  } finally {
+    clearInterval(ticker)
+    progress.update({done: verified >= 0 ? verified : ctx.stats.scanned, bytes: ctx.stats.bytes, phase})
+    progress.stop()
+    if (feed) await feed.stop()
+    result.seconds = (Date.now() - started) / 1000
+  }
+}

@@ -1,0 +1,86 @@
+// The servers a migration reads from: the backends of a twemproxy pool, or servers named by
+// --from. Each gets one ioredis client for data (SCAN, DUMP) that the engine pipelines on.
+import {Redis} from 'ioredis'
+import {UserError, describeSystemError} from '../ui/errors.js'
+import type {Address} from './address.js'
+
+export interface Source {
+  index: number
+  /** what users call it: the nutcracker server name, or host:port */
+  name: string
+  address: Address
+  client: Redis
+  /** Redis 7 answers PEXPIRETIME (absolute expiry, exact); older servers get PTTL + our clock */
+  hasExpireTime: boolean
+}
+
+export interface SourceSet {
+  sources: Source[]
+  /** one line for humans: "3 servers given by --from" or "pool alpha from nutcracker.yml" */
+  description: string
+  /**
+   * The index of the source twemproxy hashing routes a key to, when the sources are a pool whose
+   * hashing is known. A key found on another source too is a misplaced duplicate: the copy on
+   * this owner wins. Without it, the first source listed that holds the key wins.
+   */
+  ownerOf?: (key: Buffer) => number
+  /** the pool's hash_tag ("{}", "::"...), used by the plan to find tags that split across slots */
+  hashTag?: string
+  close(): Promise<void>
+}
+
+export function redisClient(address: Address, options: {name?: string} = {}): Redis {
+  return new Redis({
+    host: address.host,
+    port: address.port,
+    lazyConnect: true,
+    connectionName: options.name,
+    // A data connection that drops mid-migration is retried a few times, then the migration stops
+    // with a clear error (and a checkpoint to resume from) rather than waiting forever.
+    maxRetriesPerRequest: 5,
+    retryStrategy: (times) => (times > 20 ? null : Math.min(times * 100, 1000)),
+    enableAutoPipelining: false,
+  })
+}
+
+export async function connectOrExplain(client: Redis, what: string): Promise<void> {
+  try {
+    await client.connect()
+    await client.ping()
+  } catch (error) {
+    client.disconnect()
+    const sentence = describeSystemError(error, what) ?? `${what} cannot be used: ${(error as Error).message}.`
+    throw new UserError(sentence, {cause: error})
+  }
+}
+
+export async function redisMajorVersion(client: Redis): Promise<number> {
+  const info = await client.info('server')
+  const match = /redis_version:(\d+)/.exec(info)
+  return match ? Number(match[1]) : 0
+}
+
+/** Connects to every server, in the order given; nothing is left open on failure. */
+export async function connectSources(servers: Array<{name: string; address: Address}>, description: string,
+  extra: {ownerOf?: (key: Buffer) => number; hashTag?: string} = {}): Promise<SourceSet> {
+  const sources: Source[] = []
+  const close = async () => {
+    await Promise.all(sources.map((s) => s.client.quit().catch(() => s.client.disconnect())))
+  }
+  try {
+    for (const [index, server] of servers.entries()) {
+      const client = redisClient(server.address, {name: 'twlab-migrate'})
+      await connectOrExplain(client, `source ${server.address.text}`)
+      const major = await redisMajorVersion(client)
+      sources.push({index, name: server.name, address: server.address, client, hasExpireTime: major >= 7})
+      const mode = await client.info('cluster')
+      if (/cluster_enabled:1/.test(mode)) {
+        throw new UserError(`source ${server.address.text} is a cluster node: migrate reads standalone servers (pool backends).`)
+      }
+    }
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return {sources, description, ...extra, close}
+}

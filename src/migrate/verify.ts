@@ -1,0 +1,222 @@
+// Verification: every key compared both ways.
+// - Source -> target: each source is scanned; keys another source wins (duplicates) are compared
+//   only from their winner. Each key's DUMP payload and absolute expiry are read on both sides;
+//   a missing key, a different type, a different value, or expiries further apart than the
+//   tolerance is a mismatch. Equal payloads settle a key at once; different payloads are settled
+//   by a type-aware digest (digest.ts), since equal values can be encoded differently.
+// - Target -> source: each target master is scanned; a key no source holds is "extra".
+// Keys that differ are checked again after a short pause before being reported, so a key caught
+// mid-change (a write in flight during an online migration) is not reported as lost.
+import type {Redis} from 'ioredis'
+import type {ClusterTarget} from './cluster-target.js'
+import {keysOwnedHere, type CopyContext} from './copier.js'
+import {valueDigest} from './digest.js'
+import {keyText} from './key-text.js'
+import {existsOn, readKeys} from './reader.js'
+import {retryTransient} from './retry.js'
+import type {Source, SourceSet} from './sources.js'
+import {emptyStats} from './stats.js'
+import {perKeyOnTarget} from './target-batch.js'
+
+export type MismatchKind = 'missing' | 'extra' | 'type' | 'value' | 'ttl'
+
+export interface Mismatch {
+  kind: MismatchKind
+  key: Buffer
+  detail: string
+}
+
+export interface VerifyOptions {
+  /** expiries this far apart (ms) still match */
+  ttlToleranceMs: number
+  scanCount: number
+  /** pause before re-checking keys that differed (ms) */
+  recheckDelayMs: number
+  onProgress?: (checked: number) => void
+}
+
+export interface VerifyReport {
+  /** keys compared source -> target */
+  checked: number
+  /** keys scanned on the target */
+  targetKeys: number
+  mismatches: Mismatch[]
+  counts: Record<MismatchKind, number>
+}
+
+interface TargetRead {
+  payload: Buffer | null
+  expireAt: number
+}
+
+async function readTarget(target: ClusterTarget, keys: Buffer[]): Promise<TargetRead[]> {
+  const [dumps, expiries] = await Promise.all([
+    perKeyOnTarget(target.client, keys, 'DUMP', (key) => [key]),
+    perKeyOnTarget(target.client, keys, 'PEXPIRETIME', (key) => [key]),
+  ])
+  return keys.map((_, i) => {
+    const [dumpError, payload] = dumps[i]
+    const [expireError, expire] = expiries[i]
+    if (dumpError) throw dumpError
+    if (expireError) throw expireError
+    return {payload: (payload as Buffer | null) ?? null, expireAt: Number(expire) > 0 ? Number(expire) : 0}
+  })
+}
+
+function ttlText(expireAt: number): string {
+  return expireAt > 0 ? `expires ${new Date(expireAt).toISOString()}` : 'no expiry'
+}
+
+/** Compares keys of one source with the target; returns the ones that differ. */
+async function compareKeys(source: Source, target: ClusterTarget, keys: Buffer[], options: VerifyOptions): Promise<Mismatch[]> {
+  const [records, reads] = await Promise.all([readKeys(source, keys), readTarget(target, keys)])
+  const mismatches: Mismatch[] = []
+  for (let i = 0; i < keys.length; i++) {
+    const want = records[i]
+    const have = reads[i]
+    if (!want.payload) continue // gone from the source since the scan: nothing to compare
+    if (!have.payload) {
+      mismatches.push({kind: 'missing', key: keys[i], detail: `on ${source.name}, not on the target`})
+      continue
+    }
+    if (!want.payload.equals(have.payload)) {
+      const [a, b] = await Promise.all([valueDigest(source.client, keys[i]), digestOnTarget(target, keys[i])])
+      if (a.type !== b.type) {
+        mismatches.push({kind: 'type', key: keys[i], detail: `${a.type} on ${source.name}, ${b.type} on the target`})
+        continue
+      }
+      if (a.digest !== b.digest) {
+        mismatches.push({kind: 'value', key: keys[i], detail: `${a.type} values differ (${source.name} vs target)`})
+        continue
+      }
+    }
+    const apart = Math.abs(want.expireAt - have.expireAt)
+    const oneSided = (want.expireAt > 0) !== (have.expireAt > 0)
+    if (oneSided || apart > options.ttlToleranceMs) {
+      mismatches.push({kind: 'ttl', key: keys[i], detail: `${ttlText(want.expireAt)} on ${source.name}, ${ttlText(have.expireAt)} on the target`})
+    }
+  }
+  return mismatches
+}
+
+function digestOnTarget(target: ClusterTarget, key: Buffer) {
+  // The cluster client routes each single-key command of the digest to the key's current owner;
+  // its command methods are the same as a single node's.
+  return valueDigest(target.client as unknown as Redis, key)
+}
+
+async function* scanAll(client: Redis, count: number): AsyncGenerator<Buffer[]> {
+  let cursor = '0'
+  for (let round = 0; round < 1e9; round++) {
+    const [next, keys] = await client.scanBuffer(cursor, 'COUNT', count)
+    if (keys.length > 0) yield keys
+    cursor = next.toString()
+    if (cursor === '0') return
+  }
+}
+
+/** Which of `keys` (found on the target) no source holds. */
+async function keysOnNoSource(sources: SourceSet, keys: Buffer[]): Promise<Buffer[]> {
+  let remaining = keys
+  const order = sources.ownerOf
+    ? groupByOwnerFirst(sources, keys)
+    : null
+  if (order) {
+    const next: Buffer[] = []
+    for (const [owner, list] of order) {
+      const present = await existsOn(sources.sources[owner], list)
+      list.forEach((key, i) => { if (!present[i]) next.push(key) })
+    }
+    remaining = next
+  }
+  for (const source of sources.sources) {
+    if (remaining.length === 0) break
+    const present = await existsOn(source, remaining)
+    remaining = remaining.filter((_, i) => !present[i])
+  }
+  return remaining
+}
+
+function groupByOwnerFirst(sources: SourceSet, keys: Buffer[]): Map<number, Buffer[]> {
+  const groups = new Map<number, Buffer[]>()
+  for (const key of keys) {
+    const owner = (sources.ownerOf as (k: Buffer) => number)(key)
+    let list = groups.get(owner)
+    if (!list) groups.set(owner, (list = []))
+    list.push(key)
+  }
+  return groups
+}
+
+export async function verifyMigration(sources: SourceSet, target: ClusterTarget, options: VerifyOptions): Promise<VerifyReport> {
+  const ctx: CopyContext = {sources, target, stats: emptyStats(), write: {onConflict: 'fail', bigKeyBytes: Infinity, chunk: {elements: 1, bytes: 1}}}
+  let checked = 0
+  const suspects = new Map<Source, Buffer[]>()
+  await Promise.all(sources.sources.map(async (source) => {
+    for await (const page of scanAll(source.client, options.scanCount)) {
+      const owned = await keysOwnedHere(ctx, source, page, false)
+      const found = await compareKeys(source, target, owned, options)
+      checked += owned.length
+      options.onProgress?.(checked)
+      if (found.length > 0) {
+        let list = suspects.get(source)
+        if (!list) suspects.set(source, (list = []))
+        list.push(...found.map((m) => m.key))
+      }
+    }
+  }))
+  let targetKeys = 0
+  let extraSuspects: Buffer[] = []
+  for (const master of target.masters()) {
+    for await (const page of scanAll(master, options.scanCount)) {
+      targetKeys += page.length
+      extraSuspects.push(...(await keysOnNoSource(sources, page)))
+    }
+  }
+  const mismatches: Mismatch[] = []
+  if (suspects.size > 0 || extraSuspects.length > 0) {
+    await new Promise((resolve) => setTimeout(resolve, options.recheckDelayMs))
+    for (const [source, keys] of suspects) {
+      const owned = await keysOwnedHere(ctx, source, keys, false)
+      for (let i = 0; i < owned.length; i += options.scanCount) {
+        mismatches.push(...(await compareKeys(source, target, owned.slice(i, i + options.scanCount), options)))
+      }
+    }
+    extraSuspects = await keysOnNoSource(sources, extraSuspects)
+    if (extraSuspects.length > 0) {
+      const stillThere = await Promise.all(extraSuspects.map((key) => retryTransient(() => target.client.exists(key))))
+      extraSuspects.forEach((key, i) => {
+        if (stillThere[i] > 0) mismatches.push({kind: 'extra', key, detail: 'on the target, on no source'})
+      })
+    }
+  }
+  const counts: Record<MismatchKind, number> = {missing: 0, extra: 0, type: 0, value: 0, ttl: 0}
+  for (const m of mismatches) counts[m.kind]++
+  return {checked, targetKeys, mismatches, counts}
+}
+
+/** Re-compares specific keys (after a repair): the mismatches that remain. */
+export async function verifyKeys(sources: SourceSet, target: ClusterTarget, keys: Buffer[], options: VerifyOptions): Promise<Mismatch[]> {
+  const ctx: CopyContext = {sources, target, stats: emptyStats(), write: {onConflict: 'fail', bigKeyBytes: Infinity, chunk: {elements: 1, bytes: 1}}}
+  const out: Mismatch[] = []
+  const onSomeSource = new Set<Buffer>()
+  for (const source of sources.sources) {
+    const present = await existsOn(source, keys)
+    const here = keys.filter((_, i) => present[i])
+    here.forEach((k) => onSomeSource.add(k))
+    const owned = await keysOwnedHere(ctx, source, here, false)
+    for (let i = 0; i < owned.length; i += options.scanCount) {
+      out.push(...(await compareKeys(source, target, owned.slice(i, i + options.scanCount), options)))
+    }
+  }
+  const orphans = keys.filter((k) => !onSomeSource.has(k))
+  const stillThere = await Promise.all(orphans.map((key) => retryTransient(() => target.client.exists(key))))
+  orphans.forEach((key, i) => {
+    if (stillThere[i] > 0) out.push({kind: 'extra', key, detail: 'on the target, on no source'})
+  })
+  return out
+}
+
+export function describeMismatch(m: Mismatch): {kind: MismatchKind; key: string; detail: string} {
+  return {kind: m.kind, key: keyText(m.key), detail: m.detail}
+}

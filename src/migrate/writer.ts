@@ -1,0 +1,126 @@
+// Writes records to the target cluster: RESTORE key expireAt payload ABSTTL [REPLACE], routed per
+// key by the cluster client (auto-pipelined per node), transient failures retried. Keys over the
+// big-key limit go through the chunked copy instead. Without REPLACE, a key already on the target
+// (BUSYKEY) is compared with what we would write: the same bytes mean an earlier run (or a SCAN
+// repeat) already copied it; anything else is a conflict for --on-conflict to settle.
+import type {Cluster} from 'ioredis'
+import {copyInChunks, type ChunkOptions} from './big-key.js'
+import {keyText} from './key-text.js'
+import type {KeyRecord} from './reader.js'
+import {retryTransient} from './retry.js'
+import type {Source} from './sources.js'
+import {remember, type MigrationStats} from './stats.js'
+import {perKeyOnTarget, type CommandArgs} from './target-batch.js'
+
+export type ConflictPolicy = 'skip' | 'replace' | 'fail'
+
+export interface WriteOptions {
+  onConflict: ConflictPolicy
+  /** DUMP payloads longer than this are copied in chunks */
+  bigKeyBytes: number
+  chunk: ChunkOptions
+}
+
+export class ConflictError extends Error {
+  constructor(readonly keys: string[]) {
+    super(`${keys.length} key(s) already exist on the target with other values (first: ${keys[0]})`)
+  }
+}
+
+type Outcome = 'copied' | 'identical' | 'conflict'
+
+/** RESTORE every record (pipelined per node); BUSYKEY answers are compared with what we hold. */
+async function restoreAll(target: Cluster, records: KeyRecord[], replace: boolean): Promise<Outcome[]> {
+  const replies = await perKeyOnTarget(target, records.map((r) => r.key), 'RESTORE', (key, i) => {
+    const args: CommandArgs = [key, records[i].expireAt, records[i].payload as Buffer, 'ABSTTL']
+    if (replace) args.push('REPLACE')
+    return args
+  })
+  const outcomes: Outcome[] = []
+  const busy: number[] = []
+  for (const [i, [error]] of replies.entries()) {
+    if (!error) outcomes.push('copied')
+    else if (/BUSYKEY/.test(error.message)) {
+      outcomes.push('conflict')
+      busy.push(i)
+    } else throw error
+  }
+  if (busy.length === 0) return outcomes
+  const existing = await perKeyOnTarget(target, busy.map((i) => records[i].key), 'DUMP', (key) => [key])
+  for (const [j, i] of busy.entries()) {
+    const [error, payload] = existing[j]
+    if (error) throw error
+    const record = records[i]
+    if (payload && (payload as Buffer).equals(record.payload as Buffer)) {
+      // Same value; make the expiry match too (a rerun after the source changed only the TTL).
+      if (record.expireAt > 0) await retryTransient(() => target.pexpireat(record.key, record.expireAt))
+      else await retryTransient(() => target.persist(record.key))
+      outcomes[i] = 'identical'
+    }
+  }
+  return outcomes
+}
+
+/**
+ * Writes a batch. `replace` forces REPLACE whatever the policy (re-copies of keys the source
+ * changed: the source is the truth for those). Throws ConflictError under --on-conflict fail,
+ * after the whole batch is settled.
+ */
+export async function writeRecords(source: Source, target: Cluster, records: KeyRecord[], options: WriteOptions,
+  stats: MigrationStats, replace = false): Promise<void> {
+  const replaceAll = replace || options.onConflict === 'replace'
+  const conflicts: string[] = []
+  const small: KeyRecord[] = []
+  for (const record of records) {
+    if (!record.payload) {
+      stats.vanished++
+      continue
+    }
+    if (record.payload.length > options.bigKeyBytes) {
+      const existsAlready = !replaceAll && (await retryTransient(() => target.exists(record.key))) > 0
+      if (existsAlready) {
+        small.push(record) // settled like any other existing key: compared, then policy
+        continue
+      }
+      const result = await copyInChunks(source, target, record.key, record.expireAt, options.chunk)
+      if (result === 'chunked') {
+        stats.bigKeys++
+        stats.copied++
+        stats.bytes += record.payload.length
+        remember(stats.examples.bigKeys, keyText(record.key))
+        continue
+      }
+      if (result === 'vanished') {
+        stats.vanished++
+        continue
+      }
+    }
+    small.push(record)
+  }
+  const outcomes = await restoreAll(target, small, replaceAll)
+  for (const [i, outcome] of outcomes.entries()) {
+    const record = small[i]
+    if (outcome === 'copied') {
+      stats.copied++
+      stats.bytes += (record.payload as Buffer).length
+    } else if (outcome === 'identical') {
+      stats.identical++
+    } else if (outcome === 'conflict') {
+      if (options.onConflict === 'fail') conflicts.push(keyText(record.key))
+      else {
+        stats.conflictsSkipped++
+        remember(stats.examples.conflicts, keyText(record.key))
+      }
+    }
+  }
+  if (conflicts.length > 0) throw new ConflictError(conflicts)
+}
+
+/** Deletes keys that no source holds any more (online mode: deletes and expiries). */
+export async function deleteKeys(target: Cluster, keys: Buffer[], stats: MigrationStats): Promise<void> {
+  const replies = await perKeyOnTarget(target, keys, 'DEL', (key) => [key])
+  for (const [error, count] of replies) {
+    if (error) throw error
+    if (Number(count) > 0) stats.deleted++
+  }
+}

@@ -22,6 +22,8 @@ export interface CheckpointData {
   sources: SourceCursor[]
   /** keys changed on the sources and not yet re-copied, base64 */
   dirty: string[]
+  /** keys left alone under --on-conflict skip, base64 */
+  skipped?: string[]
   /** the copy was done with online mode on (changes were being followed) */
   online: boolean
   stats: MigrationStats

@@ -29,6 +29,8 @@ export async function connectCluster(address: Address): Promise<ClusterTarget> {
     clusterRetryStrategy: (times) => (times > 30 ? null : Math.min(100 * times, 1000)),
     redisOptions: {maxRetriesPerRequest: 5, connectTimeout: 5000},
   })
+  // Errors reach us through the commands that fail; without a listener ioredis prints them.
+  client.on('error', () => {})
   const what = `target cluster ${address.text}`
   try {
     await client.connect()
@@ -40,7 +42,7 @@ export async function connectCluster(address: Address): Promise<ClusterTarget> {
     client.disconnect()
     if (error instanceof UserError) throw error
     const message = (error as Error).message ?? ''
-    if (/cluster support disabled|Failed to refresh slots cache/i.test(message)) {
+    if (/cluster support disabled|Failed to refresh slots cache|None of startup nodes is available/i.test(message)) {
       throw new UserError(`${what} is not a Redis Cluster node (or cannot be reached): give the address of a cluster node.`, {cause: error})
     }
     throw new UserError(describeSystemError(error, what) ?? `${what} cannot be used: ${message}.`, {cause: error})

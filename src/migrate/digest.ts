@@ -42,6 +42,15 @@ async function scannedDigest(hash: Hash, step: (cursor: string) => Promise<[Buff
   }
 }
 
+/**
+ * A HyperLogLog is a string whose header caches the last PFCOUNT (bytes 8-15, and a validity
+ * bit). PFCOUNT rewrites that cache, so two equal HyperLogLogs can differ there: it is left out.
+ */
+function withoutHllCache(chunk: Buffer): Buffer {
+  if (chunk.length < 16 || chunk.toString('latin1', 0, 4) !== 'HYLL') return chunk
+  return Buffer.concat([chunk.subarray(0, 5), chunk.subarray(16)])
+}
+
 export async function valueDigest(client: Redis, key: Buffer): Promise<ValueDigest> {
   const type = await client.type(key)
   if (type === 'none') return {type, digest: ''}
@@ -51,7 +60,9 @@ export async function valueDigest(client: Redis, key: Buffer): Promise<ValueDige
     case 'string': {
       const length = await client.strlen(key)
       for (let offset = 0; offset < length; offset += 1 << 20) {
-        hash.update(await client.getrangeBuffer(key, offset, Math.min(offset + (1 << 20), length) - 1))
+        let chunk = await client.getrangeBuffer(key, offset, Math.min(offset + (1 << 20), length) - 1)
+        if (offset === 0) chunk = withoutHllCache(chunk)
+        hash.update(chunk)
       }
       break
     }

@@ -6,6 +6,7 @@ import {ChangeFeed} from './changes.js'
 import {freshCheckpoint, loadCheckpoint, removeCheckpoint, saveCheckpoint, type CheckpointData} from './checkpoint.js'
 import type {ClusterTarget} from './cluster-target.js'
 import {recopyKeys, type CopyContext} from './copier.js'
+import {keyId} from './key-text.js'
 import type {ProgressReporter} from './progress.js'
 import type {SourceSet} from './sources.js'
 import type {MigrationStats} from './stats.js'
@@ -71,7 +72,8 @@ export async function runMigration(sources: SourceSet, target: ClusterTarget, op
     ? loadCheckpoint(options.checkpointPath, addresses, target.address.text)
     : freshCheckpoint(addresses, target.address.text, options.online)
   const scannedBefore = checkpoint.stats.scanned
-  const ctx: CopyContext = {sources, target, write: options.write, stats: checkpoint.stats}
+  const skipped = new Set<string>((checkpoint.skipped ?? []).map((k) => keyId(Buffer.from(k, 'base64'))))
+  const ctx: CopyContext = {sources, target, write: {...options.write, skipped}, stats: checkpoint.stats}
   const progress = options.progress
   const feed = options.online ? new ChangeFeed(sources.sources) : undefined
   let lastSave = 0
@@ -79,6 +81,7 @@ export async function runMigration(sources: SourceSet, target: ClusterTarget, op
     if (!force && Date.now() - lastSave < 500) return
     lastSave = Date.now()
     checkpoint.online = options.online
+    checkpoint.skipped = [...skipped].map((id) => Buffer.from(id, 'latin1').toString('base64'))
     checkpoint.dirty = feed ? feed.snapshot().map((k) => k.toString('base64')) : checkpoint.dirty
     saveCheckpoint(options.checkpointPath, checkpoint)
   }
@@ -154,14 +157,14 @@ export async function runMigration(sources: SourceSet, target: ClusterTarget, op
       let repaired = 0
       for (let round = 0; round < REPAIR_ROUNDS; round++) {
         const drift = feed ? feed.take(Number.MAX_SAFE_INTEGER) : []
-        const repairable = remaining.filter((m) => REPAIRABLE.includes(m.kind)).map((m) => m.key)
+        const repairable = remaining.filter((m) => REPAIRABLE.includes(m.kind) && !skipped.has(keyId(m.key))).map((m) => m.key)
         const keys = [...repairable, ...drift]
         if (keys.length === 0) break
         await recopyKeys(ctx, keys)
         repaired += repairable.length
-        const extras = remaining.filter((m) => !REPAIRABLE.includes(m.kind))
-        const recheck = await verifyKeys(sources, target, [...repairable, ...extras.map((m) => m.key)], verifyOptions)
-        remaining = recheck
+        const unrepaired = remaining.filter((m) => !repairable.includes(m.key))
+        const recheck = await verifyKeys(sources, target, repairable, verifyOptions)
+        remaining = [...unrepaired, ...recheck]
       }
       const counts: Record<MismatchKind, number> = {missing: 0, extra: 0, type: 0, value: 0, ttl: 0}
       for (const m of remaining) counts[m.kind]++

@@ -30,7 +30,7 @@ export interface SourceSet {
 }
 
 export function redisClient(address: Address, options: {name?: string} = {}): Redis {
-  return new Redis({
+  const client = new Redis({
     host: address.host,
     port: address.port,
     lazyConnect: true,
@@ -41,6 +41,9 @@ export function redisClient(address: Address, options: {name?: string} = {}): Re
     retryStrategy: (times) => (times > 20 ? null : Math.min(times * 100, 1000)),
     enableAutoPipelining: false,
   })
+  // Errors reach us through the commands that fail; without a listener ioredis prints them.
+  client.on('error', () => {})
+  return client
 }
 
 export async function connectOrExplain(client: Redis, what: string): Promise<void> {

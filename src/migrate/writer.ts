@@ -3,9 +3,10 @@
 // big-key limit go through the chunked copy instead. Without REPLACE, a key already on the target
 // (BUSYKEY) is compared with what we would write: the same bytes mean an earlier run (or a SCAN
 // repeat) already copied it; anything else is a conflict for --on-conflict to settle.
-import type {Cluster} from 'ioredis'
+import type {Cluster, Redis} from 'ioredis'
+import {valueDigest} from './digest.js'
 import {copyInChunks, type ChunkOptions} from './big-key.js'
-import {keyText} from './key-text.js'
+import {keyId, keyText} from './key-text.js'
 import type {KeyRecord} from './reader.js'
 import {retryTransient} from './retry.js'
 import type {Source} from './sources.js'
@@ -19,6 +20,8 @@ export interface WriteOptions {
   /** DUMP payloads longer than this are copied in chunks */
   bigKeyBytes: number
   chunk: ChunkOptions
+  /** keys left alone under --on-conflict skip (key ids): the final repair must leave them alone too */
+  skipped?: Set<string>
 }
 
 export class ConflictError extends Error {
@@ -29,8 +32,22 @@ export class ConflictError extends Error {
 
 type Outcome = 'copied' | 'identical' | 'conflict'
 
+/**
+ * Equal payloads are equal values. Different payloads can still be equal values (a big key
+ * rebuilt in chunks gets its own encoding and element order), so those are settled by the
+ * type-aware digest on both sides.
+ */
+async function sameValue(source: Source, target: Cluster, record: KeyRecord, existing: Buffer): Promise<boolean> {
+  if (existing.equals(record.payload as Buffer)) return true
+  const [mine, theirs] = await Promise.all([
+    valueDigest(source.client, record.key),
+    retryTransient(() => valueDigest(target as unknown as Redis, record.key)),
+  ])
+  return mine.type === theirs.type && mine.digest === theirs.digest
+}
+
 /** RESTORE every record (pipelined per node); BUSYKEY answers are compared with what we hold. */
-async function restoreAll(target: Cluster, records: KeyRecord[], replace: boolean): Promise<Outcome[]> {
+async function restoreAll(source: Source, target: Cluster, records: KeyRecord[], replace: boolean): Promise<Outcome[]> {
   const replies = await perKeyOnTarget(target, records.map((r) => r.key), 'RESTORE', (key, i) => {
     const args: CommandArgs = [key, records[i].expireAt, records[i].payload as Buffer, 'ABSTTL']
     if (replace) args.push('REPLACE')
@@ -47,17 +64,23 @@ async function restoreAll(target: Cluster, records: KeyRecord[], replace: boolea
   }
   if (busy.length === 0) return outcomes
   const existing = await perKeyOnTarget(target, busy.map((i) => records[i].key), 'DUMP', (key) => [key])
+  const identical: KeyRecord[] = []
   for (const [j, i] of busy.entries()) {
     const [error, payload] = existing[j]
     if (error) throw error
-    const record = records[i]
-    if (payload && (payload as Buffer).equals(record.payload as Buffer)) {
-      // Same value; make the expiry match too (a rerun after the source changed only the TTL).
-      if (record.expireAt > 0) await retryTransient(() => target.pexpireat(record.key, record.expireAt))
-      else await retryTransient(() => target.persist(record.key))
+    if (payload && await sameValue(source, target, records[i], payload as Buffer)) {
       outcomes[i] = 'identical'
+      identical.push(records[i])
     }
   }
+  // Same values; make the expiries match too (a rerun after the source changed only a TTL).
+  const expiring = identical.filter((r) => r.expireAt > 0)
+  const lasting = identical.filter((r) => r.expireAt === 0)
+  const fixes = [
+    ...(await perKeyOnTarget(target, expiring.map((r) => r.key), 'PEXPIREAT', (key, i) => [key, expiring[i].expireAt])),
+    ...(await perKeyOnTarget(target, lasting.map((r) => r.key), 'PERSIST', (key) => [key])),
+  ]
+  for (const [error] of fixes) if (error) throw error
   return outcomes
 }
 
@@ -97,7 +120,7 @@ export async function writeRecords(source: Source, target: Cluster, records: Key
     }
     small.push(record)
   }
-  const outcomes = await restoreAll(target, small, replaceAll)
+  const outcomes = await restoreAll(source, target, small, replaceAll)
   for (const [i, outcome] of outcomes.entries()) {
     const record = small[i]
     if (outcome === 'copied') {
@@ -109,6 +132,7 @@ export async function writeRecords(source: Source, target: Cluster, records: Key
       if (options.onConflict === 'fail') conflicts.push(keyText(record.key))
       else {
         stats.conflictsSkipped++
+        options.skipped?.add(keyId(record.key))
         remember(stats.examples.conflicts, keyText(record.key))
       }
     }

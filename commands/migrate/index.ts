@@ -94,7 +94,8 @@ export default class Migrate extends BaseCommand {
         }
         throw error
       })
-      if (!this.jsonEnabled()) this.log(renderMigration(result))
+      if (result.status === 'interrupted') this.note(renderMigration(result))
+      else if (!this.jsonEnabled()) this.log(renderMigration(result))
       if (result.status === 'interrupted') process.exitCode = 130
       if (result.status === 'mismatches') process.exitCode = 1
       return {plan, migration: result}

@@ -48,6 +48,8 @@ export interface MigrationResult {
   /** wall time of this run, and of its bulk copy */
   seconds: number
   copySeconds: number
+  /** keys the bulk copy scanned in this run (less than the total when resumed) */
+  scannedThisRun: number
   /** keys the bulk copy scanned per second in this run */
   keysPerSecond: number
   /** online: changes seen, and sources whose change feed dropped (a full check covered them) */
@@ -98,7 +100,7 @@ export async function runMigration(sources: SourceSet, target: ClusterTarget, op
 
   const result: MigrationResult = {
     status: 'done', resumed: options.resume, online: options.online, stats: ctx.stats, seconds: 0, copySeconds: 0,
-    keysPerSecond: 0, changesSeen: 0, lostChangeFeeds: [],
+    keysPerSecond: 0, scannedThisRun: 0, changesSeen: 0, lostChangeFeeds: [],
   }
   try {
     if (feed) {
@@ -122,7 +124,8 @@ export async function runMigration(sources: SourceSet, target: ClusterTarget, op
       save(true)
     }
     result.copySeconds = (Date.now() - copyStarted) / 1000
-    result.keysPerSecond = Math.round((ctx.stats.scanned - scannedBefore) / Math.max(result.copySeconds, 0.001))
+    result.scannedThisRun = ctx.stats.scanned - scannedBefore
+    result.keysPerSecond = Math.round(result.scannedThisRun / Math.max(result.copySeconds, 0.001))
     if (options.stopRequested()) {
       result.status = 'interrupted'
       result.checkpoint = options.checkpointPath

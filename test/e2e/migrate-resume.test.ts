@@ -1,0 +1,113 @@
+// A migration killed mid-copy (SIGKILL: no chance to save anything more) or stopped by Ctrl-C
+// continues from its checkpoint with --resume, without copying everything again.
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
+import {after, before, describe, test} from 'node:test'
+import {TWLAB, twlab} from '../support/cli.js'
+import {sleep} from '../support/servers.js'
+import {fillMixed} from '../migrate/dataset.js'
+import {sourceKeyCount, startHarness, targetKeyCount, type Harness} from '../migrate/harness.js'
+
+const KEYS = 30_000
+
+interface Progress {
+  scanned: number
+  anyDone: boolean
+}
+
+function progress(checkpoint: string): Progress | undefined {
+  if (!existsSync(checkpoint)) return undefined
+  try {
+    const data = JSON.parse(readFileSync(checkpoint, 'utf8')) as {stats: {scanned: number}; sources: Array<{done: boolean}>}
+    return {scanned: data.stats.scanned, anyDone: data.sources.some((s) => s.done)}
+  } catch {
+    return undefined // caught mid-rename
+  }
+}
+
+/** Starts a migration, waits until its checkpoint shows some progress, then sends `signal`. */
+async function startAndStop(h: Harness, checkpoint: string, signal: NodeJS.Signals): Promise<{code: number | null; stderr: string}> {
+  const child = spawn(process.execPath, [TWLAB, 'migrate', '--from', h.from, '--to-cluster', h.cluster.address,
+    '--checkpoint', checkpoint, '--scan-count', '20', '--no-verify'], {stdio: ['ignore', 'ignore', 'pipe']})
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  try {
+    const deadline = Date.now() + 60_000
+    for (let i = 0; i < 6000 && Date.now() < deadline; i++) {
+      const p = progress(checkpoint)
+      if (p && p.scanned >= 2000) break
+      if (child.exitCode !== null) break
+      await sleep(10)
+    }
+    const p = progress(checkpoint)
+    assert.ok(p && p.scanned >= 2000 && !p.anyDone, `stopped mid-copy (progress ${JSON.stringify(p)})`)
+    child.kill(signal)
+    return {code: await exited, stderr}
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  }
+}
+
+async function resume(h: Harness, checkpoint: string) {
+  const result = await twlab(['migrate', '--from', h.from, '--to-cluster', h.cluster.address, '--resume', '--json',
+    '--checkpoint', checkpoint], {timeoutMs: 240_000})
+  assert.equal(result.code, 0, result.stderr + result.stdout)
+  return JSON.parse(result.stdout).migration
+}
+
+describe('twlab migrate --resume', () => {
+  let h: Harness
+
+  before(async () => {
+    h = await startHarness(2)
+    await fillMixed(h.clients[0], 'a', KEYS)
+    await fillMixed(h.clients[1], 'b', KEYS)
+  })
+
+  after(async () => {
+    await h?.stop()
+  })
+
+  test('a migration killed mid-copy continues from its checkpoint', async () => {
+    const checkpoint = h.checkpoint('killed')
+    const killed = await startAndStop(h, checkpoint, 'SIGKILL')
+    assert.equal(killed.code, null)
+    const partial = await targetKeyCount(h)
+    const total = await sourceKeyCount(h)
+    assert.ok(partial > 0 && partial < total, `partial copy: ${partial} of ${total}`)
+
+    const again = await twlab(['migrate', '--from', h.from, '--to-cluster', h.cluster.address, '--checkpoint', checkpoint])
+    assert.notEqual(again.code, 0, 'a fresh start over an unfinished checkpoint is refused')
+    assert.match(again.stderr, /--resume/)
+
+    const migration = await resume(h, checkpoint)
+    assert.equal(migration.status, 'done')
+    assert.equal(migration.resumed, true)
+    assert.ok(migration.scannedThisRun < total, `resumed run scanned ${migration.scannedThisRun} of ${total}`)
+    assert.deepEqual(migration.verify.counts, {missing: 0, extra: 0, type: 0, value: 0, ttl: 0})
+    assert.equal(await targetKeyCount(h), total)
+    assert.equal(existsSync(checkpoint), false)
+  })
+
+  test('Ctrl-C stops cleanly with a checkpoint, and --resume finishes', async () => {
+    for (const master of h.cluster.masters) {
+      const {Redis} = await import('ioredis')
+      const client = new Redis({host: '127.0.0.1', port: master.port})
+      await client.flushall()
+      client.disconnect()
+    }
+    const checkpoint = h.checkpoint('interrupted')
+    const stopped = await startAndStop(h, checkpoint, 'SIGINT')
+    assert.equal(stopped.code, 130, stopped.stderr)
+    assert.match(stopped.stderr, /--resume/)
+    const migration = await resume(h, checkpoint)
+    assert.equal(migration.status, 'done')
+    assert.ok(migration.scannedThisRun < (await sourceKeyCount(h)))
+    assert.equal(await targetKeyCount(h), await sourceKeyCount(h))
+  })
+})

@@ -60,7 +60,7 @@ export default class Up extends BaseCommand {
 
     if (!this.jsonEnabled()) {
       this.log(renderTable(['node', 'role', 'address', 'pid', 'follows'], lab.nodes.map((node) => [
-        node.name, node.role, `${node.host}:${node.port}`, node.pid, node.master ?? (node.group && node.role !== 'sentinel' ? '' : ''),
+        node.name, node.role, `${node.host}:${node.port}`, node.pid, node.master ?? '',
       ])))
       this.log(`Lab "${lab.name}" (${lab.topology}) is up in ${(elapsedMs / 1000).toFixed(2)} s.`)
       for (const line of connectHint(lab)) this.log(line)

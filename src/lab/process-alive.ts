@@ -32,3 +32,15 @@ export function processCommandLine(pid: number): string | undefined {
     return undefined
   }
 }
+
+/**
+ * Whether `pid` is still the process started for a node listening on `port` with `configFile`:
+ * pids get reused, and we must never signal a stranger. redis rewrites its title to
+ * "redis-server host:port"; nutcracker and twproxy keep their arguments, which name the config.
+ */
+export function isPidOfNode(pid: number, port: number, configFile: string): boolean {
+  if (!isProcessAlive(pid)) return false
+  const commandLine = processCommandLine(pid)
+  if (commandLine === undefined) return true
+  return commandLine.includes(`:${port}`) || (configFile.length > 0 && commandLine.includes(configFile))
+}

@@ -5,7 +5,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {execa} from 'execa'
 import {UserError} from '../ui/errors.js'
 import {isListening} from './ports.js'
-import {isProcessAlive, processCommandLine, processState} from './process-alive.js'
+import {isPidOfNode, isProcessAlive, processState} from './process-alive.js'
 import type {LabNode, LaunchCommand} from './state.js'
 
 export function sleep(ms: number): Promise<void> {
@@ -54,16 +54,9 @@ export async function waitForNode(node: LabNode, timeoutMs = 10_000): Promise<vo
   throw new UserError(`${node.name} did not listen on ${node.host}:${node.port} within ${timeoutMs / 1000} s.`, {hint: `Its log is ${node.logFile}.`})
 }
 
-/**
- * Whether `pid` is still the process twlab started for `node`: pids get reused, and we must never
- * signal a stranger. redis rewrites its title to "redis-server host:port", nutcracker and twproxy
- * keep their arguments (which name the lab's config file).
- */
+/** Whether the node's recorded pid (or `pid`) is still that node's process. */
 export function isNodeProcess(node: LabNode, pid = node.pid): boolean {
-  if (!isProcessAlive(pid)) return false
-  const commandLine = processCommandLine(pid)
-  if (commandLine === undefined) return true
-  return commandLine.includes(`:${node.port}`) || commandLine.includes(node.configFile)
+  return isPidOfNode(pid, node.port, node.configFile)
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {

@@ -5,7 +5,7 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileS
 import {join} from 'node:path'
 import {UserError} from '../ui/errors.js'
 import type {Distribution, HashName} from '../config/types.js'
-import {isProcessAlive} from './process-alive.js'
+import {isPidOfNode} from './process-alive.js'
 import {isValidLabName, labDir, stateFile, twlabHome} from './home.js'
 
 export const STATE_VERSION = 1
@@ -96,7 +96,7 @@ export interface LabState {
 }
 
 function withLiveness(state: LabState): LabState {
-  return {...state, nodes: state.nodes.map((node) => ({...node, alive: node.pid > 0 && isProcessAlive(node.pid)}))}
+  return {...state, nodes: state.nodes.map((node) => ({...node, alive: node.pid > 0 && isPidOfNode(node.pid, node.port, node.configFile)}))}
 }
 
 /** Reads one lab's state file as stored, without liveness. */
@@ -139,7 +139,7 @@ export function listLabs(): LabState[] {
 
 /** A lab counts as running while any of its processes is alive. */
 export function isRunning(state: LabState): boolean {
-  return state.nodes.some((node) => node.alive ?? (node.pid > 0 && isProcessAlive(node.pid)))
+  return state.nodes.some((node) => node.alive ?? (node.pid > 0 && isPidOfNode(node.pid, node.port, node.configFile)))
 }
 
 /**

@@ -94,6 +94,12 @@ describe('pool lab', () => {
     assert.equal(paused.code, 0, paused.stderr)
     assert.equal(JSON.parse(paused.stdout).resumed, true)
 
+    assert.equal((await lab.run(['pause', 'm3', '--name', 'p'])).code, 0)
+    status = JSON.parse((await lab.run(['status', '--name', 'p', '--json'])).stdout) as LabStatus
+    assert.deepEqual([status.nodes.find((n) => n.name === 'm3')?.paused, status.nodes.find((n) => n.name === 'm3')?.responding], [true, false])
+    const resumed = await lab.run(['start', 'm3', '--name', 'p', '--json'])
+    assert.equal(JSON.parse(resumed.stdout).action, 'resumed')
+
     assert.equal((await lab.run(['stop', 'm1', '--name', 'p'])).code, 0)
     status = JSON.parse((await lab.run(['status', '--name', 'p', '--json'])).stdout) as LabStatus
     assert.equal(status.nodes.find((n) => n.name === 'm1')?.alive, false)

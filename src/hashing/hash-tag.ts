@@ -9,9 +9,9 @@ function indexOfByte(key: Uint8Array, byte: number, from: number, end: number): 
 }
 
 /**
- * The part of key[start, end) that nutcracker hashes for `tag`, as [start, end). Without a tag
- * (undefined or empty) the range is returned as it is. `open`/`close` are the tag's two bytes;
- * HashTagRange below is the allocation-free form used on the hot path.
+ * The part of key[start, end) that nutcracker hashes for `tag` (two bytes, opening then
+ * closing), as [start, end). Without a tag (undefined or empty) the range is returned as it is.
+ * HashTagRange below is the allocation-free form for hot paths.
  */
 export function hashTagRange(key: Uint8Array, start: number, end: number, tag?: string): [number, number] {
   if (tag === undefined || tag.length === 0) return [start, end]

@@ -5,6 +5,7 @@ import {UserError} from '../src/ui/errors.js'
 import {DISTRIBUTIONS, HASH_NAMES, type Distribution, type HashName} from '../src/config/types.js'
 import {DEFAULT_LAB_NAME} from '../src/lab/home.js'
 import {upLab} from '../src/lab/up.js'
+import {defaultProxy} from '../src/lab/binaries.js'
 import {connectHint} from '../src/lab/summary.js'
 import type {ProxyKind, Topology} from '../src/lab/state.js'
 
@@ -25,7 +26,7 @@ export default class Up extends BaseCommand {
     sentinel: Flags.boolean({description: 'same as --topology sentinel', exclusive: ['topology', 'cluster']}),
     masters: Flags.integer({char: 'm', description: 'number of masters', default: 3}),
     replicas: Flags.integer({char: 'r', description: 'replicas per master (default 0 for a pool, 1 for sentinel and cluster)'}),
-    proxy: Flags.string({description: 'proxy in front of a pool or sentinel lab (none for a cluster)', options: ['twproxy', 'nutcracker', 'none']}),
+    proxy: Flags.string({description: 'proxy in front of a pool or sentinel lab (default twproxy; none for a cluster)', options: ['twproxy', 'nutcracker', 'none']}),
     hash: Flags.string({description: 'pool hash function', options: [...HASH_NAMES], default: 'fnv1a_64'}),
     distribution: Flags.string({description: 'pool key distribution', options: [...DISTRIBUTIONS], default: 'ketama'}),
     'base-port': Flags.integer({description: 'first port of the lab (default: the first free block from 21000)'}),
@@ -41,7 +42,12 @@ export default class Up extends BaseCommand {
     if (topology === 'cluster' && flags.proxy && flags.proxy !== 'none') {
       throw new UserError(`A cluster lab is reached natively, not through ${flags.proxy}: drop --proxy or use --topology pool.`)
     }
-    const proxy = (topology === 'cluster' ? 'none' : flags.proxy ?? 'twproxy') as ProxyKind
+    let proxy = (topology === 'cluster' ? 'none' : flags.proxy) as ProxyKind | undefined
+    if (proxy === undefined) {
+      const fallback = defaultProxy()
+      if (fallback.note) this.note(fallback.note)
+      proxy = fallback.kind
+    }
     const {lab, elapsedMs} = await upLab({
       name: flags.name,
       topology,

@@ -50,6 +50,16 @@ function redisDirs(redisBin?: string): string[] | undefined {
 }
 
 /** Resolves every program the lab needs, or throws one sentence naming what is missing. */
+/**
+ * The proxy to run when the user did not choose one: twproxy, or nutcracker (with a reason to
+ * tell the user) when this installation has no built twproxy.
+ */
+export function defaultProxy(): {kind: ProxyKind; note?: string} {
+  if (twproxyAvailable()) return {kind: 'twproxy'}
+  if (findExecutable('nutcracker')) return {kind: 'nutcracker', note: 'twproxy is not built in this installation (npm run build): using nutcracker.'}
+  return {kind: 'twproxy'}
+}
+
 export function resolveBinaries(options: {topology: Topology; proxy: ProxyKind; redisBin?: string}): LabBinaries {
   if (options.redisBin && !existsSync(options.redisBin)) {
     throw new UserError(`--redis-bin ${options.redisBin} does not exist: give the folder that holds redis-server.`)

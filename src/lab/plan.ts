@@ -122,9 +122,11 @@ export function planLab(options: UpOptions, basePort: number, dir: string, binar
     }
   }
   const proxyDir = join(dir, 'proxy')
+  const poolConfigFile = join(proxyDir, 'nutcracker.yml')
   const proxy: LabProxy = {
     kind: options.proxy,
-    configFile: join(proxyDir, 'nutcracker.yml'),
+    // a cluster has no pool; the others get a nutcracker.yml even without a proxy to run it
+    ...(options.topology === 'cluster' ? {} : {configFile: poolConfigFile}),
     pool: DEFAULT_POOL,
     hash: options.hash,
     distribution: options.distribution,
@@ -136,10 +138,10 @@ export function planLab(options: UpOptions, basePort: number, dir: string, binar
     })
     const logFile = join(proxyDir, 'proxy.log')
     nodes.push({
-      name: 'proxy', role: 'proxy', host, port: basePort, pid: 0, configFile: proxy.configFile, dataDir: proxyDir, logFile,
+      name: 'proxy', role: 'proxy', host, port: basePort, pid: 0, configFile: poolConfigFile, dataDir: proxyDir, logFile,
       launch: {
         bin: binaries.proxy.bin,
-        args: [...binaries.proxy.prefixArgs, '-c', proxy.configFile, '-s', String(basePort + 1), '-a', host, '-o', logFile, '-p', join(proxyDir, 'proxy.pid')],
+        args: [...binaries.proxy.prefixArgs, '-c', poolConfigFile, '-s', String(basePort + 1), '-a', host, '-o', logFile, '-p', join(proxyDir, 'proxy.pid')],
       },
     })
   }

@@ -95,5 +95,5 @@ export function writeLabConfigs(lab: LabState): void {
     const node = lab.nodes.find((candidate) => candidate.name === name)
     if (node) writeFile(node.configFile, text)
   }
-  if (lab.topology !== 'cluster') writeFile(lab.proxy.configFile, renderPoolConfig(lab))
+  if (lab.proxy.configFile) writeFile(lab.proxy.configFile, renderPoolConfig(lab))
 }

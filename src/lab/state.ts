@@ -52,8 +52,8 @@ export interface LabProxy {
   /** "host:port" of the nutcracker-style stats server */
   statsAddress?: string
   statsPort?: number
-  /** the nutcracker.yml the proxy runs (rendered for "none" too, describing the pool) */
-  configFile: string
+  /** the pool's nutcracker.yml, which the proxy runs (written for proxy "none" too); absent for clusters */
+  configFile?: string
   pool: string
   hash: HashName
   distribution: Distribution

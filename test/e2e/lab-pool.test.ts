@@ -7,6 +7,7 @@ import {existsSync} from 'node:fs'
 import {Redis} from 'ioredis'
 import {alivePids, makeLabHome, type LabHome} from '../lab/support.js'
 import type {LabStatus} from '../../src/lab/status.js'
+import {twproxyAvailable} from '../../src/lab/binaries.js'
 
 const PROXY = 'nutcracker'
 
@@ -43,7 +44,7 @@ describe('pool lab', () => {
     assert.equal(status.name, 'p')
     assert.equal(status.topology, 'pool')
     assert.equal(status.proxy.statsAddress, `127.0.0.1:${basePort + 1}`)
-    assert.ok(status.proxy.configFile.endsWith('nutcracker.yml'))
+    assert.ok(status.proxy.configFile?.endsWith('nutcracker.yml'))
     for (const node of status.nodes) {
       for (const field of ['name', 'role', 'host', 'port', 'pid', 'alive'] as const) assert.ok(field in node, `${node.name} lacks ${field}`)
       assert.equal(node.alive, true)
@@ -149,5 +150,26 @@ describe('pool lab', () => {
     const destroyed = await lab.run(['destroy', '--name', 'p', '--yes'])
     assert.equal(destroyed.code, 0)
     assert.equal(existsSync(`${lab.home}/labs/p`), false)
+  })
+
+  test('up with no flags: 3 masters behind the default proxy, fnv1a_64 and ketama', async () => {
+    const {result, basePort: base} = await lab.up(['--json'])
+    assert.equal(result.code, 0, result.stderr)
+    const up = JSON.parse(result.stdout)
+    assert.equal(up.name, 'default')
+    // twproxy when this installation has it built, nutcracker otherwise (and it says so)
+    assert.equal(up.proxy.kind, twproxyAvailable() ? 'twproxy' : 'nutcracker')
+    assert.deepEqual([up.proxy.pool, up.proxy.hash, up.proxy.distribution], ['alpha', 'fnv1a_64', 'ketama'])
+    assert.deepEqual(up.nodes.filter((n: {role: string}) => n.role === 'master').length, 3)
+    const client = new Redis({port: base, enableReadyCheck: false, disableClientInfo: true, maxRetriesPerRequest: 1})
+    try {
+      assert.equal(await client.set('through', 'proxy'), 'OK')
+      assert.equal(await client.get('through'), 'proxy')
+    } finally {
+      client.disconnect()
+    }
+    const pidsNow = lab.state('default').nodes.map((node) => node.pid)
+    assert.equal((await lab.run(['down'])).code, 0)
+    assert.deepEqual(alivePids(pidsNow), [])
   })
 })

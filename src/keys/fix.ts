@@ -1,0 +1,300 @@
+// `keys fix`: moves each misplaced key to the node it belongs on, losing nothing if stopped at
+// any point. Per key: read it from where it sits (DUMP + PTTL), write it to its owner (RESTORE
+// with the remaining TTL), read it back from the owner and compare, and only then delete the
+// stray copy, and only if it still holds the bytes that were copied (a compare-and-delete
+// script), so a write that reached the stray in between is never thrown away.
+//
+// Cluster: a node answers MOVED for keys in slots it does not own, even its own strays. For
+// the time it reads and deletes them it marks the slot IMPORTING from the owner (a local state
+// nobody else sees, which makes it serve ASKING commands for that slot) and closes it again
+// (SETSLOT STABLE) right after.
+import type {Redis} from 'ioredis'
+import type {Target, TargetNode} from '../targets/types.js'
+import {keySlot} from '../targets/index.js'
+import {keyToJson} from './key-text.js'
+import {findMisplaced, type Misplaced} from './misplaced.js'
+
+/**
+ * What to do when the owner already holds a key of the same name:
+ * - skip: leave both as they are (the stray stays and is reported)
+ * - replace: the stray's value overwrites the owner's
+ * - keep-newer: the copy touched most recently wins (smaller OBJECT IDLETIME); when the owner's
+ *   is newer, the stray is deleted. Needs an LRU maxmemory-policy (the default); under LFU
+ *   policies Redis has no idle time and the key is skipped.
+ */
+export const CONFLICT_POLICIES = ['skip', 'replace', 'keep-newer'] as const
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number]
+
+export type FixAction =
+  | 'move'       // copied to the owner, stray deleted
+  | 'replace'    // owner had the key; overwritten by the stray's value, stray deleted
+  | 'discard'    // owner had a newer copy (keep-newer); stray deleted
+  | 'skip-conflict'
+  | 'skip-vanished'   // gone from the stray node before it could be read
+  | 'skip-changed'    // the stray changed while being moved; the owner has the copy, the stray stays
+  | 'skip-unverified' // the owner did not hold the copied bytes afterwards; the stray stays
+  | 'skip-no-idletime'
+  | 'error'
+
+export interface FixedKey {
+  key: string
+  keyBase64?: string
+  node: string
+  owner: string
+  action: FixAction
+  /** the remaining TTL in ms that went with it (-1: none) */
+  ttlMs?: number
+  error?: string
+}
+
+export interface FixReport {
+  target: string
+  kind: Target['kind']
+  dryRun: boolean
+  onConflict: ConflictPolicy
+  /** keys found misplaced */
+  found: number
+  /** per action, how many keys (in a dry run: how many would) */
+  counts: Record<FixAction, number>
+  /** the first `limit` keys with what happened to each */
+  keys: FixedKey[]
+  truncated: boolean
+  seconds: number
+}
+
+export interface FixOptions {
+  dryRun?: boolean
+  onConflict?: ConflictPolicy
+  limit?: number
+  count?: number
+  onProgress?: (handled: number) => void
+}
+
+const COMPARE_AND_DELETE = `if redis.call('DUMP', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return -1`
+
+function emptyCounts(): Record<FixAction, number> {
+  return {'move': 0, 'replace': 0, 'discard': 0, 'skip-conflict': 0, 'skip-vanished': 0, 'skip-changed': 0,
+    'skip-unverified': 0, 'skip-no-idletime': 0, 'error': 0}
+}
+
+export async function fixMisplaced(target: Target, options: FixOptions = {}): Promise<FixReport> {
+  const policy = options.onConflict ?? 'skip'
+  const limit = options.limit ?? 100
+  const counts = emptyCounts()
+  const listed: FixedKey[] = []
+  let found = 0
+  const started = process.hrtime.bigint()
+  await findMisplaced(target, {
+    count: options.count,
+    onMisplaced: async (batch) => {
+      found += batch.length
+      const outcomes = await moveBatch(target, batch, policy, Boolean(options.dryRun))
+      for (const outcome of outcomes) {
+        counts[outcome.action]++
+        if (listed.length < limit) listed.push(outcome)
+      }
+      options.onProgress?.(found)
+    },
+  })
+  return {
+    target: target.description,
+    kind: target.kind,
+    dryRun: Boolean(options.dryRun),
+    onConflict: policy,
+    found,
+    counts,
+    keys: listed,
+    truncated: found > listed.length,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  }
+}
+
+interface StrayCopy {
+  entry: Misplaced
+  payload: Buffer | null
+  ttlMs: number
+  idleSeconds: number | null
+}
+
+/** One node's misplaced keys, found together: read them all, then write per owner. */
+async function moveBatch(target: Target, batch: Misplaced[], policy: ConflictPolicy, dryRun: boolean): Promise<FixedKey[]> {
+  const node = batch[0].node
+  const source = target.client(node)
+  const slots = target.kind === 'cluster' ? [...new Set(batch.map((entry) => keySlot(entry.key)))] : []
+  if (!dryRun) await openSlots(source, slots, batch)
+  try {
+    const copies = await readStrays(source, batch, policy === 'keep-newer', target.kind === 'cluster')
+    const byOwner = new Map<string, StrayCopy[]>()
+    for (const copy of copies) {
+      const group = byOwner.get(copy.entry.owner.id) ?? []
+      group.push(copy)
+      byOwner.set(copy.entry.owner.id, group)
+    }
+    const outcomes: FixedKey[] = []
+    for (const group of byOwner.values()) {
+      outcomes.push(...await moveToOwner(target, source, group, policy, dryRun))
+    }
+    return outcomes
+  } finally {
+    if (!dryRun) await closeSlots(source, slots)
+  }
+}
+
+async function openSlots(source: Redis, slots: number[], batch: Misplaced[]): Promise<void> {
+  for (const slot of slots) {
+    const owner = batch.find((entry) => keySlot(entry.key) === slot)!.owner
+    await source.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', owner.id)
+  }
+}
+
+async function closeSlots(source: Redis, slots: number[]): Promise<void> {
+  for (const slot of slots) await source.call('CLUSTER', 'SETSLOT', slot, 'STABLE').catch(() => undefined)
+}
+
+async function readStrays(source: Redis, batch: Misplaced[], withIdle: boolean, asking: boolean): Promise<StrayCopy[]> {
+  const pipeline = source.pipeline()
+  for (const {key} of batch) {
+    // OBJECT IDLETIME first: DUMP counts as an access and would reset it
+    if (withIdle) pipeline.call('OBJECT', 'IDLETIME', key)
+    if (asking) pipeline.call('ASKING')
+    pipeline.callBuffer('DUMP', key)
+    if (asking) pipeline.call('ASKING')
+    pipeline.pttl(key)
+  }
+  const results = (await pipeline.exec()) ?? []
+  let at = 0
+  return batch.map((entry) => {
+    let idleSeconds: number | null = null
+    if (withIdle) {
+      const [error, value] = results[at++]
+      idleSeconds = error ? null : Number(value)
+    }
+    if (asking) at++
+    const [dumpError, payload] = results[at++]
+    if (asking) at++
+    const [ttlError, ttl] = results[at++]
+    if (dumpError) throw dumpError
+    if (ttlError) throw ttlError
+    return {entry, payload: (payload as Buffer | null) ?? null, ttlMs: Number(ttl), idleSeconds}
+  })
+}
+
+async function moveToOwner(target: Target, source: Redis, copies: StrayCopy[], policy: ConflictPolicy, dryRun: boolean): Promise<FixedKey[]> {
+  const owner = copies[0].entry.owner
+  const client = target.client(owner)
+  const outcomes: FixedKey[] = []
+  const describe = (copy: StrayCopy, action: FixAction, error?: string): FixedKey => ({
+    ...keyToJson(copy.entry.key),
+    node: copy.entry.node.name,
+    owner: owner.name,
+    action,
+    ...(copy.payload ? {ttlMs: copy.ttlMs} : {}),
+    ...(error ? {error} : {}),
+  })
+
+  const present = copies.filter((copy) => copy.payload !== null && copy.ttlMs !== -2)
+  for (const copy of copies) if (!present.includes(copy)) outcomes.push(describe(copy, 'skip-vanished'))
+  if (present.length === 0) return outcomes
+
+  const ownerState = await readOwner(client, present, policy === 'keep-newer')
+  const writes: Array<{copy: StrayCopy; action: 'move' | 'replace'}> = []
+  const discards: StrayCopy[] = []
+  // already copied by an earlier run that stopped before deleting the stray
+  const copied: StrayCopy[] = []
+  present.forEach((copy, index) => {
+    const state = ownerState[index]
+    if (!state.exists) writes.push({copy, action: 'move'})
+    else if (state.payload?.equals(copy.payload!)) copied.push(copy)
+    else if (policy === 'replace') writes.push({copy, action: 'replace'})
+    else if (policy === 'skip') outcomes.push(describe(copy, 'skip-conflict'))
+    else if (copy.idleSeconds === null || state.idleSeconds === null) outcomes.push(describe(copy, 'skip-no-idletime'))
+    else if (copy.idleSeconds < state.idleSeconds) writes.push({copy, action: 'replace'})
+    else discards.push(copy)
+  })
+
+  if (dryRun) {
+    for (const copy of copied) outcomes.push(describe(copy, 'move'))
+    for (const {copy, action} of writes) outcomes.push(describe(copy, action))
+    for (const copy of discards) outcomes.push(describe(copy, 'discard'))
+    return outcomes
+  }
+
+  // copy to the owner, then read back what it holds
+  const restore = client.pipeline()
+  for (const {copy, action} of writes) {
+    const ttl = copy.ttlMs > 0 ? copy.ttlMs : 0
+    if (action === 'replace') restore.call('RESTORE', copy.entry.key, ttl, copy.payload!, 'REPLACE')
+    else restore.call('RESTORE', copy.entry.key, ttl, copy.payload!)
+    restore.callBuffer('DUMP', copy.entry.key)
+  }
+  const restored = writes.length > 0 ? (await restore.exec()) ?? [] : []
+  const verified: Array<{copy: StrayCopy; action: FixAction}> = copied.map((copy) => ({copy, action: 'move'}))
+  writes.forEach(({copy, action}, index) => {
+    const [restoreError] = restored[index * 2]
+    const [, held] = restored[index * 2 + 1]
+    if (restoreError) {
+      // BUSYKEY: someone wrote the key to its owner since we looked; that write wins
+      if (/BUSYKEY/.test(restoreError.message)) outcomes.push(describe(copy, 'skip-conflict'))
+      else outcomes.push(describe(copy, 'error', restoreError.message))
+    } else if (Buffer.isBuffer(held) && held.equals(copy.payload!)) {
+      verified.push({copy, action})
+    } else {
+      outcomes.push(describe(copy, 'skip-unverified'))
+    }
+  })
+  // keep-newer, owner newer: the owner's copy must still be there before the stray goes
+  if (discards.length > 0) {
+    const check = await readOwner(client, discards, false)
+    discards.forEach((copy, index) => {
+      if (check[index].exists) verified.push({copy, action: 'discard'})
+      else outcomes.push(describe(copy, 'skip-unverified'))
+    })
+  }
+
+  // delete each stray only if it still holds the bytes we copied
+  if (verified.length > 0) {
+    const asking = target.kind === 'cluster'
+    const remove = source.pipeline()
+    for (const {copy} of verified) {
+      if (asking) remove.call('ASKING')
+      remove.call('EVAL', COMPARE_AND_DELETE, 1, copy.entry.key, copy.payload!)
+    }
+    const removed = (await remove.exec()) ?? []
+    verified.forEach(({copy, action}, index) => {
+      const [error, value] = removed[asking ? index * 2 + 1 : index]
+      if (error) outcomes.push(describe(copy, 'error', `copied to ${owner.name} but the stray was not deleted: ${error.message}`))
+      else if (Number(value) === 1) outcomes.push(describe(copy, action))
+      else outcomes.push(describe(copy, 'skip-changed'))
+    })
+  }
+  return outcomes
+}
+
+interface OwnerCopy {
+  exists: boolean
+  payload: Buffer | null
+  idleSeconds: number | null
+}
+
+/** What the owner holds under each key: its DUMP (null when absent) and, if asked, idle time. */
+async function readOwner(client: Redis, copies: StrayCopy[], withIdle: boolean): Promise<OwnerCopy[]> {
+  const pipeline = client.pipeline()
+  for (const copy of copies) {
+    // OBJECT IDLETIME first: DUMP counts as an access and would reset it
+    if (withIdle) pipeline.call('OBJECT', 'IDLETIME', copy.entry.key)
+    pipeline.callBuffer('DUMP', copy.entry.key)
+  }
+  const results = (await pipeline.exec()) ?? []
+  const step = withIdle ? 2 : 1
+  return copies.map((_copy, index) => {
+    const [error, payload] = results[index * step + step - 1]
+    if (error) throw error
+    let idleSeconds: number | null = null
+    if (withIdle) {
+      const [idleError, idle] = results[index * step]
+      idleSeconds = idleError ? null : Number(idle)
+    }
+    const held = Buffer.isBuffer(payload) ? payload : null
+    return {exists: held !== null, payload: held, idleSeconds}
+  })
+}

@@ -1,0 +1,88 @@
+// Which live data a command works on, the same way for every command (keys, reshard, migrate):
+// `--lab NAME`, `-c nutcracker.yml [--pool NAME]`, or `--cluster HOST:PORT`; with none of them
+// and exactly one lab running, that lab. `--password` overrides what the config or lab says.
+import {Flags} from '@oclif/core'
+import {loadConfig} from '../config/index.js'
+import type {NutcrackerConfig} from '../config/types.js'
+import {isRunning, listLabs, loadLab} from '../lab/state.js'
+import {UserError} from '../ui/errors.js'
+import {ClusterTarget} from './cluster.js'
+import {labTarget} from './lab.js'
+import {checkReachable} from './reachable.js'
+import {pickPool, PoolTarget} from './pool.js'
+import type {Target} from './types.js'
+
+const TARGET_GROUP = 'TARGET'
+
+export const targetFlags = {
+  lab: Flags.string({
+    description: 'a lab started by `twlab up` (default: the only running lab)',
+    exclusive: ['config', 'cluster'],
+    helpGroup: TARGET_GROUP,
+  }),
+  config: Flags.string({
+    char: 'c',
+    description: 'a nutcracker.yml: its pool\'s servers hold the keys',
+    exclusive: ['lab', 'cluster'],
+    helpGroup: TARGET_GROUP,
+  }),
+  pool: Flags.string({
+    description: 'the pool of --config (default: the only pool)',
+    dependsOn: ['config'],
+    helpGroup: TARGET_GROUP,
+  }),
+  cluster: Flags.string({
+    description: 'any node of a Redis Cluster, as HOST:PORT (the slot map is discovered)',
+    exclusive: ['lab', 'config'],
+    helpGroup: TARGET_GROUP,
+  }),
+  password: Flags.string({
+    description: 'password for the servers (default: redis_auth of the pool, or the lab\'s)',
+    env: 'TWLAB_PASSWORD',
+    helpGroup: TARGET_GROUP,
+  }),
+}
+
+export interface TargetFlags {
+  lab?: string
+  config?: string
+  pool?: string
+  cluster?: string
+  password?: string
+}
+
+export async function resolveTarget(flags: TargetFlags): Promise<Target> {
+  if (flags.config !== undefined) return poolFromConfig(flags.config, flags.pool, flags.password)
+  if (flags.cluster !== undefined) return ClusterTarget.connect(flags.cluster, {password: flags.password})
+  if (flags.lab !== undefined) return labTarget(loadLab(flags.lab), {password: flags.password})
+  const running = listLabs().filter(isRunning)
+  if (running.length === 1) return labTarget(running[0], {password: flags.password})
+  throw new UserError(running.length === 0
+    ? 'No target given and no lab is running: pass -c nutcracker.yml, --cluster HOST:PORT or --lab NAME.'
+    : `No target given and ${running.length} labs are running (${running.map((lab) => lab.name).join(', ')}): say which with --lab NAME.`)
+}
+
+async function poolFromConfig(file: string, poolName: string | undefined, password: string | undefined): Promise<PoolTarget> {
+  let config: NutcrackerConfig
+  try {
+    config = await loadConfig(file)
+  } catch (error) {
+    if (error instanceof UserError) throw error
+    // config errors already name the file, pool, key and fix; they only need to be shown as such
+    if (error instanceof Error && error.name === 'ConfigError') throw new UserError(error.message, {cause: error})
+    throw error
+  }
+  return new PoolTarget(pickPool(config, poolName), {password, source: file})
+}
+
+/** resolveTarget, then every node must answer before any work starts. */
+export async function openTarget(flags: TargetFlags): Promise<Target> {
+  const target = await resolveTarget(flags)
+  try {
+    await checkReachable(target)
+  } catch (error) {
+    await target.close()
+    throw error
+  }
+  return target
+}

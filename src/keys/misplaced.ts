@@ -6,7 +6,9 @@
 // slots it does not own (one pipeline) and CLUSTER GETKEYSINSLOT where the count is not zero,
 // which costs nothing per key that sits where it should.
 import type {Redis} from 'ioredis'
+import {PoolTarget} from '../targets/pool.js'
 import type {Target, TargetNode} from '../targets/types.js'
+import {UserError} from '../ui/errors.js'
 import {CLUSTER_SLOTS} from './predicted.js'
 import {DEFAULT_SCAN_COUNT, scanServer} from './scan.js'
 
@@ -34,6 +36,9 @@ export interface NodeCheck {
 }
 
 export async function findMisplaced(target: Target, options: FindMisplacedOptions): Promise<NodeCheck[]> {
+  if (target instanceof PoolTarget && !target.placementIsFixed) {
+    throw new UserError(`${target.description} uses distribution random: a key has no fixed server there, so none can be misplaced.`)
+  }
   const nodes = target.nodes()
   return Promise.all(nodes.map((node) => (target.kind === 'cluster'
     ? findInUnownedSlots(target, node, options)

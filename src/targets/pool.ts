@@ -45,6 +45,11 @@ export class PoolTarget implements Target {
     })
   }
 
+  /** false for the random distribution: a key has no fixed server, so nothing is misplaced */
+  get placementIsFixed(): boolean {
+    return this.placer.deterministic
+  }
+
   nodes(): TargetNode[] {
     return this.serverNodes
   }

@@ -41,8 +41,9 @@ export default class KeysAudit extends BaseCommand {
 
   private show(report: AuditReport): void {
     this.log(report.target)
-    this.log(renderTable(['node', 'address', 'checked', 'misplaced', 'belong on'], report.nodes.map((node) => [
-      node.name,
+    const checked = report.kind === 'cluster' ? 'keys in unowned slots' : 'keys checked'
+    this.log(renderTable(['node', 'address', checked, 'misplaced', 'belong on'], report.nodes.map((node) => [
+      node.name === node.address ? node.id.slice(0, 8) : node.name,
       node.address,
       formatCount(node.checked),
       formatCount(node.misplaced),

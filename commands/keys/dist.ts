@@ -22,7 +22,7 @@ export default class KeysDist extends BaseCommand {
     memory: Flags.boolean({description: 'add MEMORY USAGE of every key (pipelined; slower)', default: false}),
     top: Flags.integer({description: 'list the N largest keys (implies --memory)', min: 1}),
     sample: Flags.integer({description: 'estimate from N generated keys placed by hashing, without scanning', min: 1, exclusive: ['memory', 'top']}),
-    prefix: Flags.string({description: 'generated keys for --sample are PREFIX0, PREFIX1, ...', default: 'key:', dependsOn: ['sample']}),
+    prefix: Flags.string({description: 'generated keys for --sample are PREFIX0, PREFIX1, ... (default "key:")', dependsOn: ['sample']}),
     count: Flags.integer({description: 'SCAN COUNT per call', default: 1000, min: 1}),
   }
 
@@ -63,7 +63,8 @@ export default class KeysDist extends BaseCommand {
     const memory = report.totalMemoryBytes !== undefined
     const head = ['node', 'address', report.mode === 'sample' ? 'sampled keys' : 'keys', 'share', 'predicted', ...(memory ? ['memory', 'memory share'] : [])]
     const rows = report.nodes.map((node) => [
-      node.name,
+      // cluster nodes are called by their address; the id prefix tells them apart instead
+      node.name === node.address ? node.id.slice(0, 8) : node.name,
       node.address,
       formatCount(node.keys),
       formatPercent(node.share),
@@ -79,7 +80,7 @@ export default class KeysDist extends BaseCommand {
       note: `${formatPercent(node.share)} (predicted ${formatPercent(node.predictedShare)})`,
     }))))
     const {spread} = report
-    this.log(`spread: max/mean ${spread.maxOverMean.toFixed(3)}, std dev ${formatCount(spread.stdDev)} keys (${formatPercent(spread.relativeStdDev)} of the mean)`)
+    this.log(`spread: max/mean ${spread.maxOverMean.toFixed(3)}, std dev ${spread.stdDev < 100 ? spread.stdDev.toFixed(1) : formatCount(spread.stdDev)} keys (${formatPercent(spread.relativeStdDev)} of the mean)`)
     this.log(`${formatCount(report.totalKeys)} keys${memory ? `, ${formatBytes(report.totalMemoryBytes ?? 0)}` : ''} in ${report.seconds.toFixed(2)} s (${formatCount(report.keysPerSecond)} keys/s)${report.mode === 'sample' ? ', estimated from generated keys' : ''}`)
     if (report.top && report.top.length > 0) {
       this.log('largest keys:')

@@ -15,6 +15,7 @@ const ACTION_TEXT: Record<FixAction, string> = {
   'skip-changed': 'skipped: stray changed during the move (owner has the copy)',
   'skip-unverified': 'skipped: owner did not hold the copy',
   'skip-no-idletime': 'skipped: no idle time to compare (LFU policy)',
+  'compare': 'owner has it too: the newer copy is kept when moving',
   'error': 'failed',
 }
 
@@ -44,7 +45,7 @@ export default class KeysFix extends BaseCommand {
     const target = await openTarget(flags)
     try {
       const plan = await fixMisplaced(target, {dryRun: true, onConflict, limit: flags.limit, count: flags.count})
-      const planned = plan.counts.move + plan.counts.replace + plan.counts.discard
+      const planned = plan.counts.move + plan.counts.replace + plan.counts.discard + plan.counts.compare
       if (flags['dry-run'] || planned === 0) {
         this.show(plan)
         return plan

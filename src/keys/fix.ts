@@ -9,7 +9,9 @@
 // nobody else sees, which makes it serve ASKING commands for that slot) and closes it again
 // (SETSLOT STABLE) right after.
 import type {Redis} from 'ioredis'
-import type {Target, TargetNode} from '../targets/types.js'
+import {ClusterTarget} from '../targets/cluster.js'
+import type {Target} from '../targets/types.js'
+import {UserError} from '../ui/errors.js'
 import {keySlot} from '../targets/index.js'
 import {keyToJson} from './key-text.js'
 import {findMisplaced, type Misplaced} from './misplaced.js'
@@ -34,6 +36,7 @@ export type FixAction =
   | 'skip-changed'    // the stray changed while being moved; the owner has the copy, the stray stays
   | 'skip-unverified' // the owner did not hold the copied bytes afterwards; the stray stays
   | 'skip-no-idletime'
+  | 'compare'         // cluster dry run: the owner has the key; keep-newer decides when moving
   | 'error'
 
 export interface FixedKey {
@@ -74,7 +77,7 @@ const COMPARE_AND_DELETE = `if redis.call('DUMP', KEYS[1]) == ARGV[1] then retur
 
 function emptyCounts(): Record<FixAction, number> {
   return {'move': 0, 'replace': 0, 'discard': 0, 'skip-conflict': 0, 'skip-vanished': 0, 'skip-changed': 0,
-    'skip-unverified': 0, 'skip-no-idletime': 0, 'error': 0}
+    'skip-unverified': 0, 'skip-no-idletime': 0, 'compare': 0, 'error': 0}
 }
 
 export async function fixMisplaced(target: Target, options: FixOptions = {}): Promise<FixReport> {
@@ -83,6 +86,7 @@ export async function fixMisplaced(target: Target, options: FixOptions = {}): Pr
   const counts = emptyCounts()
   const listed: FixedKey[] = []
   let found = 0
+  if (target instanceof ClusterTarget) refuseOpenSlots(target)
   const started = process.hrtime.bigint()
   await findMisplaced(target, {
     count: options.count,
@@ -109,8 +113,21 @@ export async function fixMisplaced(target: Target, options: FixOptions = {}): Pr
   }
 }
 
+/**
+ * fix borrows the IMPORTING state of a slot on the node holding its strays; a slot some node is
+ * migrating or importing for real belongs to a reshard, which must be finished first.
+ */
+function refuseOpenSlots(target: ClusterTarget): void {
+  const open = target.openSlots()
+  if (open.length === 0) return
+  const slots = open.slice(0, 5).map((slot) => slot.slot).join(', ')
+  throw new UserError(`${open.length === 1 ? 'Slot' : 'Slots'} ${slots}${open.length > 5 ? ', ...' : ''} ${open.length === 1 ? 'is' : 'are'} being migrated: finish or close the migration (\`twlab cluster fix\`) before moving keys.`)
+}
+
 interface StrayCopy {
   entry: Misplaced
+  /** false in a cluster dry run: reading a stray means opening its slot, which a dry run must not */
+  read: boolean
   payload: Buffer | null
   ttlMs: number
   idleSeconds: number | null
@@ -123,7 +140,9 @@ async function moveBatch(target: Target, batch: Misplaced[], policy: ConflictPol
   const slots = target.kind === 'cluster' ? [...new Set(batch.map((entry) => keySlot(entry.key)))] : []
   if (!dryRun) await openSlots(source, slots, batch)
   try {
-    const copies = await readStrays(source, batch, policy === 'keep-newer', target.kind === 'cluster')
+    const copies = dryRun && target.kind === 'cluster'
+      ? batch.map((entry) => ({entry, read: false, payload: null, ttlMs: -1, idleSeconds: null}))
+      : await readStrays(source, batch, policy === 'keep-newer', target.kind === 'cluster')
     const byOwner = new Map<string, StrayCopy[]>()
     for (const copy of copies) {
       const group = byOwner.get(copy.entry.owner.id) ?? []
@@ -175,7 +194,7 @@ async function readStrays(source: Redis, batch: Misplaced[], withIdle: boolean, 
     const [ttlError, ttl] = results[at++]
     if (dumpError) throw dumpError
     if (ttlError) throw ttlError
-    return {entry, payload: (payload as Buffer | null) ?? null, ttlMs: Number(ttl), idleSeconds}
+    return {entry, read: true, payload: (payload as Buffer | null) ?? null, ttlMs: Number(ttl), idleSeconds}
   })
 }
 
@@ -192,7 +211,7 @@ async function moveToOwner(target: Target, source: Redis, copies: StrayCopy[], p
     ...(error ? {error} : {}),
   })
 
-  const present = copies.filter((copy) => copy.payload !== null && copy.ttlMs !== -2)
+  const present = copies.filter((copy) => !copy.read || (copy.payload !== null && copy.ttlMs !== -2))
   for (const copy of copies) if (!present.includes(copy)) outcomes.push(describe(copy, 'skip-vanished'))
   if (present.length === 0) return outcomes
 
@@ -204,9 +223,10 @@ async function moveToOwner(target: Target, source: Redis, copies: StrayCopy[], p
   present.forEach((copy, index) => {
     const state = ownerState[index]
     if (!state.exists) writes.push({copy, action: 'move'})
-    else if (state.payload?.equals(copy.payload!)) copied.push(copy)
+    else if (copy.payload && state.payload?.equals(copy.payload)) copied.push(copy)
     else if (policy === 'replace') writes.push({copy, action: 'replace'})
     else if (policy === 'skip') outcomes.push(describe(copy, 'skip-conflict'))
+    else if (!copy.read) outcomes.push(describe(copy, 'compare'))
     else if (copy.idleSeconds === null || state.idleSeconds === null) outcomes.push(describe(copy, 'skip-no-idletime'))
     else if (copy.idleSeconds < state.idleSeconds) writes.push({copy, action: 'replace'})
     else discards.push(copy)

@@ -1,8 +1,8 @@
 // `keys fix`: moves each misplaced key to the node it belongs on, losing nothing if stopped at
 // any point. Per key: read it from where it sits (DUMP + PTTL), write it to its owner (RESTORE
-// with the remaining TTL), read it back from the owner and compare, and only then delete the
-// stray copy, and only if it still holds the bytes that were copied (a compare-and-delete
-// script), so a write that reached the stray in between is never thrown away.
+// with the remaining TTL), check the owner holds it, and only then delete the stray copy, and
+// only if it still holds the bytes that were copied (a compare-and-delete script), so a write
+// that reached the stray in between is never thrown away.
 //
 // Cluster: a node answers MOVED for keys in slots it does not own, even its own strays. For
 // the time it reads and deletes them it marks the slot IMPORTING from the owner (a local state
@@ -20,8 +20,8 @@ import {findMisplaced, type Misplaced} from './misplaced.js'
  * What to do when the owner already holds a key of the same name:
  * - skip: leave both as they are (the stray stays and is reported)
  * - replace: the stray's value overwrites the owner's
- * - keep-newer: the copy touched most recently wins (smaller OBJECT IDLETIME); when the owner's
- *   is newer, the stray is deleted. Needs an LRU maxmemory-policy (the default); under LFU
+ * - keep-newer: the copy touched most recently wins (smaller OBJECT IDLETIME, in seconds; a tie
+ *   goes to the owner); when the owner's is newer, the stray is deleted. Needs an LRU maxmemory-policy (the default); under LFU
  *   policies Redis has no idle time and the key is skipped.
  */
 export const CONFLICT_POLICIES = ['skip', 'replace', 'keep-newer'] as const
@@ -34,7 +34,7 @@ export type FixAction =
   | 'skip-conflict'
   | 'skip-vanished'   // gone from the stray node before it could be read
   | 'skip-changed'    // the stray changed while being moved; the owner has the copy, the stray stays
-  | 'skip-unverified' // the owner did not hold the copied bytes afterwards; the stray stays
+  | 'skip-unverified' // the owner did not hold the key afterwards; the stray stays
   | 'skip-no-idletime'
   | 'compare'         // cluster dry run: the owner has the key; keep-newer decides when moving
   | 'error'
@@ -128,6 +128,8 @@ interface StrayCopy {
   entry: Misplaced
   /** false in a cluster dry run: reading a stray means opening its slot, which a dry run must not */
   read: boolean
+  exists: boolean
+  /** the DUMP; only read when moving (a plan must not count as an access to the key) */
   payload: Buffer | null
   ttlMs: number
   idleSeconds: number | null
@@ -141,8 +143,8 @@ async function moveBatch(target: Target, batch: Misplaced[], policy: ConflictPol
   if (!dryRun) await openSlots(source, slots, batch)
   try {
     const copies = dryRun && target.kind === 'cluster'
-      ? batch.map((entry) => ({entry, read: false, payload: null, ttlMs: -1, idleSeconds: null}))
-      : await readStrays(source, batch, policy === 'keep-newer', target.kind === 'cluster')
+      ? batch.map((entry) => ({entry, read: false, exists: true, payload: null, ttlMs: -1, idleSeconds: null}))
+      : await readStrays(source, batch, {withIdle: policy === 'keep-newer', asking: target.kind === 'cluster', dump: !dryRun})
     const byOwner = new Map<string, StrayCopy[]>()
     for (const copy of copies) {
       const group = byOwner.get(copy.entry.owner.id) ?? []
@@ -170,31 +172,38 @@ async function closeSlots(source: Redis, slots: number[]): Promise<void> {
   for (const slot of slots) await source.call('CLUSTER', 'SETSLOT', slot, 'STABLE').catch(() => undefined)
 }
 
-async function readStrays(source: Redis, batch: Misplaced[], withIdle: boolean, asking: boolean): Promise<StrayCopy[]> {
+/**
+ * Reads each stray: idle time first (for keep-newer), then, when moving, its DUMP (an access,
+ * which resets the idle time) and PTTL. A plan uses EXISTS instead of DUMP: both EXISTS and PTTL
+ * leave the idle time alone, so planning does not decide the keep-newer comparison.
+ */
+async function readStrays(source: Redis, batch: Misplaced[], how: {withIdle: boolean; asking: boolean; dump: boolean}): Promise<StrayCopy[]> {
   const pipeline = source.pipeline()
   for (const {key} of batch) {
-    // OBJECT IDLETIME first: DUMP counts as an access and would reset it
-    if (withIdle) pipeline.call('OBJECT', 'IDLETIME', key)
-    if (asking) pipeline.call('ASKING')
-    pipeline.callBuffer('DUMP', key)
-    if (asking) pipeline.call('ASKING')
+    if (how.withIdle) pipeline.call('OBJECT', 'IDLETIME', key)
+    if (how.asking) pipeline.call('ASKING')
+    if (how.dump) pipeline.callBuffer('DUMP', key)
+    else pipeline.exists(key)
+    if (how.asking) pipeline.call('ASKING')
     pipeline.pttl(key)
   }
   const results = (await pipeline.exec()) ?? []
   let at = 0
   return batch.map((entry) => {
     let idleSeconds: number | null = null
-    if (withIdle) {
+    if (how.withIdle) {
       const [error, value] = results[at++]
       idleSeconds = error ? null : Number(value)
     }
-    if (asking) at++
-    const [dumpError, payload] = results[at++]
-    if (asking) at++
+    if (how.asking) at++
+    const [readError, read] = results[at++]
+    if (how.asking) at++
     const [ttlError, ttl] = results[at++]
-    if (dumpError) throw dumpError
+    if (readError) throw readError
     if (ttlError) throw ttlError
-    return {entry, read: true, payload: (payload as Buffer | null) ?? null, ttlMs: Number(ttl), idleSeconds}
+    const payload = how.dump && Buffer.isBuffer(read) ? read : null
+    const exists = how.dump ? payload !== null : Number(read) === 1
+    return {entry, read: true, exists: exists && Number(ttl) !== -2, payload, ttlMs: Number(ttl), idleSeconds}
   })
 }
 
@@ -207,15 +216,15 @@ async function moveToOwner(target: Target, source: Redis, copies: StrayCopy[], p
     node: copy.entry.node.name,
     owner: owner.name,
     action,
-    ...(copy.payload ? {ttlMs: copy.ttlMs} : {}),
+    ...(copy.read && copy.exists ? {ttlMs: copy.ttlMs} : {}),
     ...(error ? {error} : {}),
   })
 
-  const present = copies.filter((copy) => !copy.read || (copy.payload !== null && copy.ttlMs !== -2))
+  const present = copies.filter((copy) => copy.exists)
   for (const copy of copies) if (!present.includes(copy)) outcomes.push(describe(copy, 'skip-vanished'))
   if (present.length === 0) return outcomes
 
-  const ownerState = await readOwner(client, present, policy === 'keep-newer')
+  const ownerState = await readOwner(client, present, {withIdle: policy === 'keep-newer', dump: !dryRun})
   const writes: Array<{copy: StrayCopy; action: 'move' | 'replace'}> = []
   const discards: StrayCopy[] = []
   // already copied by an earlier run that stopped before deleting the stray
@@ -239,13 +248,14 @@ async function moveToOwner(target: Target, source: Redis, copies: StrayCopy[], p
     return outcomes
   }
 
-  // copy to the owner, then read back what it holds
+  // copy to the owner, then make sure it holds the key. (Not by comparing DUMPs: a set or hash
+  // in a hash table dumps in table order, which a restored copy need not share.)
   const restore = client.pipeline()
   for (const {copy, action} of writes) {
     const ttl = copy.ttlMs > 0 ? copy.ttlMs : 0
     if (action === 'replace') restore.call('RESTORE', copy.entry.key, ttl, copy.payload!, 'REPLACE')
     else restore.call('RESTORE', copy.entry.key, ttl, copy.payload!)
-    restore.callBuffer('DUMP', copy.entry.key)
+    restore.exists(copy.entry.key)
   }
   const restored = writes.length > 0 ? (await restore.exec()) ?? [] : []
   const verified: Array<{copy: StrayCopy; action: FixAction}> = copied.map((copy) => ({copy, action: 'move'}))
@@ -256,7 +266,7 @@ async function moveToOwner(target: Target, source: Redis, copies: StrayCopy[], p
       // BUSYKEY: someone wrote the key to its owner since we looked; that write wins
       if (/BUSYKEY/.test(restoreError.message)) outcomes.push(describe(copy, 'skip-conflict'))
       else outcomes.push(describe(copy, 'error', restoreError.message))
-    } else if (Buffer.isBuffer(held) && held.equals(copy.payload!)) {
+    } else if (Number(held) === 1) {
       verified.push({copy, action})
     } else {
       outcomes.push(describe(copy, 'skip-unverified'))
@@ -264,7 +274,7 @@ async function moveToOwner(target: Target, source: Redis, copies: StrayCopy[], p
   })
   // keep-newer, owner newer: the owner's copy must still be there before the stray goes
   if (discards.length > 0) {
-    const check = await readOwner(client, discards, false)
+    const check = await readOwner(client, discards, {withIdle: false, dump: false})
     discards.forEach((copy, index) => {
       if (check[index].exists) verified.push({copy, action: 'discard'})
       else outcomes.push(describe(copy, 'skip-unverified'))
@@ -292,29 +302,30 @@ async function moveToOwner(target: Target, source: Redis, copies: StrayCopy[], p
 
 interface OwnerCopy {
   exists: boolean
+  /** the owner's DUMP, when moving (to spot a copy an interrupted run already made) */
   payload: Buffer | null
   idleSeconds: number | null
 }
 
-/** What the owner holds under each key: its DUMP (null when absent) and, if asked, idle time. */
-async function readOwner(client: Redis, copies: StrayCopy[], withIdle: boolean): Promise<OwnerCopy[]> {
+/** What the owner holds under each key; idle time first, as DUMP resets it. */
+async function readOwner(client: Redis, copies: StrayCopy[], how: {withIdle: boolean; dump: boolean}): Promise<OwnerCopy[]> {
   const pipeline = client.pipeline()
   for (const copy of copies) {
-    // OBJECT IDLETIME first: DUMP counts as an access and would reset it
-    if (withIdle) pipeline.call('OBJECT', 'IDLETIME', copy.entry.key)
-    pipeline.callBuffer('DUMP', copy.entry.key)
+    if (how.withIdle) pipeline.call('OBJECT', 'IDLETIME', copy.entry.key)
+    if (how.dump) pipeline.callBuffer('DUMP', copy.entry.key)
+    else pipeline.exists(copy.entry.key)
   }
   const results = (await pipeline.exec()) ?? []
-  const step = withIdle ? 2 : 1
+  const step = how.withIdle ? 2 : 1
   return copies.map((_copy, index) => {
-    const [error, payload] = results[index * step + step - 1]
+    const [error, read] = results[index * step + step - 1]
     if (error) throw error
     let idleSeconds: number | null = null
-    if (withIdle) {
+    if (how.withIdle) {
       const [idleError, idle] = results[index * step]
       idleSeconds = idleError ? null : Number(idle)
     }
-    const held = Buffer.isBuffer(payload) ? payload : null
-    return {exists: held !== null, payload: held, idleSeconds}
+    const payload = how.dump && Buffer.isBuffer(read) ? read : null
+    return {exists: how.dump ? payload !== null : Number(read) === 1, payload, idleSeconds}
   })
 }

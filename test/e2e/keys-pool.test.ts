@@ -54,7 +54,7 @@ describe('keys dist, audit and fix on a nutcracker pool', () => {
       const key = `stray:${i}`
       switch (i % 5) {
         case 0: await proxy.set(key, `s${i}`); break
-        case 1: await proxy.hset(key, {a: String(i), b: 'x'}); break
+        case 1: await proxy.hmset(key, {a: String(i), b: 'x'}); break
         case 2: await proxy.rpush(key, 'a', 'b', String(i)); break
         case 3: await proxy.sadd(key, 'm1', 'm2', String(i)); break
         default: await proxy.zadd(key, 1, 'one', i, 'other')

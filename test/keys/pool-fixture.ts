@@ -2,9 +2,8 @@
 // servers), the real nutcracker in front of them, a nutcracker.yml on disk for `twlab -c`, and
 // direct clients to each backend. Nutcracker is the oracle: where it puts a key is where the key
 // belongs, found by asking every backend.
-import {writeFileSync} from 'node:fs'
+import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {rmSync} from 'node:fs'
 import {Redis} from 'ioredis'
 import {freePort, type RunningServer, startNutcracker, startRedis, tempDir} from '../support/servers.js'
 
@@ -47,8 +46,17 @@ export async function startPoolFixture(): Promise<PoolFixture> {
   writeFileSync(configFile, yaml)
   const nutcracker = await startNutcracker({config: yaml, waitPort: proxyPort})
   const direct = backends.map((server) => new Redis({host: '127.0.0.1', port: server.port, lazyConnect: true, maxRetriesPerRequest: 1}))
-  const proxy = new Redis({host: '127.0.0.1', port: proxyPort, lazyConnect: true, maxRetriesPerRequest: 1})
-  await Promise.all([...direct, proxy].map((client) => client.connect()))
+  // nutcracker closes the connection on commands it does not proxy: INFO (ioredis' ready check)
+  // and CLIENT SETINFO (sent on connect by ioredis 5.5+ unless disableClientInfo)
+  const proxy = new Redis({host: '127.0.0.1', port: proxyPort, lazyConnect: true, maxRetriesPerRequest: 1, enableReadyCheck: false, disableClientInfo: true})
+  try {
+    await Promise.all([...direct, proxy].map((client) => client.connect()))
+  } catch (error) {
+    for (const client of [...direct, proxy]) client.disconnect()
+    await Promise.all([nutcracker, ...backends].map((server) => server.stop()))
+    rmSync(dir, {recursive: true, force: true})
+    throw error
+  }
   return {
     dir,
     configFile,

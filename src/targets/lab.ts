@@ -1,10 +1,9 @@
 // A lab as a target: a cluster lab is its cluster (discovered from any live master), a pool or
 // Sentinel lab is the pool of the nutcracker.yml the lab rendered for its proxy.
-import {loadConfig} from '../config/index.js'
 import type {LabState} from '../lab/state.js'
 import {UserError} from '../ui/errors.js'
 import {ClusterTarget} from './cluster.js'
-import {pickPool, PoolTarget} from './pool.js'
+import {pickPool, PoolTarget, readPoolConfig} from './pool.js'
 import type {Target} from './types.js'
 
 export async function labTarget(lab: LabState, options: {password?: string} = {}): Promise<Target> {
@@ -17,6 +16,6 @@ export async function labTarget(lab: LabState, options: {password?: string} = {}
     const seed = masters.find((node) => node.alive)!
     return ClusterTarget.connect(`${seed.host}:${seed.port}`, {password})
   }
-  const config = await loadConfig(lab.proxy.configFile)
+  const config = await readPoolConfig(lab.proxy.configFile)
   return new PoolTarget(pickPool(config, lab.proxy.pool), {password, source: `lab ${lab.name}`})
 }

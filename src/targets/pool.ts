@@ -2,6 +2,7 @@
 // placement nutcracker uses) says which server each key belongs on.
 import type {Redis} from 'ioredis'
 import {buildKetamaContinuum, KeyPlacer} from '../hashing/index.js'
+import {isConfigError, loadConfig} from '../config/index.js'
 import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
 import {UserError} from '../ui/errors.js'
 import {NodeClients} from './clients.js'
@@ -115,4 +116,18 @@ export function pickPool(config: NutcrackerConfig, poolName: string | undefined)
     throw new UserError(`Pool "${pool.name}" in ${config.file} is a memcache pool: keys commands work on redis pools (redis: true).`)
   }
   return pool
+}
+
+/**
+ * The config as the tools read it: listen hosts are not resolved (the tools never listen) and
+ * twlab's extension keys are accepted. Config errors already name the file, pool, key and fix;
+ * they only need to be shown as the user's error they are.
+ */
+export async function readPoolConfig(file: string): Promise<NutcrackerConfig> {
+  try {
+    return await loadConfig(file, {resolve: false, extensions: true})
+  } catch (error) {
+    if (isConfigError(error)) throw new UserError(error.message, {cause: error})
+    throw error
+  }
 }

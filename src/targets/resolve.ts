@@ -2,14 +2,12 @@
 // `--lab NAME`, `-c nutcracker.yml [--pool NAME]`, or `--cluster HOST:PORT`; with none of them
 // and exactly one lab running, that lab. `--password` overrides what the config or lab says.
 import {Flags} from '@oclif/core'
-import {loadConfig} from '../config/index.js'
-import type {NutcrackerConfig} from '../config/types.js'
 import {isRunning, listLabs, loadLab} from '../lab/state.js'
 import {UserError} from '../ui/errors.js'
 import {ClusterTarget} from './cluster.js'
 import {labTarget} from './lab.js'
 import {checkReachable} from './reachable.js'
-import {pickPool, PoolTarget} from './pool.js'
+import {pickPool, PoolTarget, readPoolConfig} from './pool.js'
 import type {Target} from './types.js'
 
 const TARGET_GROUP = 'TARGET'
@@ -63,17 +61,9 @@ export async function resolveTarget(flags: TargetFlags): Promise<Target> {
 }
 
 async function poolFromConfig(file: string, poolName: string | undefined, password: string | undefined): Promise<PoolTarget> {
-  let config: NutcrackerConfig
-  try {
-    config = await loadConfig(file)
-  } catch (error) {
-    if (error instanceof UserError) throw error
-    // config errors already name the file, pool, key and fix; they only need to be shown as such
-    if (error instanceof Error && error.name === 'ConfigError') throw new UserError(error.message, {cause: error})
-    throw error
-  }
-  return new PoolTarget(pickPool(config, poolName), {password, source: file})
+  return new PoolTarget(pickPool(await readPoolConfig(file), poolName), {password, source: file})
 }
+
 
 /** resolveTarget, then every node must answer before any work starts. */
 export async function openTarget(flags: TargetFlags): Promise<Target> {

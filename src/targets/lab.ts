@@ -16,6 +16,9 @@ export async function labTarget(lab: LabState, options: {password?: string} = {}
     const seed = masters.find((node) => node.alive)!
     return ClusterTarget.connect(`${seed.host}:${seed.port}`, {password})
   }
+  if (!lab.proxy.configFile) {
+    throw new UserError(`Lab "${lab.name}" has no nutcracker.yml describing its pool: recreate it with \`twlab up\`.`)
+  }
   const config = await readPoolConfig(lab.proxy.configFile)
   return new PoolTarget(pickPool(config, lab.proxy.pool), {password, source: `lab ${lab.name}`})
 }

@@ -1,0 +1,155 @@
+// nutcracker's server pool: routes keys with the pool's KeyPlacer, keeps up to
+// server_connections connections per server (new ones first, then round-robin), counts failures
+// and ejects a server after server_failure_limit of them when auto_eject_hosts is on, and puts it
+// back (without any health check, as nutcracker) after server_retry_timeout.
+import type {PoolConfig, ServerConfig} from '../config/types.js'
+import type {KeyRouter, PoolBackend} from './backend.js'
+import {ECONNREFUSED} from './errno.js'
+import type {Logger} from './log.js'
+import type {ReplyScanner} from './reply-scanner.js'
+import type {Request} from './request.js'
+import {type ConnectionSettings, ServerConnection, type ServerEndpoint} from './server-connection.js'
+import {PoolStats, ServerStats} from './stats.js'
+
+/** Builds the key router for the live servers (all of them, or those not ejected). */
+export type RouterFactory = (pool: PoolConfig, live: boolean[]) => KeyRouter
+
+class Server implements ServerEndpoint {
+  readonly name: string
+  readonly host: string
+  readonly port: number
+  readonly path?: string
+  readonly stats: ServerStats
+  connections: ServerConnection[] = []
+  nextConnection = 0
+  failures = 0
+  /** msec since epoch when an ejected server is put back; 0 while live */
+  retryAt = 0
+
+  constructor(readonly index: number, config: ServerConfig) {
+    this.name = config.name
+    this.host = config.host
+    this.port = config.port
+    this.path = config.path
+    this.stats = new ServerStats(config.name)
+  }
+}
+
+export class ServerPool implements PoolBackend {
+  readonly stats: PoolStats
+  private readonly servers: Server[]
+  private router: KeyRouter
+  private readonly settings: ConnectionSettings
+  /** msec since epoch of the earliest retry of an ejected server; 0 when none is ejected */
+  private nextRebuild = 0
+  private closing = false
+  private liveCount: number
+
+  constructor(
+    private readonly config: PoolConfig,
+    private readonly makeRouter: RouterFactory,
+    newScanner: () => ReplyScanner,
+    private readonly logger: Logger,
+  ) {
+    this.servers = config.servers.map((server, i) => new Server(i, server))
+    this.stats = new PoolStats(config.name, this.servers.map((server) => server.stats))
+    this.router = makeRouter(config, this.servers.map(() => true))
+    this.liveCount = this.servers.length
+    this.settings = {
+      redis: config.redis,
+      timeout: config.timeout,
+      redisAuth: config.redisAuth,
+      redisDb: config.redisDb,
+      newScanner,
+      serverOk: (server) => {
+        (server as Server).failures = 0
+      },
+      connectionClosed: (conn) => this.connectionClosed(conn),
+      log: (level, message) => logger[level](message, 'server.ts'),
+    }
+  }
+
+  get serverCount(): number {
+    return this.servers.length
+  }
+
+  route(key: Uint8Array, start: number, end: number): number {
+    if (this.nextRebuild !== 0 && Date.now() >= this.nextRebuild) this.rebuild()
+    if (this.liveCount === 0) return -1
+    return this.router.serverIndex(key, start, end)
+  }
+
+
+  forward(index: number, request: Request): void {
+    const server = this.servers[index]
+    request.serverIndex = index
+    this.connectionFor(server).send(request)
+  }
+
+  /** An error reply for a request that could not be routed (every server ejected). */
+  get unroutableError(): string {
+    return ECONNREFUSED
+  }
+
+  preconnect(): void {
+    for (const server of this.servers) {
+      while (server.connections.length < this.config.serverConnections) this.open(server)
+    }
+  }
+
+  close(): void {
+    this.closing = true
+    for (const server of this.servers) for (const conn of [...server.connections]) conn.fail(ECONNREFUSED, 'err')
+  }
+
+  private connectionFor(server: Server): ServerConnection {
+    const conns = server.connections
+    if (conns.length < this.config.serverConnections) return this.open(server)
+    const conn = conns[server.nextConnection++ % conns.length]
+    if (server.nextConnection >= conns.length) server.nextConnection = 0
+    return conn
+  }
+
+  private open(server: Server): ServerConnection {
+    const conn = new ServerConnection(server, this.settings)
+    server.connections.push(conn)
+    return conn
+  }
+
+  private connectionClosed(conn: ServerConnection): void {
+    const server = conn.server as Server
+    const i = server.connections.indexOf(conn)
+    if (i >= 0) server.connections.splice(i, 1)
+    if (this.closing) return
+    this.serverFailure(server)
+  }
+
+  /** nutcracker's server_failure: counted once per closed connection, only with auto_eject_hosts. */
+  private serverFailure(server: Server): void {
+    if (!this.config.autoEjectHosts) return
+    server.failures++
+    const limit = Math.max(1, this.config.serverFailureLimit)
+    if (server.failures < limit) return
+    const now = Date.now()
+    server.failures = 0
+    server.retryAt = now + this.config.serverRetryTimeout
+    server.stats.server_ejected_at = now * 1000
+    this.stats.server_ejects++
+    this.logger.error(`update pool '${this.config.name}' to delete server '${server.name}' for next ${Math.floor(this.config.serverRetryTimeout / 1000)} secs`, 'server.ts')
+    this.rebuild()
+  }
+
+  /** Rebuilds the router from the servers that are live now, putting back those whose retry time came. */
+  private rebuild(): void {
+    const now = Date.now()
+    let next = 0
+    const live = this.servers.map((server) => {
+      if (server.retryAt !== 0 && now >= server.retryAt) server.retryAt = 0
+      if (server.retryAt !== 0 && (next === 0 || server.retryAt < next)) next = server.retryAt
+      return server.retryAt === 0
+    })
+    this.nextRebuild = next
+    this.liveCount = live.filter(Boolean).length
+    if (this.liveCount > 0) this.router = this.makeRouter(this.config, live)
+  }
+}

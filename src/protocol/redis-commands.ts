@@ -48,7 +48,7 @@ export interface CommandInfo {
 const TABLE: Array<[Arity, string]> = [
   [Arity.Zero, 'ping quit command'],
   [Arity.Key, 'persist pttl ttl type dump decr get getdel incr strlen hgetall hkeys hlen hvals llen scard smembers zcard auth'],
-  [Arity.KeyPlus1, 'expire expireat pexpire pexpireat move append decrby getbit getset incrby incrbyfloat setnx hexists hget ' +
+  [Arity.KeyPlus1, 'expire expireat pexpire pexpireat append decrby getbit getset incrby incrbyfloat setnx hexists hget ' +
     'hstrlen lindex rpoplpush sismember zrank zrevrank zscore'],
   [Arity.KeyPlus2, 'getrange psetex setbit setex setrange hincrby hincrbyfloat hsetnx lrange lrem lset ltrim smove zcount ' +
     'zlexcount zincrby zremrangebylex zremrangebyrank zremrangebyscore'],

@@ -3,7 +3,7 @@
 // named in lowercase (`*<n+1>\r\n$4\r\nmget\r\n$<len>\r\n<key>\r\n...`), groups go out in ascending
 // server index order, and the replies are merged as nutcracker does: MGET values back in key order,
 // DEL/UNLINK/TOUCH the sum, MSET +OK. A fragment reply of an unexpected type answers the whole
-// request `-ERR Invalid argument`; a fragment that failed answers the error and closes the client.
+// request `-ERR Invalid argument`; a fragment that failed answers its error (the client stays connected).
 import {RedisReplyScanner} from '../protocol/redis-reply.js'
 import type {PoolBackend} from './backend.js'
 import {EINVAL} from './errno.js'
@@ -72,9 +72,8 @@ function mergeRedis(request: Request): void {
   const fragments = request.fragments!
   for (const fragment of fragments) {
     if (fragment.error !== null) {
-      // a fragment got no reply: the error goes back and the client is closed (nutcracker sets owner->err)
+      // a fragment got no reply: the first failed fragment's error answers the request (the client stays connected, as with nutcracker 0.5.0)
       request.error = fragment.error
-      request.closeAfter = true
       return
     }
   }

@@ -50,7 +50,6 @@ function mergeGet(request: Request): void {
   for (const fragment of fragments) {
     if (fragment.error !== null) {
       request.error = fragment.error
-      request.closeAfter = true
       return
     }
   }

@@ -9,11 +9,11 @@ export const VERSION_BANNER = 'This is nutcracker-0.5.0\nasync event backend: ep
 export const DEFAULT_LOG_FILE = '/var/log/nutcracker/nutcracker.log'
 export const DEFAULT_CONF_FILE = '/etc/nutcracker/nutcracker.yml'
 
-// Three writes in nutcracker; lines inside each end with CRLF and each write ends with LF.
+// Three writes in nutcracker; lines end with CRLF and each write adds a LF (the -D line lacks its CR).
 export const USAGE =
   'Usage: nutcracker [-?hVdDt] [-v verbosity level] [-o output file]\r\n' +
   '                  [-c conf file] [-s stats port] [-a stats addr]\r\n' +
-  '                  [-i stats interval] [-p pid file] [-m mbuf size]\n' +
+  '                  [-i stats interval] [-p pid file] [-m mbuf size]\r\n' +
   '\n' +
   'Options:\r\n' +
   '  -h, --help             : this help\r\n' +
@@ -28,7 +28,7 @@ export const USAGE =
   '  -a, --stats-addr=S     : set stats monitoring ip (default: 0.0.0.0)\r\n' +
   '  -i, --stats-interval=N : set stats aggregation interval in msec (default: 30000 msec)\r\n' +
   '  -p, --pid-file=S       : set pid file (default: /run/nutcracker/nutcracker.pid)\r\n' +
-  '  -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: 16384 bytes)\n' +
+  '  -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: 16384 bytes)\r\n' +
   '\n'
 
 /** twproxy's own long options, shown by `twproxy --help-twproxy`. */

@@ -6,7 +6,7 @@ import {spawn} from 'node:child_process'
 import cluster from 'node:cluster'
 import {unlinkSync, writeFileSync} from 'node:fs'
 import {release} from 'node:os'
-import {checkConfigFile, formatProblem, syntaxLine} from '../config/index.js'
+import {checkConfigFile, formatProblem, nutcrackerTestOutput, syntaxLine} from '../config/index.js'
 import type {NutcrackerConfig} from '../config/types.js'
 import {errnoText} from './errno.js'
 import {Logger} from './log.js'
@@ -44,14 +44,11 @@ export async function main(argv: string[]): Promise<number> {
 
 async function testConf(file: string): Promise<number> {
   const check = await checkConfigFile(file)
-  if (check.ok) {
-    process.stderr.write(`${syntaxLine(file, true)}\n`)
-    return 0
-  }
-  // nutcracker prints the verdict twice; the reasons it keeps in its log we print first
+  const verdict = nutcrackerTestOutput(check)
+  // nutcracker's verdict lines, after the precise reasons it does not print
   const reasons = check.problems.map((problem) => `${formatProblem(problem)}\n`).join('')
-  process.stderr.write(`${reasons}${syntaxLine(file, false)}\n${syntaxLine(file, false)}\n`)
-  return 1
+  process.stderr.write(`${reasons}${verdict.stderr}`)
+  return verdict.exitCode
 }
 
 async function loadOrNull(options: ProxyCliOptions, logger: Logger): Promise<NutcrackerConfig | null> {

@@ -58,6 +58,8 @@ describe('twproxy command line: as nutcracker', () => {
       const actual = await twproxy(['-t', '-c', file])
       assert.equal(actual.code, expected.code, `${file}: exit code`)
       assert.ok(actual.stderr.endsWith(expected.stderr), `${file}: ends with nutcracker's lines\n${actual.stderr}`)
+      const verdicts = actual.stderr.split('\n').filter((line) => line.startsWith('nutcracker: configuration file'))
+      assert.equal(verdicts.join('\n') + '\n', expected.stderr, `${file}: the same verdict lines`)
       if (file !== good) assert.ok(actual.stderr.length > expected.stderr.length, 'a reason is given')
     }
     const reason = await twproxy(['-t', '-c', bad])

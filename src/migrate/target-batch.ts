@@ -1,4 +1,7 @@
-// Batched commands against the target cluster: keys are grouped by the master that owns their
+// Batched work against the target cluster. The fast path (restoreOnTarget, readOnTarget) sends
+// one Lua script call per owning master per batch (scripts.ts); keys the script could not handle
+// there (slot moved, node failing over) are retried one by one through the cluster client.
+// The general path (perKeyOnTarget): keys are grouped by the master that owns their
 // slot in the client's current slot map (keySlot over the key's bytes, so binary keys route
 // right), and each group goes out as one pipeline. Any per-key failure that a moving cluster
 // explains (MOVED/ASK after a reshard, a failover, TRYAGAIN) is retried for that key alone
@@ -6,7 +9,9 @@
 // refused as a whole (the slot map changed under the grouping) falls back to one call per key.
 import type {Cluster} from 'ioredis'
 import {keySlot} from '../hashing/index.js'
+import type {Redis} from 'ioredis'
 import {isTransient, retryTransient} from './retry.js'
+import {script} from './scripts.js'
 
 export type Reply = [error: Error | null, value: unknown]
 export type CommandArgs = Array<string | number | Buffer>
@@ -57,4 +62,96 @@ export async function perKeyOnTarget(cluster: Cluster, keys: Buffer[], name: str
     }))
   }))
   return replies
+}
+
+/** Groups key indexes by the master that owns their slot, with that master's connection. */
+function byMaster(cluster: Cluster, keys: Buffer[]): Array<{node: Redis | undefined; indexes: number[]}> {
+  const nodes = new Map<string, Redis>()
+  for (const node of cluster.nodes('master')) nodes.set(`${node.options.host}:${node.options.port}`, node)
+  const groups = new Map<string, number[]>()
+  for (let i = 0; i < keys.length; i++) {
+    const name = owner(cluster, keys[i])
+    let list = groups.get(name)
+    if (!list) groups.set(name, (list = []))
+    list.push(i)
+  }
+  return [...groups].map(([name, indexes]) => ({node: nodes.get(name), indexes}))
+}
+
+export interface RestoreItem {
+  key: Buffer
+  expireAt: number
+  payload: Buffer
+}
+
+/**
+ * RESTORE key expireAt payload ABSTTL [REPLACE] for every item; returns null per restored key or
+ * the error (BUSYKEY...) it got.
+ */
+export async function restoreOnTarget(cluster: Cluster, items: RestoreItem[], replace: boolean): Promise<Array<Error | null>> {
+  const results: Array<Error | null> = new Array(items.length).fill(null)
+  const keys = items.map((item) => item.key)
+  const retry: number[] = []
+  await Promise.all(byMaster(cluster, keys).map(async ({node, indexes}) => {
+    if (!node) {
+      retry.push(...indexes)
+      return
+    }
+    const args: Array<Buffer | number | string> = [replace ? '1' : '0']
+    for (const i of indexes) args.push(items[i].key, items[i].expireAt, items[i].payload)
+    let reply: unknown[] | undefined
+    try {
+      reply = await script(node, 'twlabRestore')(0, ...args)
+    } catch {
+      reply = undefined // the node went away mid-call: each key is retried below
+    }
+    for (const [j, i] of indexes.entries()) {
+      const answer = reply?.[j]
+      if (answer === 1) continue
+      const message = answer === undefined ? 'node unavailable' : String(answer)
+      if (/^BUSYKEY/.test(message)) results[i] = new Error(message)
+      else retry.push(i)
+    }
+  }))
+  const again = await perKeyOnTarget(cluster, retry.map((i) => items[i].key), 'RESTORE', (key, j) => {
+    const item = items[retry[j]]
+    return replace ? [key, item.expireAt, item.payload, 'ABSTTL', 'REPLACE'] : [key, item.expireAt, item.payload, 'ABSTTL']
+  })
+  for (const [j, i] of retry.entries()) results[i] = again[j][0]
+  return results
+}
+
+/** DUMP payload and absolute expiry (0 for none) of every key on the target. */
+export async function readOnTarget(cluster: Cluster, keys: Buffer[]): Promise<Array<{payload: Buffer | null; expireAt: number}>> {
+  const results: Array<{payload: Buffer | null; expireAt: number}> = new Array(keys.length)
+  const retry: number[] = []
+  await Promise.all(byMaster(cluster, keys).map(async ({node, indexes}) => {
+    let reply: unknown[] | undefined
+    if (node) {
+      try {
+        reply = await script(node, 'twlabClusterRead')(0, ...indexes.map((i) => keys[i]))
+      } catch {
+        reply = undefined
+      }
+    }
+    for (const [j, i] of indexes.entries()) {
+      const payload = reply?.[2 * j]
+      const expire = reply?.[2 * j + 1]
+      if (reply && typeof expire === 'number') {
+        results[i] = {payload: (payload as Buffer | null) ?? null, expireAt: expire > 0 ? expire : 0}
+      } else retry.push(i)
+    }
+  }))
+  const retryKeys = retry.map((i) => keys[i])
+  const [dumps, expiries] = await Promise.all([
+    perKeyOnTarget(cluster, retryKeys, 'DUMP', (key) => [key]),
+    perKeyOnTarget(cluster, retryKeys, 'PEXPIRETIME', (key) => [key]),
+  ])
+  for (const [j, i] of retry.entries()) {
+    if (dumps[j][0]) throw dumps[j][0]
+    if (expiries[j][0]) throw expiries[j][0]
+    const expire = Number(expiries[j][1])
+    results[i] = {payload: (dumps[j][1] as Buffer | null) ?? null, expireAt: expire > 0 ? expire : 0}
+  }
+  return results
 }

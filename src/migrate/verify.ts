@@ -16,7 +16,7 @@ import {existsOn, readKeys} from './reader.js'
 import {retryTransient} from './retry.js'
 import type {Source, SourceSet} from './sources.js'
 import {emptyStats} from './stats.js'
-import {perKeyOnTarget} from './target-batch.js'
+import {readOnTarget} from './target-batch.js'
 
 export type MismatchKind = 'missing' | 'extra' | 'type' | 'value' | 'ttl'
 
@@ -49,18 +49,8 @@ interface TargetRead {
   expireAt: number
 }
 
-async function readTarget(target: ClusterTarget, keys: Buffer[]): Promise<TargetRead[]> {
-  const [dumps, expiries] = await Promise.all([
-    perKeyOnTarget(target.client, keys, 'DUMP', (key) => [key]),
-    perKeyOnTarget(target.client, keys, 'PEXPIRETIME', (key) => [key]),
-  ])
-  return keys.map((_, i) => {
-    const [dumpError, payload] = dumps[i]
-    const [expireError, expire] = expiries[i]
-    if (dumpError) throw dumpError
-    if (expireError) throw expireError
-    return {payload: (payload as Buffer | null) ?? null, expireAt: Number(expire) > 0 ? Number(expire) : 0}
-  })
+function readTarget(target: ClusterTarget, keys: Buffer[]): Promise<TargetRead[]> {
+  return readOnTarget(target.client, keys)
 }
 
 function ttlText(expireAt: number): string {

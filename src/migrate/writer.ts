@@ -11,7 +11,7 @@ import type {KeyRecord} from './reader.js'
 import {retryTransient} from './retry.js'
 import type {Source} from './sources.js'
 import {remember, type MigrationStats} from './stats.js'
-import {perKeyOnTarget, type CommandArgs} from './target-batch.js'
+import {perKeyOnTarget, restoreOnTarget, type RestoreItem} from './target-batch.js'
 
 export type ConflictPolicy = 'skip' | 'replace' | 'fail'
 
@@ -48,11 +48,8 @@ async function sameValue(source: Source, target: Cluster, record: KeyRecord, exi
 
 /** RESTORE every record (pipelined per node); BUSYKEY answers are compared with what we hold. */
 async function restoreAll(source: Source, target: Cluster, records: KeyRecord[], replace: boolean): Promise<Outcome[]> {
-  const replies = await perKeyOnTarget(target, records.map((r) => r.key), 'RESTORE', (key, i) => {
-    const args: CommandArgs = [key, records[i].expireAt, records[i].payload as Buffer, 'ABSTTL']
-    if (replace) args.push('REPLACE')
-    return args
-  })
+  const errors = await restoreOnTarget(target, records as RestoreItem[], replace)
+  const replies = errors.map((error) => [error] as const)
   const outcomes: Outcome[] = []
   const busy: number[] = []
   for (const [i, [error]] of replies.entries()) {

@@ -126,7 +126,7 @@ export function planLab(options: UpOptions, basePort: number, dir: string, binar
   const proxy: LabProxy = {
     kind: options.proxy,
     // a cluster has no pool; the others get a nutcracker.yml even without a proxy to run it
-    ...(options.topology === 'cluster' ? {} : {configFile: poolConfigFile}),
+    configFile: options.topology === 'cluster' ? '' : poolConfigFile,
     pool: DEFAULT_POOL,
     hash: options.hash,
     distribution: options.distribution,

@@ -52,8 +52,8 @@ export interface LabProxy {
   /** "host:port" of the nutcracker-style stats server */
   statsAddress?: string
   statsPort?: number
-  /** the pool's nutcracker.yml, which the proxy runs (written for proxy "none" too); absent for clusters */
-  configFile?: string
+  /** the pool's nutcracker.yml, which the proxy runs (written for proxy "none" too); "" for a cluster lab */
+  configFile: string
   pool: string
   hash: HashName
   distribution: Distribution

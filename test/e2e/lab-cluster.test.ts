@@ -28,7 +28,7 @@ describe('cluster lab', () => {
     const up = JSON.parse(result.stdout)
     assert.ok(up.elapsedMs > 0)
     assert.equal(up.proxy.kind, 'none')
-    assert.equal(up.proxy.configFile, undefined)
+    assert.equal(up.proxy.configFile, '')
     state = lab.state('c')
     const now = await status()
     const masters = now.nodes.filter((n) => n.role === 'master')

@@ -44,7 +44,7 @@ describe('pool lab', () => {
     assert.equal(status.name, 'p')
     assert.equal(status.topology, 'pool')
     assert.equal(status.proxy.statsAddress, `127.0.0.1:${basePort + 1}`)
-    assert.ok(status.proxy.configFile?.endsWith('nutcracker.yml'))
+    assert.ok(status.proxy.configFile.endsWith('nutcracker.yml'))
     for (const node of status.nodes) {
       for (const field of ['name', 'role', 'host', 'port', 'pid', 'alive'] as const) assert.ok(field in node, `${node.name} lacks ${field}`)
       assert.equal(node.alive, true)

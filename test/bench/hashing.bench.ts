@@ -3,6 +3,7 @@
 // for Redis Cluster key slots. Printed beside the speed of nutcracker's own C hash functions,
 // measured in the same run when a C compiler is present. Figures only; nothing passes or fails.
 import {buildKetamaContinuum, HASH_NAMES, KeyPlacer, keySlotOfRange, type Distribution, type HashName} from '../../src/hashing/index.js'
+import {loadavg} from 'node:os'
 import {nutcrackerHashRates, unavailableReason} from '../hashing/oracle/nutcracker-oracle.js'
 
 const KEY_COUNT = 200_000
@@ -50,6 +51,8 @@ const reason = unavailableReason()
 const reference = reason === undefined ? nutcrackerHashRates(keyStrings.slice(0, 50_000)) : undefined
 
 console.log(`${KEY_COUNT.toLocaleString('en-US')} keys ("user:N:profile"), 8 servers with weights 1-3, best of ${ROUNDS}, one core`)
+// Figures scale with what else the machine runs; the load average says how busy it was.
+console.log(`load average at start: ${loadavg().map((n) => n.toFixed(1)).join(' ')}`)
 console.log(['hash', 'ketama bytes', 'ketama strings', 'modula bytes', 'modula strings', 'nutcracker C hash only'].map((h, i) => h.padEnd(i === 0 ? 14 : 16)).join(''))
 for (const hash of HASH_NAMES) {
   const cells: string[] = [hash.padEnd(14)]

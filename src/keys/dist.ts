@@ -1,11 +1,12 @@
 // `keys dist`: how keys (and memory) are spread over the nodes of a target, beside the share
 // hashing predicts. Either a full SCAN of every node in parallel, or an estimate from N
 // generated keys placed by the target's own hashing without touching the servers.
+import {createHash} from 'node:crypto'
 import type {Redis} from 'ioredis'
 import type {Target, TargetNode} from '../targets/types.js'
 import {keyToJson} from './key-text.js'
 import {predictedShares} from './predicted.js'
-import {DEFAULT_SCAN_COUNT, keyCount, scanServer} from './scan.js'
+import {countByScan, DEFAULT_SCAN_COUNT, keyCount, scanServer} from './scan.js'
 import {type Spread, spreadOf} from './spread.js'
 import {TopKeys} from './top-keys.js'
 
@@ -69,16 +70,24 @@ export async function scanDistribution(target: Target, options: ScanDistribution
     const client = target.client(node)
     let keys = 0
     let memoryBytes = 0
+    if (!withMemory) {
+      keys = await countByScan(client, {
+        count: options.count ?? DEFAULT_SCAN_COUNT,
+        onCount: (batch) => {
+          scanned += batch
+          options.onProgress?.(scanned)
+        },
+      })
+      return {keys, memoryBytes}
+    }
     await scanServer(client, {
       count: options.count ?? DEFAULT_SCAN_COUNT,
       onKeys: async (batch) => {
         keys += batch.length
-        if (withMemory) {
-          const sizes = await memoryUsage(client, batch)
-          for (let i = 0; i < batch.length; i++) {
-            memoryBytes += sizes[i]
-            top?.offer(batch[i], node.name, sizes[i])
-          }
+        const sizes = await memoryUsage(client, batch)
+        for (let i = 0; i < batch.length; i++) {
+          memoryBytes += sizes[i]
+          top?.offer(batch[i], node.name, sizes[i])
         }
         scanned += batch.length
         options.onProgress?.(scanned)
@@ -142,11 +151,33 @@ function buildReport(target: Target, nodes: TargetNode[], counts: number[], mode
   }
 }
 
-/**
- * MEMORY USAGE of each key, one pipeline per batch. A key that vanished since SCAN, or that the
- * server will not answer for (a cluster node redirecting a slot it does not own), counts as 0.
- */
+// MEMORY USAGE of a whole SCAN batch in one call: keys go in ARGV (a cluster node rejects
+// declared keys of different slots), and the flag lets the script touch keys of several slots.
+// A key that vanished, or that a cluster node will not serve (a slot it does not own), is 0.
+const MEMORY_SCRIPT = `#!lua flags=no-writes,allow-cross-slot-keys
+local sizes = {}
+for i, key in ipairs(ARGV) do
+  local ok, size = pcall(redis.call, 'MEMORY', 'USAGE', key)
+  sizes[i] = (ok and size) or 0
+end
+return sizes`
+const MEMORY_SCRIPT_SHA = createHash('sha1').update(MEMORY_SCRIPT).digest('hex')
+
+/** Servers where the script cannot run (before Redis 7, scripting disabled): pipelines instead. */
+const noScript = new WeakSet<Redis>()
+
 async function memoryUsage(client: Redis, keys: Buffer[]): Promise<number[]> {
+  if (!noScript.has(client)) {
+    try {
+      const sizes = await client.evalsha(MEMORY_SCRIPT_SHA, 0, ...keys).catch((error: Error) => {
+        if (/NOSCRIPT/.test(error.message)) return client.eval(MEMORY_SCRIPT, 0, ...keys)
+        throw error
+      })
+      return (sizes as unknown[]).map((size) => Number(size) || 0)
+    } catch {
+      noScript.add(client)
+    }
+  }
   const pipeline = client.pipeline()
   for (const key of keys) pipeline.call('MEMORY', 'USAGE', key)
   const results = (await pipeline.exec()) ?? []

@@ -3,7 +3,10 @@ import {Args, Flags} from '@oclif/core'
 import {isConfigError, loadConfig, type NutcrackerConfig} from '../../src/config/index.js'
 import {choosePool, PoolPlacement, type KeyPlacement} from '../../src/keys/where.js'
 import {streamPlacements} from '../../src/keys/where-stream.js'
+import {inspectKeys, type LiveStatus} from '../../src/keys/where-live.js'
+import {keySlot, openTarget, PoolTarget, targetFlags} from '../../src/targets/index.js'
 import {BaseCommand} from '../../src/ui/base-command.js'
+import {formatBytes} from '../../src/ui/format.js'
 import {UserError} from '../../src/ui/errors.js'
 import {renderTable} from '../../src/ui/table.js'
 
@@ -11,12 +14,16 @@ export default class KeysWhere extends BaseCommand {
   static override summary = 'Show which server of a nutcracker pool holds each key, offline.'
   static override description = `Places keys with the pool's own hash, distribution, weights, server names and hash_tag, exactly as nutcracker 0.5.0 does, and adds the Redis Cluster slot of each key. Nothing is contacted: only the config file is read.
 
-With --stdin, keys are read one per line (as raw bytes) and results are streamed: a tab-separated line per key, or with --json one JSON array, in bounded memory whatever the number of keys.`
+With --stdin, keys are read one per line (as raw bytes) and results are streamed: a tab-separated line per key, or with --json one JSON array, in bounded memory whatever the number of keys.
+
+Live: with --live (the pool of -c), --lab NAME or --cluster HOST:PORT the servers are asked too: whether the key exists, its type, TTL and memory, and whether it sits where hashing (or slot ownership) sends it: ok, misplaced (elsewhere only: invisible through the proxy), duplicated (on its owner and elsewhere) or missing, with the servers that hold it.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> user:1000 cart:42 -c nutcracker.yml',
     '<%= config.bin %> <%= command.id %> "{user1000}.following" -c nutcracker.yml --pool alpha --json',
     'redis-cli --scan | <%= config.bin %> <%= command.id %> --stdin -c nutcracker.yml --pool alpha > placement.tsv',
+    '<%= config.bin %> <%= command.id %> user:1000 -c nutcracker.yml --live',
+    '<%= config.bin %> <%= command.id %> user:1000 --cluster 127.0.0.1:7000 --json',
   ]
 
   static override strict = false
@@ -29,14 +36,22 @@ With --stdin, keys are read one per line (as raw bytes) and results are streamed
     'conf-file': Flags.string({char: 'c', description: 'nutcracker.yml of the pool', default: 'conf/nutcracker.yml', aliases: ['config']}),
     pool: Flags.string({char: 'p', description: 'pool name (required when the file has several pools)'}),
     stdin: Flags.boolean({description: 'read keys from standard input, one per line', default: false}),
+    live: Flags.boolean({description: 'also ask the pool\'s servers: exists, type, TTL, memory, and where the key really is', default: false}),
+    lab: Flags.string({description: 'look the keys up live in a lab started by `twlab up`', exclusive: ['cluster']}),
+    cluster: Flags.string({description: 'look the keys up live in a Redis Cluster (any node, HOST:PORT)', exclusive: ['lab']}),
+    password: targetFlags.password,
   }
 
-  async run(): Promise<KeyPlacement[] | undefined> {
+  async run(): Promise<Array<KeyPlacement | LiveWhere> | undefined> {
     const {argv, flags} = await this.parse(KeysWhere)
     const keys = argv as string[]
     if (flags.stdin && keys.length > 0) throw new UserError('Give keys as arguments or with --stdin, not both.')
     if (!flags.stdin && keys.length === 0) {
       throw new UserError('No keys given.', {hint: 'Pass keys as arguments (twlab keys where KEY... -c FILE) or pipe them with --stdin.'})
+    }
+    if (flags.live || flags.lab !== undefined || flags.cluster !== undefined) {
+      if (flags.stdin) throw new UserError('--stdin places keys offline; for live details (--live, --lab, --cluster) give the keys as arguments.')
+      return this.runLive(keys, flags)
     }
     const config = await readConfig(flags['conf-file'])
     const placement = new PoolPlacement(choosePool(config, flags.pool))
@@ -58,6 +73,52 @@ With --stdin, keys are read one per line (as raw bytes) and results are streamed
     }
     return placed
   }
+
+  private async runLive(keys: string[], flags: {'conf-file': string; pool?: string; lab?: string; cluster?: string; password?: string}): Promise<LiveWhere[]> {
+    const target = await openTarget(flags.lab !== undefined || flags.cluster !== undefined
+      ? {lab: flags.lab, cluster: flags.cluster, password: flags.password}
+      : {config: flags['conf-file'], pool: flags.pool, password: flags.password})
+    try {
+      const bytes = keys.map((key) => Buffer.from(key, 'utf8'))
+      const states = await inspectKeys(target, bytes)
+      const placement = target instanceof PoolTarget ? new PoolPlacement(target.pool) : undefined
+      const rows: LiveWhere[] = keys.map((key, index) => {
+        const state = states[index]
+        const offline = placement?.place(key)
+        return {
+          key,
+          ...(offline ? {pool: offline.pool} : {}),
+          server: state.owner.name,
+          address: state.owner.address,
+          ...(offline ? {hash: offline.hash} : {}),
+          slot: offline?.slot ?? keySlot(key),
+          exists: state.exists,
+          type: state.type,
+          ttlMs: state.ttlMs,
+          memoryBytes: state.memoryBytes,
+          status: state.status,
+          foundOn: state.foundOn.map((node) => node.name),
+        }
+      })
+      if (!this.jsonEnabled()) {
+        this.log(target.description)
+        this.log(renderTable(['key', target.kind === 'cluster' ? 'node' : 'server', 'slot', 'exists', 'type', 'ttl', 'memory', 'status'],
+          rows.map((row) => [
+            row.key,
+            row.server === row.address ? row.address : `${row.server} (${row.address})`,
+            row.slot,
+            row.exists ? 'yes' : 'no',
+            row.type ?? '-',
+            ttlText(row.ttlMs),
+            row.memoryBytes === null ? '-' : formatBytes(row.memoryBytes),
+            row.status === 'ok' || row.status === 'missing' ? row.status : `${row.status}: on ${row.foundOn.join(', ')}`,
+          ])))
+      }
+      return rows
+    } finally {
+      await target.close()
+    }
+  }
 }
 
 /** The config, with nutcracker's refusal turned into one user-facing sentence. */
@@ -68,4 +129,29 @@ async function readConfig(file: string): Promise<NutcrackerConfig> {
     if (isConfigError(error)) throw new UserError(error.message, {cause: error})
     throw error
   }
+}
+
+/** One key looked up live: the offline placement (pools) plus what the servers say. */
+export interface LiveWhere {
+  key: string
+  keyHex?: string
+  pool?: string
+  /** the server (pool) or node (cluster, by address) the key belongs on */
+  server: string
+  address: string
+  hash?: number
+  slot: number
+  exists: boolean
+  type: string | null
+  ttlMs: number | null
+  memoryBytes: number | null
+  /** ok, misplaced (elsewhere, not on its owner), duplicated (on its owner and elsewhere), missing */
+  status: LiveStatus
+  /** names of the servers or nodes that hold a key of this name */
+  foundOn: string[]
+}
+
+function ttlText(ttlMs: number | null): string {
+  if (ttlMs === null) return '-'
+  return ttlMs === -1 ? 'none' : `${(ttlMs / 1000).toFixed(1)} s`
 }

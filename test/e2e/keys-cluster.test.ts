@@ -72,6 +72,18 @@ describe('keys dist, audit and fix on a Redis Cluster', () => {
     }
   })
 
+  test('where --cluster shows a planted key as misplaced and a written one as ok', async () => {
+    const result = await twlab(['keys', 'where', 'stray:1', 'user:1', ...target(), '--json'])
+    assert.equal(result.code, 0, result.stderr)
+    const [stray, user] = JSON.parse(result.stdout)
+    assert.equal(stray.status, 'misplaced')
+    assert.equal(stray.server, strays.get('stray:1')!.owner)
+    assert.deepEqual(stray.foundOn, [strays.get('stray:1')!.node])
+    assert.equal(user.status, 'ok')
+    assert.equal(user.type, 'string')
+    assert.equal(user.slot, Number(await fixture.direct[0].call('CLUSTER', 'KEYSLOT', 'user:1')))
+  })
+
   test('fix --dry-run changes nothing; fix --yes moves every key to its slot owner', async () => {
     const dry = await twlab(['keys', 'fix', ...target(), '--dry-run', '--json'])
     assert.equal(dry.code, 0, dry.stderr)

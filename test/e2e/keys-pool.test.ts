@@ -165,6 +165,29 @@ describe('keys dist, audit and fix on a nutcracker pool', () => {
     assert.match(result.stdout, /twlab keys fix/)
   })
 
+  test('where --live tells a misplaced key from a placed one, with type, TTL and memory', async () => {
+    const stray = expected.find((entry) => entry.key === 'stray:0')!
+    const result = await twlab(['keys', 'where', 'stray:0', 'user:1', 'nothing:here', ...target(), '--live', '--json'])
+    assert.equal(result.code, 0, result.stderr)
+    const [misplaced, placed, missing] = JSON.parse(result.stdout)
+    assert.equal(misplaced.status, 'misplaced')
+    assert.equal(misplaced.server, ownerOf.get('stray:0'))
+    assert.deepEqual(misplaced.foundOn, [placedOn.get('stray:0')])
+    assert.equal(misplaced.type, stray.type)
+    assert.ok(misplaced.ttlMs > 0, 'stray:0 has a TTL')
+    assert.ok(misplaced.memoryBytes > 0)
+    assert.equal(typeof misplaced.hash, 'number')
+    assert.equal(placed.status, 'ok')
+    assert.equal(placed.type, 'string')
+    assert.equal(placed.ttlMs, -1)
+    assert.deepEqual(placed.foundOn, [placed.server])
+    assert.equal(missing.status, 'missing')
+    assert.equal(missing.exists, false)
+    const human = await twlab(['keys', 'where', 'stray:0', ...target(), '--live'])
+    assert.equal(human.code, 0, human.stderr)
+    assert.match(human.stdout, new RegExp(`misplaced: on ${placedOn.get('stray:0')}`))
+  })
+
   test('fix refuses without a terminal and without --yes, changing nothing', async () => {
     const result = await twlab(['keys', 'fix', ...target()])
     assert.notEqual(result.code, 0)

@@ -9,7 +9,7 @@ import {alivePids, makeLabHome, type LabHome} from '../lab/support.js'
 import type {LabStatus} from '../../src/lab/status.js'
 import {twproxyAvailable} from '../../src/lab/binaries.js'
 
-const PROXY = 'nutcracker'
+const PROXY = 'twproxy'
 
 describe('pool lab', () => {
   let lab: LabHome

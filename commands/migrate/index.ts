@@ -8,7 +8,7 @@ import {runMigration} from '../../src/migrate/migration.js'
 import {planMigration} from '../../src/migrate/plan.js'
 import {ProgressReporter} from '../../src/migrate/progress.js'
 import {renderMigration, renderPlan} from '../../src/migrate/report.js'
-import {openSources} from '../../src/migrate/source-options.js'
+import {openSources, sourceFlags} from '../../src/migrate/source-options.js'
 import {ConflictError, type ConflictPolicy} from '../../src/migrate/writer.js'
 
 export default class Migrate extends BaseCommand {
@@ -24,7 +24,7 @@ export default class Migrate extends BaseCommand {
 
   static override flags = {
     ...BaseCommand.yesFlag,
-    from: Flags.string({description: 'source servers, HOST:PORT,... (a pool\'s backends)'}),
+    ...sourceFlags,
     'to-cluster': Flags.string({description: 'a node of the target Redis Cluster, HOST:PORT', required: true}),
     'dry-run': Flags.boolean({description: 'show the plan and stop', default: false}),
     online: Flags.boolean({description: 'follow changes made on the sources during the copy', default: false}),

@@ -3,7 +3,7 @@ import {BaseCommand} from '../../src/ui/base-command.js'
 import {parseAddress} from '../../src/migrate/address.js'
 import {connectCluster} from '../../src/migrate/cluster-target.js'
 import {renderMismatchCounts, renderMismatches} from '../../src/migrate/report.js'
-import {openSources} from '../../src/migrate/source-options.js'
+import {openSources, sourceFlags} from '../../src/migrate/source-options.js'
 import {describeMismatch, verifyMigration} from '../../src/migrate/verify.js'
 
 export default class MigrateVerify extends BaseCommand {
@@ -16,7 +16,7 @@ export default class MigrateVerify extends BaseCommand {
   ]
 
   static override flags = {
-    from: Flags.string({description: 'source servers, HOST:PORT,... (a pool\'s backends)'}),
+    ...sourceFlags,
     'to-cluster': Flags.string({description: 'a node of the target Redis Cluster, HOST:PORT', required: true}),
     'ttl-tolerance': Flags.integer({description: 'expiries this many ms apart still match', default: 1000, min: 0}),
     'scan-count': Flags.integer({description: 'SCAN COUNT (keys per page)', default: 1000, min: 1}),

@@ -35,14 +35,14 @@ export class ChangeFeed {
   readonly lost = new Set<string>()
   events = 0
 
-  constructor(private readonly sources: Source[], private readonly db = 0) {}
+  constructor(private readonly sources: Source[]) {}
 
   async start(): Promise<void> {
     for (const source of this.sources) {
       const [, saved] = (await source.client.config('GET', 'notify-keyspace-events')) as [string, string]
       const wanted = withNeeded(saved ?? '')
       if (wanted !== saved) await source.client.config('SET', 'notify-keyspace-events', wanted)
-      const subscriber = redisClient(source.address, {name: 'twlab-migrate-changes'})
+      const subscriber = redisClient(source.address, {name: 'twlab-migrate-changes', password: source.password})
       this.subscriptions.push({source, subscriber, saved: saved ?? ''})
       subscriber.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, message: Buffer) => this.mark(message))
       subscriber.on('close', () => {
@@ -50,7 +50,7 @@ export class ChangeFeed {
       })
       subscriber.on('error', () => {})
       await subscriber.connect()
-      await subscriber.psubscribe(`__keyevent@${this.db}__:*`)
+      await subscriber.psubscribe(`__keyevent@${source.db}__:*`)
     }
   }
 

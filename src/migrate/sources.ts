@@ -10,6 +10,9 @@ export interface Source {
   name: string
   address: Address
   client: Redis
+  password?: string
+  /** the database the pool uses (redis_db) */
+  db: number
   /** Redis 7 answers PEXPIRETIME (absolute expiry, exact); older servers get PTTL + our clock */
   hasExpireTime: boolean
 }
@@ -26,13 +29,23 @@ export interface SourceSet {
   ownerOf?: (key: Buffer) => number
   /** the pool's hash_tag ("{}", "::"...), used by the plan to find tags that split across slots */
   hashTag?: string
+  /** the database the keys are in (the pool's redis_db) */
+  db: number
   close(): Promise<void>
 }
 
-export function redisClient(address: Address, options: {name?: string} = {}): Redis {
+export interface ConnectOptions {
+  name?: string
+  password?: string
+  db?: number
+}
+
+export function redisClient(address: Address, options: ConnectOptions = {}): Redis {
   const client = new Redis({
     host: address.host,
     port: address.port,
+    password: options.password,
+    db: options.db ?? 0,
     lazyConnect: true,
     connectionName: options.name,
     // A data connection that drops mid-migration is retried a few times, then the migration stops
@@ -64,18 +77,25 @@ export async function redisMajorVersion(client: Redis): Promise<number> {
 }
 
 /** Connects to every server, in the order given; nothing is left open on failure. */
-export async function connectSources(servers: Array<{name: string; address: Address}>, description: string,
-  extra: {ownerOf?: (key: Buffer) => number; hashTag?: string} = {}): Promise<SourceSet> {
+export interface SourceServer {
+  name: string
+  address: Address
+  password?: string
+  db?: number
+}
+
+export async function connectSources(servers: SourceServer[], description: string,
+  extra: {ownerOf?: (key: Buffer) => number; hashTag?: string; db?: number} = {}): Promise<SourceSet> {
   const sources: Source[] = []
   const close = async () => {
     await Promise.all(sources.map((s) => s.client.quit().catch(() => s.client.disconnect())))
   }
   try {
     for (const [index, server] of servers.entries()) {
-      const client = redisClient(server.address, {name: 'twlab-migrate'})
+      const client = redisClient(server.address, {name: 'twlab-migrate', password: server.password, db: server.db})
       await connectOrExplain(client, `source ${server.address.text}`)
       const major = await redisMajorVersion(client)
-      sources.push({index, name: server.name, address: server.address, client, hasExpireTime: major >= 7})
+      sources.push({index, name: server.name, address: server.address, client, db: server.db ?? 0, password: server.password, hasExpireTime: major >= 7})
       const mode = await client.info('cluster')
       if (/cluster_enabled:1/.test(mode)) {
         throw new UserError(`source ${server.address.text} is a cluster node: migrate reads standalone servers (pool backends).`)
@@ -85,5 +105,5 @@ export async function connectSources(servers: Array<{name: string; address: Addr
     await close()
     throw error
   }
-  return {sources, description, ...extra, close}
+  return {sources, description, ...extra, db: extra.db ?? 0, close}
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
+import type {Redis} from 'ioredis'
 import {twlab} from '../support/cli.js'
 import {freePort, sleep, stopAll} from '../support/servers.js'
 import {misplace, type PoolFixture, poolYaml, startPoolFixture} from '../keys/pool-fixture.js'
@@ -22,14 +23,15 @@ interface Expected {
   ttl: boolean
 }
 
-async function snapshot(fixture: PoolFixture, key: string | Buffer): Promise<unknown> {
-  const type = await fixture.proxy.type(key)
+/** The value of a key read through a proxy, in a form deepEqual can compare. */
+async function snapshot(proxy: Redis, key: string | Buffer): Promise<unknown> {
+  const type = await proxy.type(key)
   switch (type) {
-    case 'string': return fixture.proxy.getBuffer(key).then((value) => value?.toString('hex'))
-    case 'hash': return fixture.proxy.hgetall(key)
-    case 'list': return fixture.proxy.lrange(key, 0, -1)
-    case 'set': return fixture.proxy.smembers(key).then((members) => members.sort())
-    case 'zset': return fixture.proxy.zrange(key, 0, -1, 'WITHSCORES')
+    case 'string': return proxy.getBuffer(key).then((value) => value?.toString('hex'))
+    case 'hash': return proxy.hgetall(key)
+    case 'list': return proxy.lrange(key, 0, -1)
+    case 'set': return proxy.smembers(key).then((members) => members.sort())
+    case 'zset': return proxy.zrange(key, 0, -1, 'WITHSCORES')
     default: return null
   }
 }
@@ -67,7 +69,7 @@ describe('keys dist, audit and fix on a nutcracker pool', () => {
     strayKeys.push(binary)
 
     for (const key of strayKeys) {
-      expected.push({key, type: await proxy.type(key), value: await snapshot(fixture, key), ttl: (await proxy.pttl(key)) > 0})
+      expected.push({key, type: await proxy.type(key), value: await snapshot(proxy, key), ttl: (await proxy.pttl(key)) > 0})
       const owner = await fixture.whereIs(key)
       assert.ok(owner >= 0, `nutcracker stored ${key.toString()}`)
       const wrong = (owner + 1) % fixture.direct.length
@@ -94,8 +96,11 @@ describe('keys dist, audit and fix on a nutcracker pool', () => {
     await stopAll()
   })
 
-  test('strays are invisible through nutcracker before the fix', async () => {
-    for (const {key} of expected) assert.equal(await fixture.proxy.exists(key), 0)
+  test('strays are invisible through nutcracker and twproxy before the fix', async () => {
+    for (const {key} of expected) {
+      assert.equal(await fixture.proxy.exists(key), 0)
+      assert.equal(await fixture.twproxy.exists(key), 0)
+    }
   })
 
   test('dist counts every key on every server and predicts by ketama arcs', async () => {
@@ -205,7 +210,7 @@ describe('keys dist, audit and fix on a nutcracker pool', () => {
     for (const {key} of expected) assert.equal(await fixture.proxy.exists(key), 0)
   })
 
-  test('fix --yes moves every stray; nutcracker then serves each with value, type and TTL', async () => {
+  test('fix --yes moves every stray; nutcracker and twproxy then serve each with value, type and TTL', async () => {
     const result = await twlab(['keys', 'fix', ...target(), '--yes', '--json'])
     assert.equal(result.code, 0, result.stderr)
     const report = JSON.parse(result.stdout)
@@ -213,16 +218,22 @@ describe('keys dist, audit and fix on a nutcracker pool', () => {
     assert.equal(report.counts['skip-conflict'], CONFLICTS)
     assert.equal(report.counts.error, 0)
     for (const entry of expected) {
-      assert.equal(await fixture.proxy.type(entry.key), entry.type, entry.key.toString())
-      assert.deepEqual(await snapshot(fixture, entry.key), entry.value, entry.key.toString())
-      const ttl = await fixture.proxy.pttl(entry.key)
-      if (entry.ttl) assert.ok(ttl > 0 && ttl <= 900_000, `${entry.key.toString()} ttl ${ttl}`)
-      else assert.equal(ttl, -1, entry.key.toString())
+      for (const [name, proxy] of [['nutcracker', fixture.proxy], ['twproxy', fixture.twproxy]] as const) {
+        const what = `${entry.key.toString()} through ${name}`
+        assert.equal(await proxy.type(entry.key), entry.type, what)
+        assert.deepEqual(await snapshot(proxy, entry.key), entry.value, what)
+        const ttl = await proxy.pttl(entry.key)
+        if (entry.ttl) assert.ok(ttl > 0 && ttl <= 900_000, `${what}: ttl ${ttl}`)
+        else assert.equal(ttl, -1, what)
+      }
       // and only on its owner
       const holders = await Promise.all(fixture.direct.map((client) => client.exists(entry.key)))
       assert.equal(holders.reduce((a, b) => a + b, 0), 1)
     }
-    for (let i = 0; i < PLAIN; i++) assert.equal(await fixture.proxy.get(`user:${i}`), `value-${i}`)
+    for (let i = 0; i < PLAIN; i++) {
+      assert.equal(await fixture.proxy.get(`user:${i}`), `value-${i}`)
+      assert.equal(await fixture.twproxy.get(`user:${i}`), `value-${i}`)
+    }
     // conflicts were skipped: owner's value kept, the stray still there
     for (const key of conflictNames) assert.equal(await fixture.proxy.get(key), 'owner-old')
   })

@@ -1,7 +1,7 @@
 // `twlab keys where`: which server of a nutcracker pool holds each key, and its cluster slot.
 import {Args, Flags} from '@oclif/core'
 import {isConfigError, loadConfig, type NutcrackerConfig} from '../../src/config/index.js'
-import {choosePool, PoolPlacement, type KeyPlacement} from '../../src/keys/where.js'
+import {choosePools, PoolPlacement, type KeyPlacement} from '../../src/keys/where.js'
 import {streamPlacements} from '../../src/keys/where-stream.js'
 import {inspectKeys, type LiveStatus} from '../../src/keys/where-live.js'
 import {keySlot, openTarget, PoolTarget, targetFlags} from '../../src/targets/index.js'
@@ -12,7 +12,8 @@ import {renderTable} from '../../src/ui/table.js'
 
 export default class KeysWhere extends BaseCommand {
   static override summary = 'Show which server of a nutcracker pool holds each key, offline.'
-  static override description = `Places keys with the pool's own hash, distribution, weights, server names and hash_tag, exactly as nutcracker 0.5.0 does, and adds the Redis Cluster slot of each key. Nothing is contacted: only the config file is read.
+  static override description = `Places keys with the pool's own hash, distribution, weights, server names and hash_tag, exactly as nutcracker 0.5.0 does, and adds the Redis Cluster slot of each key. Nothing is contacted: only the config file is read. With several --pool flags each key
+is placed in each of those pools (one row per key and pool), e.g. to compare an old and a new pool.
 
 With --stdin, keys are read one per line (as raw bytes) and results are streamed: a tab-separated line per key, or with --json one JSON array, in bounded memory whatever the number of keys.
 
@@ -21,6 +22,7 @@ Live: with --live (the pool of -c), --lab NAME or --cluster HOST:PORT the server
   static override examples = [
     '<%= config.bin %> <%= command.id %> user:1000 cart:42 -c nutcracker.yml',
     '<%= config.bin %> <%= command.id %> "{user1000}.following" -c nutcracker.yml --pool alpha --json',
+    '<%= config.bin %> <%= command.id %> user:1000 -c nutcracker.yml --pool old --pool new',
     'redis-cli --scan | <%= config.bin %> <%= command.id %> --stdin -c nutcracker.yml --pool alpha > placement.tsv',
     '<%= config.bin %> <%= command.id %> user:1000 -c nutcracker.yml --live',
     '<%= config.bin %> <%= command.id %> user:1000 --cluster 127.0.0.1:7000 --json',
@@ -34,7 +36,7 @@ Live: with --live (the pool of -c), --lab NAME or --cluster HOST:PORT the server
 
   static override flags = {
     'conf-file': Flags.string({char: 'c', description: 'nutcracker.yml of the pool', default: 'conf/nutcracker.yml', aliases: ['config']}),
-    pool: Flags.string({char: 'p', description: 'pool name (required when the file has several pools)'}),
+    pool: Flags.string({char: 'p', description: 'pool name (required when the file has several pools); repeat it to place keys in several pools', multiple: true}),
     stdin: Flags.boolean({description: 'read keys from standard input, one per line', default: false}),
     live: Flags.boolean({description: 'also ask the pool\'s servers: exists, type, TTL, memory, and where the key really is', default: false}),
     lab: Flags.string({description: 'look the keys up live in a lab started by `twlab up`', exclusive: ['cluster']}),
@@ -54,19 +56,20 @@ Live: with --live (the pool of -c), --lab NAME or --cluster HOST:PORT the server
       return this.runLive(keys, flags)
     }
     const config = await readConfig(flags['conf-file'])
-    const placement = new PoolPlacement(choosePool(config, flags.pool))
-    if (!placement.deterministic) {
+    const placements = choosePools(config, flags.pool).map((pool) => new PoolPlacement(pool))
+    for (const placement of placements.filter((p) => !p.deterministic)) {
       this.note(`Pool ${placement.pool.name} uses distribution random: nutcracker sends each request to any server, so no server is shown.`)
     }
+    const poolNames = placements.map((p) => p.pool.name).join(', ')
 
     if (flags.stdin) {
       const format = this.jsonEnabled() ? 'json' : 'tsv'
-      const count = await streamPlacements(process.stdin, process.stdout, placement, format)
-      this.note(`${count} key${count === 1 ? '' : 's'} placed in pool ${placement.pool.name}.`)
+      const count = await streamPlacements(process.stdin, process.stdout, placements, format)
+      this.note(`${count} key${count === 1 ? '' : 's'} placed in ${placements.length === 1 ? 'pool' : 'pools'} ${poolNames}.`)
       return undefined
     }
 
-    const placed = keys.map((key) => placement.place(key))
+    const placed = keys.flatMap((key) => placements.map((placement) => placement.place(key)))
     if (!this.jsonEnabled()) {
       this.log(renderTable(['key', 'pool', 'server', 'address', 'hash', 'slot'],
         placed.map((p) => [p.key, p.pool, p.server ?? '(random)', p.address ?? '(random)', p.hash, p.slot])))

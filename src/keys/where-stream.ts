@@ -16,9 +16,13 @@ export function placementTsv(p: KeyPlacement): string {
   return `${key}\t${p.pool}\t${p.server ?? '(random)'}\t${p.address ?? '(random)'}\t${p.hash}\t${p.slot}\n`
 }
 
-/** Places every key read from `input` and writes the result to `output`; returns the key count. */
-export async function streamPlacements(input: Readable, output: Writable, placement: PoolPlacement, format: StreamFormat): Promise<number> {
+/**
+ * Places every key read from `input` in each of the pools and writes the results to `output`
+ * (per key, one result per pool, in the pools' order); returns the number of keys.
+ */
+export async function streamPlacements(input: Readable, output: Writable, placements: readonly PoolPlacement[], format: StreamFormat): Promise<number> {
   let count = 0
+  let written = 0
   let closed = false
   let failure: Error | undefined
   const onError = (error: NodeJS.ErrnoException) => {
@@ -37,13 +41,16 @@ export async function streamPlacements(input: Readable, output: Writable, placem
       if (closed) break
       let text = ''
       for (const key of keys) {
-        const placed = placement.placeBytes(key)
-        text += format === 'json' ? `${count === 0 ? '\n' : ',\n'}${JSON.stringify(placed)}` : placementTsv(placed)
+        for (const placement of placements) {
+          const placed = placement.placeBytes(key)
+          text += format === 'json' ? `${written === 0 ? '\n' : ',\n'}${JSON.stringify(placed)}` : placementTsv(placed)
+          written++
+        }
         count++
       }
       await write(text)
     }
-    await write(format === 'json' ? (count === 0 ? ']\n' : '\n]\n') : '')
+    await write(format === 'json' ? (written === 0 ? ']\n' : '\n]\n') : '')
     if (failure !== undefined) throw failure
   } finally {
     output.off('error', onError)

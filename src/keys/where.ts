@@ -22,20 +22,25 @@ export interface KeyPlacement {
   slot: number
 }
 
-/** The pool named `name`, or the only pool when no name is given. */
-export function choosePool(config: NutcrackerConfig, name?: string): PoolConfig {
-  const names = config.pools.map((pool) => pool.name)
-  if (name !== undefined) {
+/**
+ * The pools named in `names`, in that order, or the only pool of the file when no name is given
+ * (a file with several pools needs names).
+ */
+export function choosePools(config: NutcrackerConfig, names: readonly string[] = []): PoolConfig[] {
+  const known = config.pools.map((pool) => pool.name)
+  if (names.length === 0) {
+    if (config.pools.length !== 1) {
+      throw new UserError(`${config.file} has ${config.pools.length} pools: say which one with --pool NAME.`, {hint: `Pools in it: ${known.join(', ')}.`})
+    }
+    return [config.pools[0]!]
+  }
+  return [...new Set(names)].map((name) => {
     const pool = config.pools.find((candidate) => candidate.name === name)
     if (pool === undefined) {
-      throw new UserError(`${config.file} has no pool named "${name}".`, {hint: `Pools in it: ${names.join(', ')}.`})
+      throw new UserError(`${config.file} has no pool named "${name}".`, {hint: `Pools in it: ${known.join(', ')}.`})
     }
     return pool
-  }
-  if (config.pools.length !== 1) {
-    throw new UserError(`${config.file} has ${config.pools.length} pools: say which one with --pool NAME.`, {hint: `Pools in it: ${names.join(', ')}.`})
-  }
-  return config.pools[0]!
+  })
 }
 
 const strictUtf8 = new TextDecoder('utf-8', {fatal: true})

@@ -81,6 +81,15 @@ describe('twlab keys where', () => {
     assert.equal(placed[0]!.slot, placed[1]!.slot)
   })
 
+  test('--pool repeated places each key in each pool, in that order', async () => {
+    const result = await twlab(['keys', 'where', 'k1', 'k2', '-c', config, '--pool', 'beta', '--pool', 'alpha', '--json'])
+    assert.equal(result.code, 0, result.stderr)
+    const placed = JSON.parse(result.stdout) as Placement[]
+    assert.deepEqual(placed.map((p) => `${p.key}@${p.pool}`), ['k1@beta', 'k1@alpha', 'k2@beta', 'k2@alpha'])
+    const streamed = await twlab(['keys', 'where', '--stdin', '--json', '-c', config, '--pool', 'beta', '--pool', 'alpha'], {input: 'k1\nk2\n'})
+    assert.deepEqual(JSON.parse(streamed.stdout), placed)
+  })
+
   test('--pool is optional when the file has one pool', async () => {
     const result = await twlab(['keys', 'where', 'anything', '-c', single, '--json'])
     assert.equal(result.code, 0, result.stderr)

@@ -166,28 +166,27 @@ describe('key placement matches the real nutcracker', () => {
   test(`${HASH_NAMES.length * 2} pools x ${KEYS_PER_POOL} keys land where twlab says`, async () => {
     await Promise.all(pools.map((pool) => writeThrough(pool, keys)))
     const holders = await findHolders(backends, pools)
-
-    // Ask twlab, a few pools at a time.
     const input = Buffer.concat(keys.flatMap((key) => [key, Buffer.from('\n')]))
+
+    // Ask twlab once for every pool: per key, one result per pool in the --pool order.
+    const poolFlags = pools.flatMap((pool) => ['--pool', pool.name])
+    const result = await twlab(['keys', 'where', '--stdin', '--json', '-c', configFile, ...poolFlags], {input})
+    assert.equal(result.code, 0, result.stderr)
+    const placed = JSON.parse(result.stdout) as Array<{key: string; keyHex?: string; pool: string; server: string; address: string; hash: number; slot: number}>
+    assert.equal(placed.length, keys.length * pools.length)
     let checked = 0
-    for (let at = 0; at < pools.length; at += 4) {
-      await Promise.all(pools.slice(at, at + 4).map(async (pool) => {
-        const result = await twlab(['keys', 'where', '--stdin', '--json', '-c', configFile, '--pool', pool.name], {input})
-        assert.equal(result.code, 0, result.stderr)
-        const placed = JSON.parse(result.stdout) as Array<{key: string; keyHex?: string; pool: string; server: string; address: string; hash: number; slot: number}>
-        assert.equal(placed.length, keys.length)
-        placed.forEach((p, i) => {
-          const key = keys[i]!
-          assert.equal(p.keyHex ?? Buffer.from(p.key).toString('hex'), key.toString('hex'))
-          const found = holders.get(`${pool.db}:${key.toString('hex')}`)
-          assert.deepEqual(found?.length, 1, `pool ${pool.name}: key ${key.toString('hex')} is held by ${found?.join(', ') ?? 'no backend'}`)
-          assert.equal(p.address, found![0], `pool ${pool.name}: key ${JSON.stringify(p.key)}`)
-          const backend = pool.servers.find((s) => `127.0.0.1:${backends[s.backend]!.port}` === p.address)!
-          assert.equal(p.server, backend.name ?? p.address, `pool ${pool.name}: server name of ${p.address}`)
-          checked++
-        })
-      }))
-    }
+    placed.forEach((p, i) => {
+      const key = keys[Math.floor(i / pools.length)]!
+      const pool = pools[i % pools.length]!
+      assert.equal(p.pool, pool.name)
+      assert.equal(p.keyHex ?? Buffer.from(p.key).toString('hex'), key.toString('hex'))
+      const found = holders.get(`${pool.db}:${key.toString('hex')}`)
+      assert.deepEqual(found?.length, 1, `pool ${pool.name}: key ${key.toString('hex')} is held by ${found?.join(', ') ?? 'no backend'}`)
+      assert.equal(p.address, found![0], `pool ${pool.name}: key ${JSON.stringify(p.key)}`)
+      const backend = pool.servers.find((s) => `127.0.0.1:${backends[s.backend]!.port}` === p.address)!
+      assert.equal(p.server, backend.name ?? p.address, `pool ${pool.name}: server name of ${p.address}`)
+      checked++
+    })
     assert.equal(checked, pools.length * keys.length)
   })
 

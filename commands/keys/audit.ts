@@ -27,8 +27,12 @@ export default class KeysAudit extends BaseCommand {
     const bar = progressBar('auditing', {enabled: !this.jsonEnabled()})
     let report: AuditReport
     try {
-      bar.start(0)
-      report = await auditTarget(target, {limit: flags.limit, count: flags.count, onScanned: (done) => bar.update(done)})
+      report = await auditTarget(target, {
+        limit: flags.limit,
+        count: flags.count,
+        onStart: (total) => bar.start(total),
+        onScanned: (done) => bar.update(done),
+      })
     } finally {
       bar.stop()
       await target.close()

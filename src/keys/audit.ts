@@ -3,6 +3,7 @@
 import type {Target} from '../targets/types.js'
 import {keyToJson} from './key-text.js'
 import {findMisplaced} from './misplaced.js'
+import {keyCount} from './scan.js'
 
 export interface AuditedKey {
   key: string
@@ -40,6 +41,8 @@ export interface AuditOptions {
   /** how many misplaced keys to list (counts are always complete) */
   limit?: number
   count?: number
+  /** called once before the search with how many keys it will look at (pool: DBSIZE total; cluster: unknown, 0) */
+  onStart?: (keys: number) => void
   onScanned?: (keys: number) => void
 }
 
@@ -49,6 +52,10 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
   const byOwner = new Map<string, Record<string, number>>()
   let total = 0
   let scanned = 0
+  if (options.onStart) {
+    const sizes = target.kind === 'pool' ? await Promise.all(target.nodes().map((node) => keyCount(target.client(node)))) : []
+    options.onStart(sizes.reduce((sum, size) => sum + size, 0))
+  }
   const started = process.hrtime.bigint()
   const checks = await findMisplaced(target, {
     count: options.count,

@@ -86,7 +86,7 @@ export async function fixMisplaced(target: Target, options: FixOptions = {}): Pr
   const counts = emptyCounts()
   const listed: FixedKey[] = []
   let found = 0
-  if (target instanceof ClusterTarget) refuseOpenSlots(target)
+  if (target instanceof ClusterTarget) await closeLeftoverImports(target, Boolean(options.dryRun))
   const started = process.hrtime.bigint()
   await findMisplaced(target, {
     count: options.count,
@@ -114,14 +114,26 @@ export async function fixMisplaced(target: Target, options: FixOptions = {}): Pr
 }
 
 /**
- * fix borrows the IMPORTING state of a slot on the node holding its strays; a slot some node is
- * migrating or importing for real belongs to a reshard, which must be finished first.
+ * fix borrows the IMPORTING state of a slot on the node holding its strays. A slot only
+ * importing, from its own owner, with nobody migrating it, is what an interrupted fix leaves
+ * (no reshard moves keys before the source is MIGRATING): it is closed before starting. A slot
+ * some node is migrating belongs to a reshard, which must be finished first.
  */
-function refuseOpenSlots(target: ClusterTarget): void {
+async function closeLeftoverImports(target: ClusterTarget, dryRun: boolean): Promise<void> {
   const open = target.openSlots()
-  if (open.length === 0) return
-  const slots = open.slice(0, 5).map((slot) => slot.slot).join(', ')
-  throw new UserError(`${open.length === 1 ? 'Slot' : 'Slots'} ${slots}${open.length > 5 ? ', ...' : ''} ${open.length === 1 ? 'is' : 'are'} being migrated: finish or close the migration (\`twlab cluster fix\`) before moving keys.`)
+  const busy = open.filter((slot) => slot.migrating.length > 0 || slot.importing.some((entry) => entry.from !== slot.owner))
+  if (busy.length > 0) {
+    const slots = busy.slice(0, 5).map((slot) => slot.slot).join(', ')
+    throw new UserError(`${busy.length === 1 ? 'Slot' : 'Slots'} ${slots}${busy.length > 5 ? ', ...' : ''} ${busy.length === 1 ? 'is' : 'are'} being migrated: finish or close the migration (\`twlab cluster fix\`) before moving keys.`)
+  }
+  if (dryRun) return
+  for (const slot of open) {
+    for (const {node} of slot.importing) {
+      const holder = target.allNodes().find((candidate) => candidate.id === node)
+      if (holder) await target.client(holder).call('CLUSTER', 'SETSLOT', slot.slot, 'STABLE')
+    }
+  }
+  if (open.length > 0) await target.refresh()
 }
 
 interface StrayCopy {

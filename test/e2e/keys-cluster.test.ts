@@ -90,6 +90,20 @@ describe('keys dist, audit and fix on a Redis Cluster', () => {
     assert.equal(JSON.parse(dry.stdout).counts.move, STRAYS)
     for (const key of strays.keys()) assert.equal(await cluster.get(key), null)
 
+    // a slot some node migrates belongs to a reshard: fix refuses to touch anything
+    const busySlot = 100
+    await fixture.direct[0].call('CLUSTER', 'SETSLOT', busySlot, 'MIGRATING', fixture.ids[1])
+    const refused = await twlab(['keys', 'fix', ...target(), '--yes'])
+    await fixture.direct[0].call('CLUSTER', 'SETSLOT', busySlot, 'STABLE')
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /Slot 100 is being migrated/)
+    for (const key of strays.keys()) assert.equal(await cluster.get(key), null)
+
+    // what an interrupted fix leaves: a stray's slot still IMPORTING on its node, from the owner
+    const leftover = strays.get('stray:0')!
+    const leftoverSlot = Number(await fixture.direct[0].call('CLUSTER', 'KEYSLOT', 'stray:0'))
+    await fixture.direct[fixture.addresses.indexOf(leftover.node)].call('CLUSTER', 'SETSLOT', leftoverSlot, 'IMPORTING', fixture.ids[fixture.addresses.indexOf(leftover.owner)])
+
     const result = await twlab(['keys', 'fix', ...target(), '--yes', '--json'])
     assert.equal(result.code, 0, result.stderr)
     const report = JSON.parse(result.stdout)

@@ -77,10 +77,11 @@ Live: with --live (the pool of -c), --lab NAME or --cluster HOST:PORT the server
     return placed
   }
 
-  private async runLive(keys: string[], flags: {'conf-file': string; pool?: string; lab?: string; cluster?: string; password?: string}): Promise<LiveWhere[]> {
+  private async runLive(keys: string[], flags: {'conf-file': string; pool?: string[]; lab?: string; cluster?: string; password?: string}): Promise<LiveWhere[]> {
+    if ((flags.pool?.length ?? 0) > 1) throw new UserError('Live details look at one pool\'s servers: give --pool once with --live.')
     const target = await openTarget(flags.lab !== undefined || flags.cluster !== undefined
       ? {lab: flags.lab, cluster: flags.cluster, password: flags.password}
-      : {config: flags['conf-file'], pool: flags.pool, password: flags.password})
+      : {config: flags['conf-file'], pool: flags.pool?.[0], password: flags.password})
     try {
       const bytes = keys.map((key) => Buffer.from(key, 'utf8'))
       const states = await inspectKeys(target, bytes)

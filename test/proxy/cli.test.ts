@@ -5,7 +5,7 @@ import {spawnSync} from 'node:child_process'
 import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
-import {twproxy} from '../support/cli.js'
+import {twlab, twproxy} from '../support/cli.js'
 import {freePort, sleep, tempDir, waitForPort} from '../support/servers.js'
 import {exchange, resp} from './harness.js'
 
@@ -99,5 +99,21 @@ describe('twproxy command line: as nutcracker', () => {
     }
     for (let i = 0; i < 100 && existsSync(pidFile); i++) await sleep(50)
     assert.equal(existsSync(pidFile), false)
+  })
+
+  test('twlab proxy runs the same command line; --json reports -t as JSON', async () => {
+    const version = await twlab(['proxy', '-V'])
+    assert.equal(version.code, 0)
+    assert.equal(version.stderr, nutcracker(['-V']).stderr)
+    const bad = join(dir, 'json-bad.yml')
+    writeFileSync(bad, 'alpha:\n  listen: 127.0.0.1:1\n  distribution: circle\n  servers:\n   - 127.0.0.1:6379:1\n')
+    const json = await twlab(['proxy', '-t', '-c', bad, '--json'])
+    assert.equal(json.code, 1)
+    const result = JSON.parse(json.stdout)
+    assert.equal(result.valid, false)
+    assert.match(result.problems[0].message, /circle/)
+    const misuse = await twlab(['proxy', '--json'])
+    assert.equal(misuse.code, 1)
+    assert.match(misuse.stdout, /--json applies to -t/)
   })
 })

@@ -12,8 +12,7 @@ import {renderTable} from '../../src/ui/table.js'
 
 export default class KeysWhere extends BaseCommand {
   static override summary = 'Show which server of a nutcracker pool holds each key, offline.'
-  static override description = `Places keys with the pool's own hash, distribution, weights, server names and hash_tag, exactly as nutcracker 0.5.0 does, and adds the Redis Cluster slot of each key. Nothing is contacted: only the config file is read. With several --pool flags each key
-is placed in each of those pools (one row per key and pool), e.g. to compare an old and a new pool.
+  static override description = `Places keys with the pool's own hash, distribution, weights, server names and hash_tag, exactly as nutcracker 0.5.0 does, and adds the Redis Cluster slot of each key. Nothing is contacted: only the config file is read. With several --pool flags each key is placed in each of those pools (one row per key and pool), e.g. to compare an old and a new pool.
 
 With --stdin, keys are read one per line (as raw bytes) and results are streamed: a tab-separated line per key, or with --json one JSON array, in bounded memory whatever the number of keys.
 

@@ -4,6 +4,7 @@
 // Prints figures; never passes or fails on time.
 import {spawn} from 'node:child_process'
 import {rmSync, writeFileSync} from 'node:fs'
+import {cpus, loadavg} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
 import {twlab} from '../support/cli.js'
@@ -33,7 +34,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{value: T; seconds: num
 }
 
 function row(label: string, keys: number, seconds: number): string {
-  return `${label.padEnd(44)} ${String(keys).padStart(9)} keys ${seconds.toFixed(2).padStart(7)} s ${Math.round(keys / seconds).toLocaleString('en-US').padStart(12)} keys/s`
+  return `${label.padEnd(48)} ${String(keys).padStart(9)} keys ${seconds.toFixed(2).padStart(7)} s ${Math.round(keys / seconds).toLocaleString('en-US').padStart(12)} keys/s`
 }
 
 async function main(): Promise<void> {
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
     console.log(row('twlab keys dist --memory (scan phase)', memory.report.totalKeys, memory.report.seconds))
     console.log(row('twlab keys audit (whole command)', auditReport.nodes.reduce((sum: number, node: {checked: number}) => sum + node.checked, 0), audit.seconds))
     console.log(`keys dist scan vs redis-cli --scan: ${(reference.seconds / dist.report.seconds).toFixed(2)}x the reference's speed`)
+    // the figures only mean something beside the machine's load while they were taken
+    console.log(`load average (1, 5, 15 min): ${loadavg().map((load) => load.toFixed(2)).join(', ')} on ${cpus().length} cores`)
     console.log(`audit found ${auditReport.totalMisplaced.toLocaleString('en-US')} keys off their ketama server (DEBUG POPULATE ignores hashing)`)
   } finally {
     await stopAll()

@@ -8,7 +8,7 @@ import {sleep} from '../support/servers.js'
 import {fillMixed} from '../migrate/dataset.js'
 import {sourceKeyCount, startHarness, targetKeyCount, type Harness} from '../migrate/harness.js'
 
-const KEYS = 15_000
+const KEYS = 8_000
 
 function bulkDone(checkpoint: string): boolean {
   if (!existsSync(checkpoint)) return false

@@ -9,7 +9,7 @@ import {sleep} from '../support/servers.js'
 import {fillMixed} from '../migrate/dataset.js'
 import {sourceKeyCount, startHarness, targetKeyCount, type Harness} from '../migrate/harness.js'
 
-const KEYS = 30_000
+const KEYS = 15_000
 
 interface Progress {
   scanned: number

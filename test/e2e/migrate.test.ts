@@ -6,7 +6,7 @@ import {twlab} from '../support/cli.js'
 import {BINARY_KEYS, fillMixed, fillSpecial} from '../migrate/dataset.js'
 import {sourceKeyCount, startHarness, targetKeyCount, type Harness} from '../migrate/harness.js'
 
-const BIG = 3000
+const BIG = 1500
 
 describe('twlab migrate --from ... --to-cluster', () => {
   let h: Harness
@@ -14,7 +14,7 @@ describe('twlab migrate --from ... --to-cluster', () => {
   before(async () => {
     h = await startHarness(3)
     for (const [i, client] of h.clients.entries()) {
-      await fillMixed(client, `s${i}`, 1500)
+      await fillMixed(client, `s${i}`, 800)
       await fillSpecial(client, `s${i}`, BIG)
     }
     // One key on two sources: without pool hashing, the first source listed wins.

@@ -51,7 +51,7 @@ export interface ConsistencyReport {
 
 type Client = Redis | Cluster
 
-function createClient(options: ConsistencyOptions): Client {
+function createClient(options: ConsistencyOptions, closing: {done: boolean}): Client {
   const common = {
     password: options.password,
     commandTimeout: options.commandTimeoutMs,
@@ -73,10 +73,11 @@ function createClient(options: ConsistencyOptions): Client {
       retryDelayOnTryAgain: 100,
       slotsRefreshInterval: 1000,
       slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 1000),
-      clusterRetryStrategy: () => 100,
+      // once we are done, stop reconnecting to dead nodes: a pending retry would keep the CLI alive
+      clusterRetryStrategy: () => (closing.done ? null : 100),
     })
   }
-  return new Redis({host: options.host, port: options.port, ...common, retryStrategy: () => 50})
+  return new Redis({host: options.host, port: options.port, ...common, retryStrategy: () => (closing.done ? null : 50)})
 }
 
 class Tally {
@@ -97,6 +98,19 @@ class Tally {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * Our own bound on every command: ioredis's commandTimeout only starts once a command is sent to
+ * a node, and a cluster client holds commands in its own queue while it refreshes the slot map.
+ */
+function bounded<T>(operation: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no reply within ${ms} ms`)), ms)
+  })
+  operation.catch(() => undefined)
+  return Promise.race([operation, timeout]).finally(() => clearTimeout(timer))
 }
 
 function snapshot(tally: Tally, options: ConsistencyOptions, prefix: string, started: number): ConsistencyReport {
@@ -165,7 +179,8 @@ export async function runConsistencyCheck(options: ConsistencyOptions): Promise<
   if (options.durationMs <= 0) throw new UserError('--duration must be longer than zero.')
   const prefix = options.prefix ?? `twlab:consistency:${randomBytes(4).toString('hex')}`
   const keyName = (index: number) => `${prefix}:${index}`
-  const client = createClient(options)
+  const closing = {done: false}
+  const client = createClient(options, closing)
   client.on('error', () => undefined)
   const tally = new Tally()
   const started = Date.now()
@@ -175,6 +190,8 @@ export async function runConsistencyCheck(options: ConsistencyOptions): Promise<
     const expected = new Array<number>(options.keys).fill(0)
     const deadline = started + options.durationMs
     const workers = Math.max(1, Math.min(options.concurrency, options.keys))
+    // room for ioredis's own retries and redirections before we call an operation failed
+    const opTimeout = options.commandTimeoutMs * 2 + 500
     const progress = options.onProgress
       ? setInterval(() => options.onProgress?.(snapshot(tally, options, prefix, started)), options.progressEveryMs ?? 1000)
       : undefined
@@ -185,7 +202,7 @@ export async function runConsistencyCheck(options: ConsistencyOptions): Promise<
         const key = keyName(index)
         let failed = false
         try {
-          const text = await client.get(key)
+          const text = await bounded(client.get(key), opTimeout)
           const value = text === null ? 0 : Number(text)
           tally.reads++
           if (value < expected[index]) {
@@ -202,7 +219,7 @@ export async function runConsistencyCheck(options: ConsistencyOptions): Promise<
           failed = true
         }
         try {
-          expected[index] = Number(await client.incr(key))
+          expected[index] = Number(await bounded(client.incr(key), opTimeout))
           tally.writes++
         } catch (error) {
           tally.failedWrites++
@@ -222,6 +239,7 @@ export async function runConsistencyCheck(options: ConsistencyOptions): Promise<
     if (!options.keep) await deleteKeys(client, options.keys, keyName)
     return report
   } finally {
+    closing.done = true
     client.disconnect()
   }
 }
@@ -231,6 +249,6 @@ async function deleteKeys(client: Client, count: number, keyName: (index: number
   const deadline = Date.now() + 10_000
   for (let start = 0; start < count && Date.now() < deadline; start += 200) {
     const batch = Array.from({length: Math.min(200, count - start)}, (_, i) => keyName(start + i))
-    await Promise.all(batch.map((key) => client.del(key).catch(() => undefined)))
+    await Promise.all(batch.map((key) => bounded(client.del(key), 2000).catch(() => undefined)))
   }
 }

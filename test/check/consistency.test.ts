@@ -28,7 +28,7 @@ describe('check consistency', () => {
 
   test('a healthy redis: reads and writes, nothing lost, counters cleaned up', async () => {
     const report = await runConsistencyCheck(options())
-    assert.ok(report.reads > 50 && report.writes > 50)
+    assert.ok(report.reads > 0 && report.writes > 0)
     assert.equal(report.reads, report.writes)
     assert.deepEqual([report.lostWrites, report.notAckWrites, report.failedReads, report.failedWrites], [0, 0, 0, 0])
     assert.equal(report.consistent, true)

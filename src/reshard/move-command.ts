@@ -21,7 +21,7 @@ export const clusterFlags = {
 
 export const moveFlags = {
   batch: Flags.integer({description: 'keys per MIGRATE', default: 500, min: 1, aliases: ['pipeline']}),
-  parallel: Flags.integer({description: 'slots in flight at once (opened, emptied and closed together in pipelined waves)', default: 64, min: 1, max: 1024}),
+  parallel: Flags.integer({description: 'slots in flight at once (opened, emptied and closed together in pipelined waves)', default: 256, min: 1, max: 4096}),
   timeout: Flags.integer({description: 'MIGRATE timeout in ms (how long a source waits on its target for one batch)', default: 60_000, min: 100}),
   replace: Flags.boolean({description: 'overwrite keys that already exist on the target (otherwise only identical ones are)', default: false}),
   'big-key-limit': Flags.string({description: 'report keys above this size before moving (0 turns the check off)', default: '16mb', helpValue: 'SIZE'}),

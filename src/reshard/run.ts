@@ -55,6 +55,7 @@ export async function runMoves(target: ClusterTarget, moves: SlotMove[], journal
   }
   let halted = false
   let next = 0
+  const broadcasts: Array<Promise<void>> = []
 
   const worker = async () => {
     while (!halted && !options.signal?.aborted && next < waves.length) {
@@ -62,6 +63,7 @@ export async function runMoves(target: ClusterTarget, moves: SlotMove[], journal
       journal.slots(wave.map((move) => move.slot), 'open')
       try {
         const result = await moveWave(target, mover, options, wave, onKeys)
+        broadcasts.push(result.broadcast)
         journal.slots(result.done, 'done')
         finished(result.done)
         // slots the wave could not take (half-closed by an earlier run, source gone) go one by one
@@ -80,6 +82,7 @@ export async function runMoves(target: ClusterTarget, moves: SlotMove[], journal
     }
   }
   await Promise.all(Array.from({length: Math.max(1, Math.min(WAVES_IN_FLIGHT, waves.length))}, worker))
+  await Promise.all(broadcasts)
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const status = failed.length > 0 ? 'failed' : done.size === moves.length ? 'complete' : 'interrupted'

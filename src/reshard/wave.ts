@@ -14,6 +14,8 @@ export interface WaveResult {
   keys: number
   /** slots this wave could not take (already owned by the target, source gone): move them one by one */
   single: SlotMove[]
+  /** SETSLOT NODE on the other masters, still in flight */
+  broadcast: Promise<void>
 }
 
 type Reply = [Error | null, unknown]
@@ -30,7 +32,7 @@ export async function moveWave(target: ClusterTarget, mover: SlotMover, options:
   const {from, to} = moves[0]
   const source = target.byId(from)
   const destination = target.byId(to)
-  if (!source || source.failing || !destination) return {done: [], keys: 0, single: moves}
+  if (!source || source.failing || !destination) return {done: [], keys: 0, single: moves, broadcast: Promise.resolve()}
   const src = target.client(source)
   const dst = target.client(destination)
 
@@ -43,21 +45,26 @@ export async function moveWave(target: ClusterTarget, mover: SlotMover, options:
     else if (/already the owner/i.test(error.message)) single.push(moves[i])
     else throw new SlotMoveError(moves[i].slot, `the target refused IMPORTING: ${error.message}`)
   })
-  // 2. MIGRATING on the source
-  const migrating = await pipelined(src, open.map((slot) => ['CLUSTER', 'SETSLOT', slot, 'MIGRATING', to]))
-  migrating.forEach(([error], i) => {
+  // 2. MIGRATING on the source, and the first GETKEYSINSLOT of every slot right behind it on the
+  // same connection (so the lists are read after the slots stopped taking new keys)
+  const afterOpen = await pipelined(src, [
+    ...open.map((slot) => ['CLUSTER', 'SETSLOT', slot, 'MIGRATING', to]),
+    ...open.map((slot) => ['CLUSTER', 'GETKEYSINSLOT', slot, options.batch]),
+  ])
+  afterOpen.slice(0, open.length).forEach(([error], i) => {
     if (error) throw new SlotMoveError(open[i], `the source refused MIGRATING: ${error.message}`)
   })
 
-  // 3. keys: GETKEYSINSLOT for every slot still holding some, then one MIGRATE per slot (MIGRATE
-  // refuses keys of several slots), all pipelined on the source connection. A slot whose list
-  // came back shorter than the batch is empty afterwards: while it is MIGRATING the source
+  // 3. keys: one MIGRATE per slot (MIGRATE refuses keys of several slots), all pipelined on the
+  // source connection, then GETKEYSINSLOT again only for slots whose list was full. A slot whose
+  // list came back shorter than the batch is empty afterwards: while it is MIGRATING the source
   // creates no new keys in it (those writes are sent on by ASK).
   let keys = 0
   let pending = open
+  let lists = afterOpen.slice(open.length)
   for (let round = 0; pending.length > 0; round++) {
     if (round > 1_000_000) throw new SlotMoveError(pending[0], 'the slot never empties (keys keep appearing on the source)')
-    const lists = await pipelined(src, pending.map((slot) => ['CLUSTER', 'GETKEYSINSLOT', slot, options.batch]))
+    if (round > 0) lists = await pipelined(src, pending.map((slot) => ['CLUSTER', 'GETKEYSINSLOT', slot, options.batch]))
     const batches: Array<{slot: number; keys: string[]}> = []
     const full: number[] = []
     lists.forEach(([error, list], i) => {
@@ -95,7 +102,9 @@ export async function moveWave(target: ClusterTarget, mover: SlotMover, options:
       throw new SlotMoveError(slot, `the source refused to hand the slot over: ${error.message}`)
     }
   }
+  // the other masters learn it by gossip anyway; telling them spares clients a redirect, and
+  // nothing waits on it (the run awaits every broadcast before it reports)
   const others = target.masters().filter((node) => node.id !== from && node.id !== to)
-  await Promise.all(others.map((node) => pipelined(target.client(node), open.map((slot) => ['CLUSTER', 'SETSLOT', slot, 'NODE', to])).catch(() => undefined)))
-  return {done: open, keys, single}
+  const broadcast = Promise.all(others.map((node) => pipelined(target.client(node), open.map((slot) => ['CLUSTER', 'SETSLOT', slot, 'NODE', to])).catch(() => undefined))).then(() => undefined)
+  return {done: open, keys, single, broadcast}
 }

@@ -10,7 +10,7 @@ import {countSlots} from '../../src/targets/cluster-nodes.js'
 import {twlab} from '../support/cli.js'
 import {startRedis, stopAll, type RunningServer} from '../support/servers.js'
 import {clusterClient, fillKeys, startCluster, waitClusterStable, waitUntil, type TestCluster} from '../reshard/cluster-fixture.js'
-import {ConsistencyWriter} from '../reshard/consistency-writer.js'
+import {ConsistencyWriter} from '../reshard/counter-writer.js'
 
 describe('twlab rebalance and cluster add-node / del-node', () => {
   let cluster: TestCluster

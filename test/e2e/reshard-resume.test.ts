@@ -12,7 +12,7 @@ import {keySlot} from '../../src/hashing/index.js'
 import {TWLAB, twlab} from '../support/cli.js'
 import {stopAll} from '../support/servers.js'
 import {clusterClient, fillKeys, startCluster, waitClusterStable, waitUntil, type TestCluster} from '../reshard/cluster-fixture.js'
-import {ConsistencyWriter} from '../reshard/consistency-writer.js'
+import {ConsistencyWriter} from '../reshard/counter-writer.js'
 
 describe('interrupted reshards: --resume and cluster fix', () => {
   let cluster: TestCluster

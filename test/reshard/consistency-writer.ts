@@ -1,69 +1,32 @@
-// A bounded consistency writer for tests: INCRs a fixed set of counters through an ioredis
-// Cluster client (which follows MOVED and ASK) while slots move, remembering every increment the
-// cluster acknowledged. Afterwards each counter must hold at least its acknowledged count and at
-// most the attempted count (a failed INCR may or may not have been applied): anything below means
-// an acknowledged write was lost.
-import {Redis} from 'ioredis'
+// Runs `twlab check consistency`'s checker (src/check) against a test cluster in the background
+// while slots move: INCR/GET through an ioredis Cluster client that follows MOVED and ASK, every
+// read compared with what the acknowledged INCRs returned. Bounded by a duration and stopped
+// early by abort().
+import {runConsistencyCheck, type ConsistencyReport} from '../../src/check/consistency.js'
 
-export interface WriterReport {
-  acknowledged: number
-  errors: number
-  lost: Array<{key: string; acknowledged: number; found: number}>
-  overcounted: Array<{key: string; attempted: number; found: number}>
+export interface RunningCheck {
+  /** stops the writer and returns its report */
+  stop(): Promise<ConsistencyReport>
 }
 
-export class ConsistencyWriter {
-  private readonly acked = new Map<string, number>()
-  private readonly attempted = new Map<string, number>()
-  private running = false
-  private loop?: Promise<void>
-  errors = 0
-  readonly errorSamples: string[] = []
-
-  constructor(private readonly client: InstanceType<typeof Redis.Cluster>, private readonly keys = 200, private readonly prefix = 'counter:') {}
-
-  /** Starts writing; stops by itself after maxWrites or maxMs, whichever comes first. */
-  start(maxWrites = 200_000, maxMs = 120_000): void {
-    this.running = true
-    const deadline = Date.now() + maxMs
-    this.loop = (async () => {
-      for (let i = 0; this.running && i < maxWrites && Date.now() < deadline; i += 20) {
-        await Promise.all(Array.from({length: 20}, (_, j) => this.incr(`${this.prefix}${(i + j) % this.keys}`)))
-      }
-    })()
+export function startConsistencyCheck(seed: string, maxMs = 180_000): RunningCheck {
+  const [host, port] = seed.split(':')
+  const abort = new AbortController()
+  const running = runConsistencyCheck({
+    host, port: Number(port), cluster: true, durationMs: maxMs, keys: 200, concurrency: 8,
+    commandTimeoutMs: 5000, keep: false, signal: abort.signal,
+  })
+  // a failure to start shows up in stop(); do not let it go unhandled meanwhile
+  running.catch(() => undefined)
+  return {
+    async stop() {
+      abort.abort()
+      return running
+    },
   }
+}
 
-  private async incr(key: string): Promise<void> {
-    this.attempted.set(key, (this.attempted.get(key) ?? 0) + 1)
-    try {
-      await this.client.incr(key)
-      this.acked.set(key, (this.acked.get(key) ?? 0) + 1)
-    } catch (error) {
-      this.errors++
-      if (this.errorSamples.length < 5) this.errorSamples.push((error as Error).message)
-    }
-  }
-
-  get acknowledged(): number {
-    let total = 0
-    for (const count of this.acked.values()) total += count
-    return total
-  }
-
-  async stop(): Promise<void> {
-    this.running = false
-    await this.loop
-  }
-
-  /** Reads every counter back and compares. */
-  async verify(): Promise<WriterReport> {
-    const report: WriterReport = {acknowledged: this.acknowledged, errors: this.errors, lost: [], overcounted: []}
-    for (const [key, attempted] of this.attempted) {
-      const found = Number((await this.client.get(key)) ?? 0)
-      const acknowledged = this.acked.get(key) ?? 0
-      if (found < acknowledged) report.lost.push({key, acknowledged, found})
-      if (found > attempted) report.overcounted.push({key, attempted, found})
-    }
-    return report
-  }
+/** Common assertions: the writer really wrote, and lost nothing it was told was written. */
+export function lostWritesOf(report: ConsistencyReport): {writes: number; lostWrites: number; lostKeys: string[]} {
+  return {writes: report.writes, lostWrites: report.lostWrites, lostKeys: report.lostKeys}
 }

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {checkConfigFile, formatProblem, renderConfig, type NutcrackerConfig, type PoolConfig} from '../../src/config/index.js'
+import {checkConfigFile, DEFAULT_CONFIG_FILE, formatProblem, renderConfig, type NutcrackerConfig, type PoolConfig} from '../../src/config/index.js'
 import {BaseCommand} from '../../src/ui/base-command.js'
 import {UserError} from '../../src/ui/errors.js'
 import {renderTable} from '../../src/ui/table.js'
@@ -9,7 +9,7 @@ export default class ConfShow extends BaseCommand {
   static override description = 'Pools and servers are listed in nutcracker\'s order (shorter name first, then bytewise), which is the order of server indexes and of the stats output.'
   static override examples = ['<%= config.bin %> conf show -c conf/nutcracker.yml', '<%= config.bin %> conf show -c conf/nutcracker.yml --format yaml', '<%= config.bin %> conf show --json']
   static override flags = {
-    'conf-file': Flags.string({char: 'c', description: 'nutcracker.yml to read (as nutcracker -c)', default: 'conf/nutcracker.yml'}),
+    'conf-file': Flags.string({char: 'c', description: 'nutcracker.yml to read (as nutcracker -c)', default: DEFAULT_CONFIG_FILE}),
     extensions: Flags.boolean({description: "accept twlab's extension keys (nutcracker itself rejects them)", default: false}),
     format: Flags.string({description: 'human output: tables, or the effective nutcracker.yml', options: ['table', 'yaml'], default: 'table'}),
   }

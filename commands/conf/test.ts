@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {checkConfigFile, formatProblem, syntaxLine} from '../../src/config/index.js'
+import {checkConfigFile, DEFAULT_CONFIG_FILE, formatProblem, syntaxLine} from '../../src/config/index.js'
 import {BaseCommand} from '../../src/ui/base-command.js'
 
 export default class ConfTest extends BaseCommand {
@@ -7,7 +7,7 @@ export default class ConfTest extends BaseCommand {
   static override description = 'Exit 0 when nutcracker would accept the file, 1 when it would refuse it. Prints nutcracker\'s own verdict line, then every problem with its file, line, pool, key and fix.'
   static override examples = ['<%= config.bin %> conf test -c conf/nutcracker.yml', '<%= config.bin %> conf test -c nutcracker.yml --json']
   static override flags = {
-    'conf-file': Flags.string({char: 'c', description: 'nutcracker.yml to read (as nutcracker -c)', default: 'conf/nutcracker.yml'}),
+    'conf-file': Flags.string({char: 'c', description: 'nutcracker.yml to read (as nutcracker -c)', default: DEFAULT_CONFIG_FILE}),
     extensions: Flags.boolean({description: "accept twlab's extension keys (nutcracker itself rejects them)", default: false}),
   }
 

@@ -1,6 +1,6 @@
 // `twlab keys where`: which server of a nutcracker pool holds each key, and its cluster slot.
 import {Args, Flags} from '@oclif/core'
-import {isConfigError, loadConfig, type NutcrackerConfig} from '../../src/config/index.js'
+import {DEFAULT_CONFIG_FILE, isConfigError, loadConfig, type NutcrackerConfig} from '../../src/config/index.js'
 import {choosePools, PoolPlacement, type KeyPlacement} from '../../src/keys/where.js'
 import {streamPlacements} from '../../src/keys/where-stream.js'
 import {inspectKeys, type LiveStatus} from '../../src/keys/where-live.js'
@@ -34,7 +34,8 @@ Live: with --live (the pool of -c), --lab NAME or --cluster HOST:PORT the server
   }
 
   static override flags = {
-    'conf-file': Flags.string({char: 'c', description: 'nutcracker.yml of the pool', default: 'conf/nutcracker.yml', aliases: ['config']}),
+    // No oclif default: with --live, a missing -c means "the only running lab", as in every live command.
+    'conf-file': Flags.string({char: 'c', description: `nutcracker.yml of the pool [default: ${DEFAULT_CONFIG_FILE}; with --live and no -c: the only running lab]`, aliases: ['config']}),
     pool: Flags.string({char: 'p', description: 'pool name (required when the file has several pools); repeat it to place keys in several pools', multiple: true}),
     stdin: Flags.boolean({description: 'read keys from standard input, one per line', default: false}),
     live: Flags.boolean({description: 'also ask the pool\'s servers: exists, type, TTL, memory, and where the key really is', default: false}),
@@ -54,7 +55,7 @@ Live: with --live (the pool of -c), --lab NAME or --cluster HOST:PORT the server
       if (flags.stdin) throw new UserError('--stdin places keys offline; for live details (--live, --lab, --cluster) give the keys as arguments.')
       return this.runLive(keys, flags)
     }
-    const config = await readConfig(flags['conf-file'])
+    const config = await readConfig(flags['conf-file'] ?? DEFAULT_CONFIG_FILE)
     const placements = choosePools(config, flags.pool).map((pool) => new PoolPlacement(pool))
     for (const placement of placements.filter((p) => !p.deterministic)) {
       this.note(`Pool ${placement.pool.name} uses distribution random: nutcracker sends each request to any server, so no server is shown.`)
@@ -76,9 +77,9 @@ Live: with --live (the pool of -c), --lab NAME or --cluster HOST:PORT the server
     return placed
   }
 
-  private async runLive(keys: string[], flags: {'conf-file': string; pool?: string[]; lab?: string; cluster?: string; password?: string}): Promise<LiveWhere[]> {
+  private async runLive(keys: string[], flags: {'conf-file'?: string; pool?: string[]; lab?: string; cluster?: string; password?: string}): Promise<LiveWhere[]> {
     if ((flags.pool?.length ?? 0) > 1) throw new UserError('Live details look at one pool\'s servers: give --pool once with --live.')
-    const target = await openTarget(flags.lab !== undefined || flags.cluster !== undefined
+    const target = await openTarget(flags['conf-file'] === undefined
       ? {lab: flags.lab, cluster: flags.cluster, password: flags.password}
       : {config: flags['conf-file'], pool: flags.pool?.[0], password: flags.password})
     try {

@@ -11,3 +11,6 @@ export {parseServerEntry, formatServerEntry, KETAMA_DEFAULT_PORT} from './server
 export {compareNutcracker, nutcrackerAtoi} from './nutcracker-text.js'
 export {renderConfig, type RenderOptions} from './render.js'
 export {ConfigEditor, editConfigFile, writeFileAtomic, type EditOptions, type EditResult, type ServerSpec} from './edit.js'
+
+/** Where twlab commands look for nutcracker.yml without -c: nutcracker's own upstream default. */
+export const DEFAULT_CONFIG_FILE = 'conf/nutcracker.yml'

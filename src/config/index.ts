@@ -6,6 +6,7 @@ export {loadConfig, checkConfigFile, checkConfigText, syntaxLine, nutcrackerTest
 export {ConfigError, isConfigError, formatProblem, type ConfigProblem} from './problems.js'
 export {DIRECTIVES, POOL_DEFAULTS, findDirective, type Directive} from './directives.js'
 export {registerExtension, findExtension, listExtensions, ExtensionValueError, type ExtensionKey} from './extensions.js'
+export {FALLBACK_SERVERS_KEY, fallbackServersOf} from './fallback-servers.js'
 export {parseListen} from './listen.js'
 export {parseServerEntry, formatServerEntry, KETAMA_DEFAULT_PORT} from './server-entry.js'
 export {compareNutcracker, nutcrackerAtoi} from './nutcracker-text.js'

@@ -12,6 +12,7 @@ import {errnoText} from './errno.js'
 import {Logger} from './log.js'
 import {parseProxyArgs, type ProxyCliOptions, TWPROXY_USAGE, USAGE, VERSION_BANNER} from './options.js'
 import {Proxy} from './proxy.js'
+import {reloadProxy} from './reload.js'
 import {keyPlacerRouter} from './routing.js'
 import {describeStats, snapshot, type StatsSnapshot, sumSnapshots} from './stats.js'
 import {StatsServer} from './stats-server.js'
@@ -52,7 +53,9 @@ async function testConf(file: string): Promise<number> {
 }
 
 async function loadOrNull(options: ProxyCliOptions, logger: Logger): Promise<NutcrackerConfig | null> {
-  const check = await checkConfigFile(options.confFile)
+  // twlab's extension keys (fallback_servers during a pool change, reuseport) are accepted when
+  // serving; -t stays nutcracker-exact
+  const check = await checkConfigFile(options.confFile, {extensions: true})
   if (check.ok) return check.config!
   for (const problem of check.problems) {
     if (problem.nutcracker !== undefined) logger.error(problem.nutcracker, 'conf.ts')
@@ -102,6 +105,7 @@ async function run(options: ProxyCliOptions): Promise<number> {
   const startedAt = Date.now()
   let collect: () => Promise<StatsSnapshot> | StatsSnapshot
   let stop: () => Promise<void>
+  let reload: () => void = () => forwardToWorkers('SIGUSR1')
   if (options.workers > 1) {
     const primary = await runPrimary(options, config, logger)
     if (primary === null) {
@@ -121,6 +125,7 @@ async function run(options: ProxyCliOptions): Promise<number> {
     }
     collect = () => snapshot(proxy.stats)
     stop = () => proxy.close()
+    reload = () => void reloadProxy(proxy, options.confFile, logger)
   }
   const stats = new StatsServer(collect, startedAt)
   try {
@@ -158,6 +163,10 @@ async function run(options: ProxyCliOptions): Promise<number> {
       forwardToWorkers('SIGTTOU')
     })
     process.on('SIGPIPE', () => {})
+    process.on('SIGUSR1', () => {
+      logger.notice(`signal 10 (SIGUSR1) received, reloading '${options.confFile}'`, 'signal.ts')
+      reload()
+    })
   })
 }
 

@@ -1,5 +1,6 @@
 // A running proxy: one server pool and one listener per pool of the configuration.
-import type {NutcrackerConfig} from '../config/types.js'
+import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
+import type {PoolBackend} from './backend.js'
 import type {ClientContext} from './client.js'
 import type {ClientLimits} from './limits.js'
 import {PoolListener} from './listener.js'
@@ -20,16 +21,14 @@ export interface ProxyOptions {
 }
 
 export class Proxy {
+  /** per pool: the server pool whose stats are reported */
   readonly pools: ServerPool[]
   readonly listeners: PoolListener[]
+  /** per pool: what its clients send requests to (shared by every client of the pool) */
+  private readonly contexts: ClientContext[] = []
 
-  constructor(readonly config: NutcrackerConfig, options: ProxyOptions) {
-    this.pools = config.pools.map((pool) => new ServerPool(
-      pool,
-      options.makeRouter,
-      pool.redis ? () => new RedisReplyScanner() : () => new MemcacheReplyScanner(),
-      options.logger,
-    ))
+  constructor(public config: NutcrackerConfig, private readonly options: ProxyOptions) {
+    this.pools = config.pools.map((pool) => this.newServerPool(pool))
     this.listeners = config.pools.map((pool, i) => {
       const ctx: ClientContext = {
         backend: this.pools[i],
@@ -40,8 +39,36 @@ export class Proxy {
         redisAuth: pool.redisAuth,
         maxKeyLength: options.mbufSize - 48,
       }
+      this.contexts.push(ctx)
       return new PoolListener(pool, ctx, options.sharedListeners === true)
     })
+  }
+
+  newServerPool(pool: PoolConfig): ServerPool {
+    const scanner = pool.redis ? () => new RedisReplyScanner() : () => new MemcacheReplyScanner()
+    return new ServerPool(pool, this.options.makeRouter, scanner, this.options.logger)
+  }
+
+  /** The backend each pool's clients use now. */
+  get backends(): PoolBackend[] {
+    return this.contexts.map((ctx) => ctx.backend)
+  }
+
+  /** reload.ts: new requests of pool i go to `backend` from now on; its stats come from `statsPool`. */
+  replaceBackend(i: number, pool: PoolConfig, backend: PoolBackend, statsPool: ServerPool): void {
+    const ctx = this.contexts[i]
+    const before = ctx.stats
+    const after = statsPool.stats
+    // the pool's client counters live on across a reload (clients stay connected)
+    after.client_eof = before.client_eof
+    after.client_err = before.client_err
+    after.client_connections = before.client_connections
+    after.server_ejects = before.server_ejects
+    after.forward_error = before.forward_error
+    after.fragments = before.fragments
+    ctx.backend = backend
+    ctx.stats = after
+    this.pools[i] = statsPool
   }
 
   get stats(): PoolStats[] {
@@ -59,6 +86,6 @@ export class Proxy {
   /** Stops accepting, closes every client and server connection. */
   async close(): Promise<void> {
     for (const listener of this.listeners) listener.close()
-    for (const pool of this.pools) pool.close()
+    for (const backend of this.backends) backend.close()
   }
 }

@@ -86,6 +86,11 @@ export class ServerPool implements PoolBackend {
     this.connectionFor(server).send(request)
   }
 
+  /** Every open connection (reload.ts waits for them to go idle before closing the pool). */
+  openConnections(): ServerConnection[] {
+    return this.servers.flatMap((server) => server.connections)
+  }
+
   /** An error reply for a request that could not be routed (every server ejected). */
   get unroutableError(): string {
     return ECONNREFUSED

@@ -8,6 +8,7 @@ import {errnoText} from './errno.js'
 import {Logger} from './log.js'
 import type {ProxyCliOptions} from './options.js'
 import {Proxy} from './proxy.js'
+import {reloadProxy} from './reload.js'
 import {keyPlacerRouter} from './routing.js'
 import {snapshot, type StatsSnapshot, sumSnapshots} from './stats.js'
 
@@ -45,6 +46,7 @@ export async function runWorker(options: ProxyCliOptions, config: NutcrackerConf
   process.on('message', (message: Message) => {
     if (message.type === 'stats') send({type: 'stats', id: message.id, snap: snapshot(proxy.stats)})
   })
+  process.on('SIGUSR1', () => void reloadProxy(proxy, options.confFile, logger))
   process.on('SIGHUP', () => logger.reopen())
   process.on('SIGTTIN', () => logger.raise())
   process.on('SIGTTOU', () => logger.lower())

@@ -4,19 +4,21 @@
 // proxy that still routes the old way would lose writes.
 import {Flags} from '@oclif/core'
 import {loadLab} from '../lab/state.js'
+import {targetFlags} from '../targets/index.js'
 import {UserError} from '../ui/errors.js'
 import {proxyFromPid, readPidFile, type PoolProxy} from './pool-proxy.js'
 
 const GROUP = 'TARGET'
 
+// --lab, -c, --pool and --password are the shared target flags (a pool change has no --cluster)
 export const poolChangeFlags = {
-  lab: Flags.string({description: 'a pool or Sentinel lab started by `twlab up`', exclusive: ['config'], helpGroup: GROUP}),
-  config: Flags.string({char: 'c', description: 'the nutcracker.yml to change (rewritten atomically, FILE.bak kept)', exclusive: ['lab'], helpGroup: GROUP}),
-  pool: Flags.string({description: 'the pool of --config (default: the only pool)', dependsOn: ['config'], helpGroup: GROUP}),
+  lab: targetFlags.lab,
+  config: targetFlags.config,
+  pool: targetFlags.pool,
   'proxy-pid': Flags.integer({description: 'pid of the twproxy (reloaded with SIGUSR1) or nutcracker (restart step printed) running --config', exclusive: ['pid-file', 'no-proxy'], helpGroup: GROUP}),
   'pid-file': Flags.string({description: 'the proxy\'s -p pid file, instead of --proxy-pid', exclusive: ['proxy-pid', 'no-proxy'], helpGroup: GROUP}),
   'no-proxy': Flags.boolean({description: 'no proxy runs --config: clients use the servers directly', exclusive: ['proxy-pid', 'pid-file'], default: false, helpGroup: GROUP}),
-  password: Flags.string({description: 'password for the servers (default: the pool\'s redis_auth)', env: 'TWLAB_PASSWORD', helpGroup: GROUP}),
+  password: targetFlags.password,
 }
 
 export interface PoolChangeFlags {
@@ -47,6 +49,7 @@ export function resolvePoolChangeTarget(flags: PoolChangeFlags): PoolChangeTarge
   }
   const lab = loadLab(flags.lab)
   if (lab.topology === 'cluster') throw new UserError(`Lab "${lab.name}" is a Redis Cluster: use \`twlab cluster add-node\` / \`del-node\` and \`twlab reshard\` there.`)
+  if (!lab.proxy.configFile) throw new UserError(`Lab "${lab.name}" has no nutcracker.yml describing its pool: recreate it with \`twlab up\`.`)
   const node = lab.nodes.find((n) => n.role === 'proxy')
   let proxy: PoolProxy = {kind: 'none'}
   if (lab.proxy.kind !== 'none' && node) {

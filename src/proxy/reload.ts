@@ -1,0 +1,100 @@
+// twproxy's config reload (SIGUSR1; nutcracker has no reload and ignores that signal). Every
+// pool gets a new backend built from the file: new requests go to it at once, existing client
+// connections stay open, and requests already sent to the old backend finish there; the new one
+// holds requests back until the old one has answered everything, then the old one is closed.
+// What a reload cannot change (the set of pools, where they listen, redis or memcache, the
+// client password) needs a restart: then nothing is changed and the reason is logged.
+import {checkConfigFile, fallbackServersOf, formatProblem} from '../config/index.js'
+import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
+import {KeyPlacer} from '../hashing/index.js'
+import type {PoolBackend} from './backend.js'
+import type {Logger} from './log.js'
+import type {Proxy} from './proxy.js'
+import {ReloadedBackend, type Fallback} from './reloaded-backend.js'
+import type {ServerPool} from './server-pool.js'
+
+/** Longest wait for the old backend's requests before the new one goes ahead anyway. */
+const DRAIN_LIMIT_MS = 10_000
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Why `next` cannot replace `current` without a restart, or undefined when it can. */
+export function restartNeeded(current: NutcrackerConfig, next: NutcrackerConfig): string | undefined {
+  const names = (config: NutcrackerConfig) => config.pools.map((pool) => pool.name).join(',')
+  if (names(current) !== names(next)) return `the pools changed (${names(current)} -> ${names(next)})`
+  for (let i = 0; i < next.pools.length; i++) {
+    const a = current.pools[i]
+    const b = next.pools[i]
+    if (a.listen.text !== b.listen.text) return `pool ${b.name}: listen changed`
+    if (a.redis !== b.redis) return `pool ${b.name}: redis changed`
+    if (a.redisAuth !== b.redisAuth) return `pool ${b.name}: redis_auth changed`
+  }
+  return undefined
+}
+
+/** Resolves once every connection of the pools has no request in flight (bounded). */
+async function connectionsIdle(pools: ServerPool[]): Promise<void> {
+  const deadline = Date.now() + DRAIN_LIMIT_MS
+  for (let spin = 0; spin < 100_000 && Date.now() < deadline; spin++) {
+    if (pools.every((pool) => pool.openConnections().every((conn) => conn.closed || conn.depth === 0))) return
+    await sleep(spin < 20 ? 0 : 1)
+  }
+}
+
+/** Everything sent to `backend` is answered (a ReloadedBackend first forwards what it holds). */
+async function drained(backend: PoolBackend): Promise<void> {
+  if (backend instanceof ReloadedBackend) {
+    await Promise.race([backend.whenForwarded(), sleep(DRAIN_LIMIT_MS)])
+    await connectionsIdle(backend.pools())
+  } else {
+    await connectionsIdle([backend as ServerPool])
+  }
+}
+
+function fallbackFor(pool: PoolConfig, proxy: Proxy): Fallback | undefined {
+  const servers = fallbackServersOf(pool)
+  if (!pool.redis || servers === undefined || pool.distribution === 'random') return undefined
+  const placer = new KeyPlacer({hash: pool.hash, hashTag: pool.hashTag, distribution: pool.distribution, servers})
+  return {pool: proxy.newServerPool({...pool, servers, preconnect: false}), servers, placer}
+}
+
+/**
+ * Reads the config file again and swaps every pool's backend. Returns false (and logs why) when
+ * the file is invalid or changes something only a restart can.
+ */
+export async function reloadProxy(proxy: Proxy, file: string, logger: Logger): Promise<boolean> {
+  const check = await checkConfigFile(file, {extensions: true})
+  if (!check.ok || check.config === undefined) {
+    for (const problem of check.problems) logger.error(`reload: ${formatProblem(problem)}`, 'reload.ts')
+    logger.error(`reload of '${file}' failed: keeping the running configuration`, 'reload.ts')
+    return false
+  }
+  const next = check.config
+  const why = restartNeeded(proxy.config, next)
+  if (why !== undefined) {
+    logger.error(`reload of '${file}': ${why}, which needs a restart: keeping the running configuration`, 'reload.ts')
+    return false
+  }
+  next.pools.forEach((pool, i) => {
+    const old = proxy.backends[i]
+    const primary = proxy.newServerPool(pool)
+    const placer = new KeyPlacer({hash: pool.hash, hashTag: pool.hashTag, distribution: pool.distribution, servers: pool.servers})
+    const gate = drained(old)
+    const backend = new ReloadedBackend(primary, fallbackFor(pool, proxy), {
+      servers: pool.servers,
+      placer,
+      redisDb: pool.redisDb,
+      redisAuth: pool.redisAuth,
+      timeoutMs: pool.timeout > 0 ? Math.max(pool.timeout, 1000) : 10_000,
+    }, gate)
+    proxy.replaceBackend(i, pool, backend, primary)
+    void gate.then(() => old.close())
+    if (pool.preconnect) backend.preconnect()
+    const fallback = fallbackServersOf(pool)
+    logger.notice(`reload: pool '${pool.name}' now has ${pool.servers.length} servers${fallback ? `, handing keys over from ${fallback.length} previous servers` : ''}`, 'reload.ts')
+  })
+  proxy.config = next
+  return true
+}

@@ -12,7 +12,7 @@ import {errnoText} from './errno.js'
 import {Logger} from './log.js'
 import {parseProxyArgs, type ProxyCliOptions, TWPROXY_USAGE, USAGE, VERSION_BANNER} from './options.js'
 import {Proxy} from './proxy.js'
-import {reloadProxy} from './reload.js'
+import {applyStartupFallbacks, reloadProxy} from './reload.js'
 import {keyPlacerRouter} from './routing.js'
 import {describeStats, snapshot, type StatsSnapshot, sumSnapshots} from './stats.js'
 import {StatsServer} from './stats-server.js'
@@ -116,6 +116,7 @@ async function run(options: ProxyCliOptions): Promise<number> {
     stop = primary.stop
   } else {
     const proxy = new Proxy(config, {limits: options.limits, logger, mbufSize: options.mbufSize, makeRouter: keyPlacerRouter})
+    applyStartupFallbacks(proxy)
     try {
       await proxy.start()
     } catch (error) {

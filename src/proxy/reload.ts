@@ -60,6 +60,29 @@ function fallbackFor(pool: PoolConfig, proxy: Proxy): Fallback | undefined {
   return {pool: proxy.newServerPool({...pool, servers, preconnect: false}), servers, placer}
 }
 
+function reloadedBackend(pool: PoolConfig, proxy: Proxy, primary: ServerPool, gate: Promise<void>): ReloadedBackend {
+  const placer = new KeyPlacer({hash: pool.hash, hashTag: pool.hashTag, distribution: pool.distribution, servers: pool.servers})
+  return new ReloadedBackend(primary, fallbackFor(pool, proxy), {
+    servers: pool.servers,
+    placer,
+    redisDb: pool.redisDb,
+    redisAuth: pool.redisAuth,
+    timeoutMs: pool.timeout > 0 ? Math.max(pool.timeout, 1000) : 10_000,
+  }, gate)
+}
+
+/**
+ * At start-up: a pool whose file still has fallback_servers (the proxy was restarted in the
+ * middle of a pool change) hands moving keys over from the start, as after a reload.
+ */
+export function applyStartupFallbacks(proxy: Proxy): void {
+  proxy.config.pools.forEach((pool, i) => {
+    if (fallbackServersOf(pool) === undefined || !pool.redis) return
+    const primary = proxy.pools[i]
+    proxy.replaceBackend(i, pool, reloadedBackend(pool, proxy, primary, Promise.resolve()), primary)
+  })
+}
+
 /**
  * Reads the config file again and swaps every pool's backend. Returns false (and logs why) when
  * the file is invalid or changes something only a restart can.
@@ -80,15 +103,8 @@ export async function reloadProxy(proxy: Proxy, file: string, logger: Logger): P
   next.pools.forEach((pool, i) => {
     const old = proxy.backends[i]
     const primary = proxy.newServerPool(pool)
-    const placer = new KeyPlacer({hash: pool.hash, hashTag: pool.hashTag, distribution: pool.distribution, servers: pool.servers})
     const gate = drained(old)
-    const backend = new ReloadedBackend(primary, fallbackFor(pool, proxy), {
-      servers: pool.servers,
-      placer,
-      redisDb: pool.redisDb,
-      redisAuth: pool.redisAuth,
-      timeoutMs: pool.timeout > 0 ? Math.max(pool.timeout, 1000) : 10_000,
-    }, gate)
+    const backend = reloadedBackend(pool, proxy, primary, gate)
     proxy.replaceBackend(i, pool, backend, primary)
     void gate.then(() => old.close())
     if (pool.preconnect) backend.preconnect()

@@ -8,7 +8,7 @@ import {errnoText} from './errno.js'
 import {Logger} from './log.js'
 import type {ProxyCliOptions} from './options.js'
 import {Proxy} from './proxy.js'
-import {reloadProxy} from './reload.js'
+import {applyStartupFallbacks, reloadProxy} from './reload.js'
 import {keyPlacerRouter} from './routing.js'
 import {snapshot, type StatsSnapshot, sumSnapshots} from './stats.js'
 
@@ -37,6 +37,7 @@ export async function runWorker(options: ProxyCliOptions, config: NutcrackerConf
   const proxy = new Proxy(config, {
     limits: options.limits, logger, mbufSize: options.mbufSize, makeRouter: keyPlacerRouter, sharedListeners: true,
   })
+  applyStartupFallbacks(proxy)
   try {
     await proxy.start()
   } catch (error) {

@@ -97,8 +97,10 @@ export class ServerPool implements PoolBackend {
   }
 
   preconnect(): void {
+    // nutcracker 0.5.0 opens one connection per server at start, whatever server_connections
+    // says; the others open on demand
     for (const server of this.servers) {
-      while (server.connections.length < this.config.serverConnections) this.open(server)
+      if (server.connections.length === 0) this.open(server)
     }
   }
 

@@ -6,7 +6,7 @@ import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {after, before, beforeEach, describe, test} from 'node:test'
+import {after, afterEach, before, beforeEach, describe, test} from 'node:test'
 import {ClusterTarget} from '../../src/targets/cluster.js'
 import {keySlot} from '../../src/hashing/index.js'
 import {TWLAB, twlab} from '../support/cli.js'
@@ -30,6 +30,7 @@ describe('interrupted reshards: --resume and cluster fix', () => {
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'twlab-resume-home-'))
   })
+  afterEach(() => rmSync(home, {recursive: true, force: true}))
   after(async () => {
     await cluster?.stop()
     await stopAll()
@@ -225,5 +226,4 @@ describe('interrupted reshards: --resume and cluster fix', () => {
     }
   })
 
-  after(() => rmSync(home, {recursive: true, force: true}))
 })

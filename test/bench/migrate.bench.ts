@@ -4,6 +4,7 @@
 // `twlab migrate` (all sources in parallel, pipelined). Prints keys/s for both and the ratio,
 // then the time `twlab migrate verify` takes over the copy. Keys per source: TWLAB_BENCH_KEYS.
 import {spawn} from 'node:child_process'
+import {loadavg} from 'node:os'
 import {Redis} from 'ioredis'
 import {twlab} from '../support/cli.js'
 import {startRedis, stopAll} from '../support/servers.js'
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     console.log(`redis-cli --cluster import --cluster-copy (3 sources in turn): ${cliCopied} keys in ${cliSeconds.toFixed(1)} s = ${Math.round(cliRate)} keys/s`)
     console.log(`twlab migrate (whole command: start, plan, copy):              ${twCopied} keys in ${twSeconds.toFixed(1)} s = ${Math.round(twRate)} keys/s (copy phase alone: ${migration.keysPerSecond} keys/s)`)
     console.log(`ratio twlab / redis-cli: ${(twRate / cliRate).toFixed(1)}x`)
+    console.log(`load average while measuring: ${loadavg().map((n) => n.toFixed(1)).join(' ')} (both runs share the machine)`)
     console.log(`twlab migrate verify (both ways, every key): ${report.checked} keys in ${verifySeconds.toFixed(1)} s = ${Math.round(report.checked / verifySeconds)} keys/s, ${report.mismatches.length} mismatches`)
   } finally {
     for (const cluster of clusters) await cluster.stop()

@@ -2,16 +2,17 @@
 // `npm run bench`: builds, then runs every benchmark (dist/test/bench/*.bench.js) in turn, or only
 // those whose name contains one of the arguments: `npm run bench -- proxy`. Benchmarks print
 // figures side by side with the reference in the same run; they never pass or fail on time.
-import {execFileSync, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {existsSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {build} from './build.js'
 import {ensureSystemPrograms} from './system-deps.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 process.chdir(root)
 ensureSystemPrograms()
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {stdio: 'inherit'})
+build()
 
 const dir = join(root, 'dist/test/bench')
 const filters = process.argv.slice(2)

@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // `npm test`: make sure the real servers are installed, build, then run every test with node:test.
 // Extra arguments narrow the run to test files whose path contains one of them: `npm test -- hashing`.
-import {execFileSync, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {readdirSync, statSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {build} from './build.js'
 import {ensureSystemPrograms} from './system-deps.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 process.chdir(root)
 ensureSystemPrograms()
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {stdio: 'inherit'})
+build()
 
 function* testFiles(dir) {
   for (const name of readdirSync(dir).sort()) {

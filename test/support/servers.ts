@@ -43,7 +43,7 @@ export function tempDir(prefix = 'twlab-test-'): string {
 }
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:port, or rejects after timeoutMs. */
-export async function waitForPort(port: number, timeoutMs = 10_000, host = '127.0.0.1'): Promise<void> {
+export async function waitForPort(port: number, timeoutMs = 30_000, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (let attempt = 0; attempt < 1000; attempt++) {
     const ok = await new Promise<boolean>((resolve) => {

@@ -84,6 +84,9 @@ export async function runPrimary(options: ProxyCliOptions, config: NutcrackerCon
   const respawns: number[] = []
   const waiting = new Map<number, {snaps: StatsSnapshot[]; left: number; done: () => void}>()
 
+  // every worker accepts on the shared listen socket itself (the kernel picks one); the default
+  // round-robin policy would have the primary accept each connection and pass it on
+  cluster.schedulingPolicy = cluster.SCHED_NONE
   const fork = (): Promise<Worker> => new Promise((resolve, reject) => {
     const worker = cluster.fork()
     const timer = setTimeout(() => reject(new Error('worker did not start in time')), READY_TIMEOUT_MS)

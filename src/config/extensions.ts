@@ -23,6 +23,11 @@ export interface ExtensionKey {
   format?(parsed: unknown): string | string[]
   /** true when the key supplies the pool's backends, so `servers:` may be left out */
   providesServers?: boolean
+  /**
+   * optional: checks the whole pool once it is read (the value may constrain other keys, as
+   * `sentinels:` constrains server names); throws ExtensionValueError to refuse the pool
+   */
+  check?(pool: PoolConfig, parsed: unknown): void
 }
 
 export class ExtensionValueError extends Error {

@@ -7,6 +7,8 @@ export {ConfigError, isConfigError, formatProblem, type ConfigProblem} from './p
 export {DIRECTIVES, POOL_DEFAULTS, findDirective, type Directive} from './directives.js'
 export {registerExtension, findExtension, listExtensions, ExtensionValueError, type ExtensionKey} from './extensions.js'
 export {FALLBACK_SERVERS_KEY, fallbackServersOf} from './fallback-servers.js'
+export {SENTINELS_KEY, sentinelsOf, parseHostPort, type SentinelAddress} from './sentinels.js'
+export {HEALTH_CHECK_KEY, healthCheckOf} from './health-check.js'
 export {parseListen} from './listen.js'
 export {parseServerEntry, formatServerEntry, KETAMA_DEFAULT_PORT} from './server-entry.js'
 export {compareNutcracker, nutcrackerAtoi} from './nutcracker-text.js'

@@ -113,6 +113,7 @@ export function analyzeConfig(text: string, file = '<string>', options: ParseOpt
     const fields: Record<string, unknown> = {}
     const extensions: Record<string, unknown> = {}
     const appliers: Array<(pool: PoolConfig) => void> = []
+    const checkers: Array<{key: string; line: number | undefined; check: (pool: PoolConfig) => void}> = []
     let failed = false
     const problem = (p: Omit<ConfigProblem, 'file' | 'pool'> & {line?: number}) => {
       failed = true
@@ -206,6 +207,15 @@ export function analyzeConfig(text: string, file = '<string>', options: ParseOpt
       line: raw.line,
     }
     for (const apply of appliers) apply(pool)
+    for (const {key, line, check} of checkers) {
+      try {
+        check(pool)
+      } catch (error) {
+        if (!(error instanceof ExtensionValueError)) throw error
+        problems.push({file, pool: raw.name, line, key, problem: error.problem, fix: error.fix})
+      }
+    }
+    if (checkers.length > 0 && problems.some((p) => p.pool === raw.name)) return undefined
     listenLines.set(pool, lineOf('listen') ?? raw.line)
     if (listen.kind === 'tcp') listenHosts.push({pool: raw.name, host: listen.host, port: listen.port, line: lineOf('listen') ?? raw.line})
     return pool
@@ -234,6 +244,7 @@ export function analyzeConfig(text: string, file = '<string>', options: ParseOpt
           const parsed = extension.parse(value)
           extensions[entry.key] = parsed
           if (extension.apply) appliers.push((pool) => extension.apply!(pool, parsed))
+          if (extension.check) checkers.push({key: entry.key, line: entry.line, check: (pool) => extension.check!(pool, parsed)})
           if (extension.providesServers) providesServers = true
           extensionsUsed.push({pool: raw.name, key: entry.key, line: entry.line, description: extension.description})
         } catch (error) {

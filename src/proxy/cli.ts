@@ -53,8 +53,8 @@ async function testConf(file: string): Promise<number> {
 }
 
 async function loadOrNull(options: ProxyCliOptions, logger: Logger): Promise<NutcrackerConfig | null> {
-  // twlab's extension keys (fallback_servers during a pool change, reuseport) are accepted when
-  // serving; -t stays nutcracker-exact
+  // twlab's extension keys (fallback_servers, sentinels, health_check, reuseport) are accepted
+  // when serving; -t stays nutcracker-exact
   const check = await checkConfigFile(options.confFile, {extensions: true})
   if (check.ok) return check.config!
   for (const problem of check.problems) {

@@ -4,6 +4,7 @@ import type {PoolBackend} from './backend.js'
 import type {ClientContext} from './client.js'
 import type {ClientLimits} from './limits.js'
 import {PoolListener} from './listener.js'
+import {attachPoolExtensions, type PoolExtras} from './pool-extensions.js'
 import type {Logger} from './log.js'
 import {MemcacheReplyScanner} from '../protocol/memcache-reply.js'
 import {RedisReplyScanner} from '../protocol/redis-reply.js'
@@ -26,6 +27,9 @@ export class Proxy {
   readonly listeners: PoolListener[]
   /** per pool: what its clients send requests to (shared by every client of the pool) */
   private readonly contexts: ClientContext[] = []
+  /** per server pool: what twlab's extension keys add (Sentinel masters, health checks) */
+  private readonly extras = new Map<ServerPool, PoolExtras>()
+  private started = false
 
   constructor(public config: NutcrackerConfig, private readonly options: ProxyOptions) {
     this.pools = config.pools.map((pool) => this.newServerPool(pool))
@@ -46,7 +50,12 @@ export class Proxy {
 
   newServerPool(pool: PoolConfig): ServerPool {
     const scanner = pool.redis ? () => new RedisReplyScanner() : () => new MemcacheReplyScanner()
-    return new ServerPool(pool, this.options.makeRouter, scanner, this.options.logger)
+    const serverPool = new ServerPool(pool, this.options.makeRouter, scanner, this.options.logger)
+    const extras = attachPoolExtensions(serverPool, pool, this.options.logger)
+    this.extras.set(serverPool, extras)
+    // a pool built by a reload starts following its masters at once
+    if (this.started) void extras.start()
+    return serverPool
   }
 
   /** The backend each pool's clients use now. */
@@ -68,6 +77,7 @@ export class Proxy {
     after.fragments = before.fragments
     ctx.backend = backend
     ctx.stats = after
+    this.extras.get(this.pools[i])?.stop()
     this.pools[i] = statsPool
   }
 
@@ -77,6 +87,9 @@ export class Proxy {
 
   /** Binds every pool's listen address; preconnects where the pool asks for it. */
   async start(): Promise<void> {
+    // Sentinel masters are resolved before the first client is accepted
+    await Promise.all([...this.extras.values()].map((extra) => extra.start()))
+    this.started = true
     for (const listener of this.listeners) await listener.listen()
     this.config.pools.forEach((pool, i) => {
       if (pool.preconnect) this.pools[i].preconnect()
@@ -86,6 +99,7 @@ export class Proxy {
   /** Stops accepting, closes every client and server connection. */
   async close(): Promise<void> {
     for (const listener of this.listeners) listener.close()
+    for (const extra of this.extras.values()) extra.stop()
     for (const backend of this.backends) backend.close()
   }
 }

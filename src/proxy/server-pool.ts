@@ -4,20 +4,24 @@
 // back (without any health check, as nutcracker) after server_retry_timeout.
 import type {PoolConfig, ServerConfig} from '../config/types.js'
 import type {KeyRouter, PoolBackend} from './backend.js'
-import {ECONNREFUSED} from './errno.js'
+import {ECONNREFUSED, ECONNRESET} from './errno.js'
 import type {Logger} from './log.js'
 import type {ReplyScanner} from './reply-scanner.js'
 import type {Request} from './request.js'
 import {type ConnectionSettings, ServerConnection, type ServerEndpoint} from './server-connection.js'
 import {PoolStats, ServerStats} from './stats.js'
 
+/** health_check: resolves true when the server answers (health-probe.ts). */
+export type HealthProbe = (server: ServerEndpoint) => Promise<boolean>
+
 /** Builds the key router for the live servers (all of them, or those not ejected). */
 export type RouterFactory = (pool: PoolConfig, live: boolean[]) => KeyRouter
 
 class Server implements ServerEndpoint {
   readonly name: string
-  readonly host: string
-  readonly port: number
+  /** where it is now: a Sentinel master moves (moveServer) */
+  host: string
+  port: number
   readonly path?: string
   readonly stats: ServerStats
   connections: ServerConnection[] = []
@@ -25,6 +29,8 @@ class Server implements ServerEndpoint {
   failures = 0
   /** msec since epoch when an ejected server is put back; 0 while live */
   retryAt = 0
+  /** a health probe is out (health_check) */
+  probing = false
 
   constructor(readonly index: number, config: ServerConfig) {
     this.name = config.name
@@ -44,6 +50,10 @@ export class ServerPool implements PoolBackend {
   private nextRebuild = 0
   private closing = false
   private liveCount: number
+  /** connections closed on purpose because their server moved: not a failure */
+  private readonly moved = new WeakSet<ServerConnection>()
+  /** health_check: an ejected server comes back only when this says it answers */
+  healthProbe: HealthProbe | undefined
 
   constructor(
     private readonly config: PoolConfig,
@@ -127,7 +137,7 @@ export class ServerPool implements PoolBackend {
     const server = conn.server as Server
     const i = server.connections.indexOf(conn)
     if (i >= 0) server.connections.splice(i, 1)
-    if (this.closing) return
+    if (this.closing || this.moved.has(conn)) return
     this.serverFailure(server)
   }
 
@@ -146,12 +156,60 @@ export class ServerPool implements PoolBackend {
     this.rebuild()
   }
 
+  /**
+   * sentinel-watch.ts: server `index` now lives at host:port. Its connections are closed (their
+   * requests fail, as on any server close, without counting as a failure) and new ones go to
+   * the new address. Placement does not change: the router is built from server names.
+   */
+  moveServer(index: number, host: string, port: number): boolean {
+    const server = this.servers[index]
+    if (server === undefined || (server.host === host && server.port === port)) return false
+    server.host = host
+    server.port = port
+    server.failures = 0
+    for (const conn of [...server.connections]) {
+      this.moved.add(conn)
+      conn.fail(ECONNRESET, 'err')
+    }
+    // an ejected master that moved is worth trying at once
+    if (server.retryAt !== 0) {
+      server.retryAt = 0
+      this.rebuild()
+    }
+    return true
+  }
+
+  /** Index and address of each server (sentinel-watch.ts, metrics.ts). */
+  get endpoints(): readonly ServerEndpoint[] {
+    return this.servers
+  }
+
+  /** An ejected server's retry time came: back in at once (nutcracker), or after a probe answers. */
+  private retry(server: Server, now: number): void {
+    const probe = this.healthProbe
+    if (probe === undefined) {
+      server.retryAt = 0
+      return
+    }
+    // stays out for another retry period unless the probe answers first
+    server.retryAt = now + this.config.serverRetryTimeout
+    if (server.probing) return
+    server.probing = true
+    void probe(server).then((ok) => {
+      server.probing = false
+      if (!ok || server.retryAt === 0 || this.closing) return
+      server.retryAt = 0
+      this.logger.warn(`server '${server.name}' answered its health check: back in pool '${this.config.name}'`, 'server.ts')
+      this.rebuild()
+    })
+  }
+
   /** Rebuilds the router from the servers that are live now, putting back those whose retry time came. */
   private rebuild(): void {
     const now = Date.now()
     let next = 0
     const live = this.servers.map((server) => {
-      if (server.retryAt !== 0 && now >= server.retryAt) server.retryAt = 0
+      if (server.retryAt !== 0 && now >= server.retryAt) this.retry(server, now)
       if (server.retryAt !== 0 && (next === 0 || server.retryAt < next)) next = server.retryAt
       return server.retryAt === 0
     })

@@ -13,8 +13,10 @@ import {Logger} from './log.js'
 import {parseProxyArgs, type ProxyCliOptions, TWPROXY_USAGE, USAGE, VERSION_BANNER} from './options.js'
 import {Proxy} from './proxy.js'
 import {applyStartupFallbacks, reloadProxy} from './reload.js'
+import {enableLatency} from './latency.js'
+import {MetricsServer, renderMetrics} from './metrics.js'
 import {keyPlacerRouter} from './routing.js'
-import {describeStats, snapshot, type StatsSnapshot, sumSnapshots} from './stats.js'
+import {describeStats, type PoolStats, snapshot, type StatsSnapshot, sumSnapshots} from './stats.js'
 import {StatsServer} from './stats-server.js'
 import {runPrimary, runWorker} from './workers.js'
 
@@ -103,9 +105,11 @@ async function run(options: ProxyCliOptions): Promise<number> {
     return done(1)
   }
   const startedAt = Date.now()
+  if (options.metrics !== undefined) enableLatency()
   let collect: () => Promise<StatsSnapshot> | StatsSnapshot
   let stop: () => Promise<void>
   let reload: () => void = () => forwardToWorkers('SIGUSR1')
+  let livePools: () => PoolStats[] | undefined = () => undefined
   if (options.workers > 1) {
     const primary = await runPrimary(options, config, logger)
     if (primary === null) {
@@ -125,6 +129,7 @@ async function run(options: ProxyCliOptions): Promise<number> {
       return done(1)
     }
     collect = () => snapshot(proxy.stats)
+    livePools = () => proxy.stats
     stop = () => proxy.close()
     reload = () => void reloadProxy(proxy, options.confFile, logger)
   }
@@ -138,10 +143,16 @@ async function run(options: ProxyCliOptions): Promise<number> {
     return done(1)
   }
   logger.notice(`m listening on '${options.statsAddr}:${options.statsPort}'`, 'stats.ts')
+  const metrics = await startMetrics(options, collect, livePools, startedAt, logger)
+  if (metrics === null) {
+    await Promise.all([stats.close(), stop()])
+    removePidFile()
+    return done(1)
+  }
   return new Promise<number>((resolve) => {
     const shutdown = (signal: NodeJS.Signals) => {
       logger.notice(`signal ${signal === 'SIGINT' ? 2 : 15} (${signal}) received, exiting`, 'signal.ts')
-      void Promise.all([stats.close(), stop()]).finally(() => {
+      void Promise.all([stats.close(), metrics?.close(), stop()]).finally(() => {
         removePidFile()
         resolve(done(signal === 'SIGINT' ? 1 : 0))
         // sockets still closing must not keep a stopped proxy alive
@@ -169,6 +180,21 @@ async function run(options: ProxyCliOptions): Promise<number> {
       reload()
     })
   })
+}
+
+/** --metrics: the Prometheus endpoint; undefined when not asked for, null when it cannot bind. */
+async function startMetrics(options: ProxyCliOptions, collect: () => Promise<StatsSnapshot> | StatsSnapshot, pools: () => PoolStats[] | undefined, startedAt: number, logger: Logger): Promise<MetricsServer | undefined | null> {
+  if (options.metrics === undefined) return undefined
+  const {host, port} = options.metrics
+  const server = new MetricsServer(async () => renderMetrics(await collect(), startedAt, pools()))
+  try {
+    await server.listen(host, port)
+  } catch (error) {
+    logger.error(`bind on metrics to addr '${host}:${port}' failed: ${errnoText(error)}`, 'metrics.ts')
+    return null
+  }
+  logger.notice(`metrics listening on 'http://${host}:${port}/metrics'`, 'metrics.ts')
+  return server
 }
 
 function forwardToWorkers(signal: NodeJS.Signals): void {

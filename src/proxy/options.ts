@@ -35,6 +35,7 @@ export const USAGE =
 export const TWPROXY_USAGE =
   'twproxy options (not in nutcracker):\n' +
   '  --workers=N                : serve with N processes sharing the listen ports (default: 1)\n' +
+  '  --metrics=HOST:PORT        : serve Prometheus metrics over HTTP at /metrics (default: off)\n' +
   LIMIT_OPTIONS.map((o) => `  --${`${o.flag}=N`.padEnd(26)} : ${o.help} [env ${o.env}]\n`).join('')
 
 export interface ProxyCliOptions {
@@ -54,6 +55,8 @@ export interface ProxyCliOptions {
   mbufSize: number
   workers: number
   limits: ClientLimits
+  /** --metrics HOST:PORT: serve Prometheus text there */
+  metrics?: {host: string; port: number}
 }
 
 export type ParseResult = {ok: true; options: ProxyCliOptions} | {ok: false; message: string}
@@ -145,6 +148,13 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv = process.
           continue
         }
         const value = attached ?? argv[++i]
+        if (own === 'metrics') {
+          const colon = value === undefined ? -1 : value.lastIndexOf(':')
+          const port = colon < 0 ? -1 : atoi(value!.slice(colon + 1))
+          if (colon <= 0 || port < 1 || port > 65535) return {ok: false, message: 'twproxy: option --metrics requires HOST:PORT, as in --metrics 127.0.0.1:9121'}
+          options.metrics = {host: value!.slice(0, colon), port}
+          continue
+        }
         const n = value === undefined ? -1 : atoi(value)
         if (own === 'workers') {
           if (n < 1) return {ok: false, message: 'twproxy: option --workers requires a number of at least 1'}
@@ -198,7 +208,7 @@ function missingValue(opt: string): string {
   }
 }
 
-function twproxyOption(name: string): keyof ClientLimits | 'workers' | 'help-twproxy' | undefined {
-  if (name === 'workers' || name === 'help-twproxy') return name
+function twproxyOption(name: string): keyof ClientLimits | 'workers' | 'help-twproxy' | 'metrics' | undefined {
+  if (name === 'workers' || name === 'help-twproxy' || name === 'metrics') return name
   return LIMIT_OPTIONS.find((o) => o.flag === name)?.key
 }

@@ -39,6 +39,8 @@ export class Request {
   noreply = false
   /** monotonic msec after which the server connection is timed out (0: no timeout) */
   deadline = 0
+  /** monotonic msec when it was queued to a server (only measured with --metrics) */
+  sentAt = 0
   /** for fragments: the request they were split from */
   parent: Request | null = null
   /** for a split request: its fragments in server order, and how many are not done */

@@ -34,6 +34,8 @@ export interface ConnectionSettings {
   /** the connection closed (after its requests failed) */
   connectionClosed(conn: ServerConnection): void
   log(level: 'error' | 'warn' | 'info', message: string): void
+  /** --metrics: each reply's latency in msec */
+  observeLatency?: (stats: ServerStats, ms: number) => void
 }
 
 export type CloseKind = 'eof' | 'err' | 'timedout'
@@ -85,6 +87,7 @@ export class ServerConnection {
     }
     stats.out_queue++
     stats.out_queue_bytes += request.data.length
+    if (this.settings.observeLatency !== undefined) request.sentAt = performance.now()
     if (this.settings.timeout > 0) {
       request.deadline = performance.now() + this.settings.timeout
       if (this.timer === null) this.armTimer(this.settings.timeout)
@@ -184,6 +187,7 @@ export class ServerConnection {
       stats.out_queue_bytes -= request.data.length
       stats.responses++
       stats.response_bytes += end - start
+      if (this.settings.observeLatency !== undefined) this.settings.observeLatency(stats, performance.now() - request.sentAt)
     }
     this.settings.serverOk(this.server)
     const reply = buf.subarray(start, end)

@@ -5,6 +5,7 @@
 import type {PoolConfig, ServerConfig} from '../config/types.js'
 import type {KeyRouter, PoolBackend} from './backend.js'
 import {ECONNREFUSED, ECONNRESET} from './errno.js'
+import {latencyRecorder} from './latency.js'
 import type {Logger} from './log.js'
 import type {ReplyScanner} from './reply-scanner.js'
 import type {Request} from './request.js'
@@ -76,6 +77,7 @@ export class ServerPool implements PoolBackend {
       },
       connectionClosed: (conn) => this.connectionClosed(conn),
       log: (level, message) => logger[level](message, 'server.ts'),
+      observeLatency: latencyRecorder(),
     }
   }
 

@@ -74,6 +74,10 @@ export function renderSentinelConfigs(lab: LabState): Map<string, string> {
 /** nutcracker.yml for the lab's masters (written even without a proxy: it describes the pool). */
 export function renderPoolConfig(lab: LabState): string {
   const masters = lab.nodes.filter((node) => node.role === 'master')
+  // A sentinel lab fronted by twproxy uses its `sentinels:` extension: servers are named by their
+  // Sentinel master (placement by name), so the proxy follows failovers. nutcracker cannot.
+  const followSentinels = lab.topology === 'sentinel' && lab.proxy.kind === 'twproxy'
+  const sentinels = followSentinels ? lab.nodes.filter((node) => node.role === 'sentinel') : []
   return renderTemplate('nutcracker.yml', {
     lab: lab.name,
     topology: lab.topology,
@@ -82,7 +86,8 @@ export function renderPoolConfig(lab: LabState): string {
     hash: lab.proxy.hash,
     distribution: lab.proxy.distribution,
     password: lab.password,
-    servers: masters.map((node) => `    - ${node.host}:${node.port}:1 ${node.name}`).join('\n'),
+    servers: masters.map((node) => `    - ${node.host}:${node.port}:1 ${followSentinels && node.group ? node.group : node.name}`).join('\n'),
+    sentinels: sentinels.map((node) => `    - ${node.host}:${node.port}`).join('\n'),
   })
 }
 

@@ -12,6 +12,7 @@ import type {ServerPool} from './server-pool.js'
 
 const POLL_MS = 1000
 const QUERY_LIMIT_MS = 800
+const START_LIMIT_MS = 2000
 
 export class SentinelWatch {
   private readonly commands: Redis[]
@@ -38,6 +39,15 @@ export class SentinelWatch {
 
   /** Resolves every master once (bounded), then keeps following them. */
   async start(): Promise<void> {
+    // wait (bounded) for the sentinels to be connected, so the first answers come from them
+    // rather than from the addresses written in the file
+    const ready = (client: Redis) => client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => {
+      client.once('ready', () => resolve())
+      client.once('end', () => resolve())
+    })
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.all(this.commands.map(ready)), new Promise<void>((resolve) => (timer = setTimeout(resolve, START_LIMIT_MS)))])
+    clearTimeout(timer)
     await this.poll()
     this.schedule()
   }

@@ -22,14 +22,15 @@ export function findProgram(name) {
   return undefined
 }
 
-export function missingPackages() {
+export function missingPackages(programs = Object.keys(SYSTEM_PROGRAMS)) {
   const missing = new Set()
-  for (const [program, pkg] of Object.entries(SYSTEM_PROGRAMS)) if (!findProgram(program)) missing.add(pkg)
+  for (const program of programs) if (!findProgram(program)) missing.add(SYSTEM_PROGRAMS[program])
   return [...missing]
 }
 
-export function ensureSystemPrograms({log = console.error} = {}) {
-  let missing = missingPackages()
+/** Installs what `programs` need (all of SYSTEM_PROGRAMS by default), or says what to install and exits 1. */
+export function ensureSystemPrograms({log = console.error, programs = Object.keys(SYSTEM_PROGRAMS)} = {}) {
+  let missing = missingPackages(programs)
   if (missing.length === 0) return
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], {stdio: 'ignore'}).status === 0
@@ -38,7 +39,7 @@ export function ensureSystemPrograms({log = console.error} = {}) {
     const env = {...process.env, DEBIAN_FRONTEND: 'noninteractive'}
     execFileSync('apt-get', ['update', '-qq'], {stdio: 'inherit', env})
     execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {stdio: 'inherit', env})
-    missing = missingPackages()
+    missing = missingPackages(programs)
     if (missing.length === 0) return
   }
   log(`Missing system packages: install them with "sudo apt-get install ${missing.join(' ')}" (Debian/Ubuntu) and run again.`)

@@ -47,6 +47,8 @@ export interface MoveSummary {
   journal?: string
   plan: Array<{from: string; to: string; slots: number; ranges: string; keys: number}>
   bigKeys: BigKey[]
+  /** how long counting keys per slot and sizing them for big keys took */
+  preflightSeconds?: number
   result?: RunResult
 }
 
@@ -76,7 +78,9 @@ export abstract class SlotMoveCommand extends BaseCommand {
     }
 
     this.note(`Looking at ${moves.length} slot(s) before moving${bigKeyBytes > 0 ? ' (counting keys, sizing them for big keys)' : ''}...`)
+    const preflightStarted = process.hrtime.bigint()
     const pre = await preflight(target, moves, bigKeyBytes)
+    summary.preflightSeconds = Number(process.hrtime.bigint() - preflightStarted) / 1e9
     summary.bigKeys = pre.bigKeys
     summary.plan = summarizeMoves(moves).map((group) => ({
       from: name(group.from),

@@ -1,6 +1,7 @@
 // Looks at the slots of a plan before anything moves: how many keys each holds (for the plan
 // table and the progress bar) and which keys are big enough (MEMORY USAGE over a limit) that
 // MIGRATE would block both nodes while copying them. Read-only.
+import type {Redis} from 'ioredis'
 import type {ClusterTarget} from '../targets/cluster.js'
 import type {SlotMove} from './plan.js'
 
@@ -21,7 +22,7 @@ const SLOTS_PER_CALL = 100
 
 /**
  * Counts keys in each slot and, with a limit, sizes every key, inside the source node (one short
- * Lua call per 100 slots), so a plan of 100k keys costs a few round trips instead of 100k.
+ * Lua call per 100 slots, all sent at once), so a plan of 100k keys costs a few round trips instead of 100k.
  * Returns [count, bigKey1, bytes1, bigKey2, bytes2, ...] per slot.
  */
 const SIZE_SLOTS = `
@@ -60,20 +61,32 @@ export async function preflight(target: ClusterTarget, moves: SlotMove[], bigKey
     const node = target.byId(id)
     if (!node || node.failing) return
     const client = target.client(node)
-    for (let i = 0; i < slots.length; i += SLOTS_PER_CALL) {
-      const chunk = slots.slice(i, i + SLOTS_PER_CALL)
-      const replies = (await client.eval(SIZE_SLOTS, 0, bigKeyBytes, ...chunk)) as Array<Array<string | number>>
-      chunk.forEach((slot, index) => {
-        const [count, ...big] = replies[index] ?? [0]
-        keysBySlot.set(slot, Number(count))
-        for (let j = 0; j + 1 < big.length; j += 2) bigKeys.push({key: String(big[j]), slot, node: node.address, bytes: Number(big[j + 1])})
-      })
-    }
+    const limit = bigKeyBytes > 0 && (await mayHoldKeyOver(client, bigKeyBytes)) ? bigKeyBytes : 0
+    // every chunk sent at once: the node answers them back to back instead of one per round trip
+    const chunks: number[][] = []
+    for (let i = 0; i < slots.length; i += SLOTS_PER_CALL) chunks.push(slots.slice(i, i + SLOTS_PER_CALL))
+    const answers = await Promise.all(chunks.map((chunk) => client.eval(SIZE_SLOTS, 0, limit, ...chunk) as Promise<Array<Array<string | number>>>))
+    chunks.forEach((chunk, c) => chunk.forEach((slot, index) => {
+      const [count, ...big] = answers[c][index] ?? [0]
+      keysBySlot.set(slot, Number(count))
+      for (let j = 0; j + 1 < big.length; j += 2) bigKeys.push({key: String(big[j]), slot, node: node.address, bytes: Number(big[j + 1])})
+    }))
   }))
   let totalKeys = 0
   for (const count of keysBySlot.values()) totalKeys += count
   bigKeys.sort((a, b) => b.bytes - a.bytes)
   return {keysBySlot, totalKeys, bigKeys}
+}
+
+/**
+ * False when the node's memory, less what it used empty at start-up, is at most `limit`: every
+ * key was allocated since, so none can be over the limit and sizing them one by one is wasted.
+ */
+async function mayHoldKeyOver(client: Redis, limit: number): Promise<boolean> {
+  const info = String(await client.info('memory'))
+  const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1])
+  const startup = Number(/^used_memory_startup:(\d+)/m.exec(info)?.[1] ?? 0)
+  return !Number.isFinite(used) || used - startup > limit
 }
 
 /** "64mb", "512kb", "1048576" -> bytes; undefined when malformed. */

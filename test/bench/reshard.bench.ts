@@ -1,9 +1,10 @@
 // Reshard speed: the same 1000 slots holding the same ~100k keys, moved on the same 3-master
 // cluster by `redis-cli --cluster reshard` (A -> B) and by `twlab reshard` (back B -> A), timed
-// as a user would see it (whole command, wall clock). Prints keys/s for both and the ratio.
+// as a user would see it (whole command, wall clock). Prints keys/s for both, the ratio, and where
+// twlab's time went (start-up, preflight, moving).
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {keySlot} from '../../src/hashing/index.js'
 import {twlab} from '../support/cli.js'
@@ -76,8 +77,11 @@ async function main(): Promise<void> {
     const moveSeconds = summary.result.seconds as number
     console.log(`redis-cli --cluster reshard (10 keys per MIGRATE, one slot at a time): ${cliSeconds.toFixed(2)} s, ${Math.round(cliRate)} keys/s`)
     console.log(`twlab reshard (defaults: 500 keys per MIGRATE, 256 slots in flight, big-key check on): ${oursSeconds.toFixed(2)} s, ${Math.round(oursRate)} keys/s`)
-    console.log(`  of which moving: ${moveSeconds.toFixed(2)} s (${summary.result.keysPerSecond} keys/s); start-up, slot map and preflight: ${(oursSeconds - moveSeconds).toFixed(2)} s`)
+    const preflightSeconds = summary.preflightSeconds as number
+    const startupSeconds = oursSeconds - preflightSeconds - moveSeconds
+    console.log(`  phases: start-up, connect and slot map ${startupSeconds.toFixed(2)} s; plan/preflight (key counts, big-key sizing) ${preflightSeconds.toFixed(2)} s; moving ${moveSeconds.toFixed(2)} s (${summary.result.keysPerSecond} keys/s)`)
     console.log(`ratio (whole command): ${(oursRate / cliRate).toFixed(2)}x redis-cli; moving alone: ${(cliSeconds / moveSeconds).toFixed(2)}x`)
+    console.log(`load average: ${loadavg().map((load) => load.toFixed(2)).join(' ')} (2 shared cores: figures are noisy)`)
   } finally {
     await cluster.stop()
     await stopAll()

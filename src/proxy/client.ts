@@ -7,7 +7,7 @@ import type {ClientLimits} from './limits.js'
 import type {Logger} from './log.js'
 import type {Request, RequestOwner} from './request.js'
 import {countConnectionClosed, countConnectionOpened, type PoolStats} from './stats.js'
-import {OutBuffer, queueWrite} from './write-batcher.js'
+import {Flush, OutBuffer, queueWrite} from './write-batcher.js'
 
 export interface ClientContext {
   backend: PoolBackend
@@ -37,7 +37,7 @@ export abstract class ClientConnection implements RequestOwner {
   private paused = false
 
   constructor(readonly socket: net.Socket, protected readonly ctx: ClientContext) {
-    this.out = new OutBuffer(socket)
+    this.out = new OutBuffer(socket, Flush.Callback)
     countConnectionOpened()
     ctx.stats.client_connections++
     socket.setNoDelay(true)

@@ -1,7 +1,16 @@
-// Socket writes are collected during an event-loop turn and written once per socket in the check
-// phase (setImmediate), after every readable socket of this turn has been read. Many clients'
-// requests to one server then leave in one write, and a pipelined client's replies too.
+// Socket writes are collected and written once per socket, at one of two moments:
+// - `Flush.Turn` (server connections): in the check phase (setImmediate), after every readable
+//   socket of this loop turn has been read, so many clients' requests to one server leave in one
+//   write: the server then reads and answers them together.
+// - `Flush.Callback` (client connections): as soon as the I/O callback that produced them returns
+//   (process.nextTick), so a reply does not wait a loop phase; the replies one server read
+//   completed for a client still leave together.
 import type {Socket} from 'node:net'
+
+export const enum Flush {
+  Turn = 0,
+  Callback = 1,
+}
 
 export class OutBuffer {
   chunks: Uint8Array[] = []
@@ -10,31 +19,45 @@ export class OutBuffer {
   /** end the socket once the queued bytes are written (QUIT, client EOF) */
   endAfterFlush = false
 
-  constructor(readonly socket: Socket) {}
+  constructor(readonly socket: Socket, readonly when: Flush = Flush.Turn) {}
 }
 
-const dirty: OutBuffer[] = []
-let flushScheduled = false
+class FlushQueue {
+  private readonly dirty: OutBuffer[] = []
+  private scheduled = false
+  private readonly run = () => this.flushAll()
 
-/** Queues `chunk` for `out`'s socket; it is written after the current turn's reads. */
+  constructor(private readonly schedule: (run: () => void) => void) {}
+
+  add(out: OutBuffer): void {
+    this.dirty.push(out)
+    if (!this.scheduled) {
+      this.scheduled = true
+      this.schedule(this.run)
+    }
+  }
+
+  private flushAll(): void {
+    this.scheduled = false
+    const dirty = this.dirty
+    // a write can complete requests synchronously (errors), which may queue more: loop by index
+    for (let i = 0; i < dirty.length; i++) flush(dirty[i])
+    dirty.length = 0
+  }
+}
+
+const perTurn = new FlushQueue(setImmediate)
+const perCallback = new FlushQueue(process.nextTick)
+
+/** Queues `chunk` for `out`'s socket; it is written at `out.when`. */
 export function queueWrite(out: OutBuffer, chunk: Uint8Array): void {
   out.chunks.push(chunk)
   out.bytes += chunk.length
   if (!out.scheduled) {
     out.scheduled = true
-    dirty.push(out)
-    if (!flushScheduled) {
-      flushScheduled = true
-      setImmediate(flushAll)
-    }
+    if (out.when === Flush.Callback) perCallback.add(out)
+    else perTurn.add(out)
   }
-}
-
-function flushAll(): void {
-  flushScheduled = false
-  // a write can complete requests synchronously (errors), which may queue more: loop by index
-  for (let i = 0; i < dirty.length; i++) flush(dirty[i])
-  dirty.length = 0
 }
 
 function flush(out: OutBuffer): void {

@@ -157,7 +157,7 @@ describe('interrupted reshards: --resume and cluster fix', () => {
       assert.equal(killed.code, null)
       const refused = await twlab(['reshard', '--cluster', cluster.seed, '--from', cluster.masters[2], '--to', cluster.masters[0], '--slots', '1', '--yes'], {env: env()})
       const fixed = await twlab(['cluster', 'fix', '--cluster', cluster.seed, '--yes', '--json'], {env: env(), timeoutMs: 120_000})
-      assert.equal(fixed.code, 0, fixed.stderr)
+      assert.equal(fixed.code, 0, `${fixed.stderr}${fixed.stdout}`)
       const summary = JSON.parse(fixed.stdout)
       assert.deepEqual(summary.failed, [])
       if (summary.steps > 0) assert.match(refused.stderr, /half-moved/, 'a new reshard refuses while slots are open')
@@ -210,7 +210,7 @@ describe('interrupted reshards: --resume and cluster fix', () => {
     assert.ok(kinds.includes('open-slot') && kinds.includes('uncovered'), kinds.join(','))
 
     const fixed = await twlab(['cluster', 'fix', '--cluster', cluster.seed, '--yes', '--json'], {env: env()})
-    assert.equal(fixed.code, 0, fixed.stderr)
+    assert.equal(fixed.code, 0, `${fixed.stderr}${fixed.stdout}`)
     const steps = new Map(JSON.parse(fixed.stdout).fixed.map((step: {slot: number; action: string}) => [step.slot, step.action]))
     assert.equal(steps.get(forward), 'roll-forward')
     assert.equal(steps.get(importOnly), 'roll-forward')

@@ -113,15 +113,16 @@ describe('twproxy follows Sentinel failovers', () => {
       // on the new master within a second of Sentinel's switch: the proxy's "moved" line against
       // the earliest +switch-master in the sentinels' logs (both log local time, in msec)
       const log = readFileSync(proxy.logFile, 'utf8')
-      const moved = new RegExp(`^\\[(\\d{4})-(\\d\\d)-(\\d\\d) (\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3})\\] .*master 'alpha' moved from 127\\.0\\.0\\.1:${alpha.master.port} to 127\\.0\\.0\\.1:${alpha.replica.port}`, 'm').exec(log)
+      const moved = new RegExp(`^\\[(\\d{4})-(\\d\\d)-(\\d\\d) (\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3})\\] .*master 'alpha' moved from 127\\.0\\.0\\.1:${alpha.master.port} to 127\\.0\\.0\\.1:${alpha.replica.port} \\((.+)\\)`, 'm').exec(log)
       assert.ok(moved !== null, 'the proxy logs its move to alpha\'s new master')
       const [, y, mo, d, h, mi, se, ms] = moved.map(Number)
+      const why = moved[8]
       const movedAt = new Date(y, mo - 1, d, h, mi, se, ms).getTime()
       const switchedAt = switchMasterTime(sentinels.logFiles, 'alpha')
       assert.ok(switchedAt !== undefined, 'a sentinel logged +switch-master alpha')
       const lag = movedAt - switchedAt
       assert.ok(lag >= 0 && lag <= 1000, `the proxy moved ${lag} ms after Sentinel's switch (at most 1000)`)
-      process.stderr.write(`# sentinel failover: ${attempts} writes, ${acked.size} acknowledged, ${failed} failed during the switch, 0 lost; proxy moved ${lag} ms after +switch-master\n`)
+      process.stderr.write(`# sentinel failover: ${attempts} writes, ${acked.size} acknowledged, ${failed} failed during the switch, 0 lost; proxy moved (${why}) ${lag} ms after +switch-master\n`)
     } finally {
       stop = true
       await writer

@@ -1,6 +1,7 @@
 // Progress on stderr: a cli-progress bar (keys, keys/s, bytes/s, ETA) on a terminal; without one
 // (CI logs, pipes) a plain line every few seconds instead of a redrawn bar; nothing when quiet.
 import {SingleBar} from 'cli-progress'
+import {formatBytes} from '../ui/format.js'
 
 export interface ProgressSample {
   done: number
@@ -11,17 +12,6 @@ export interface ProgressSample {
 
 function rate(value: number, seconds: number): number {
   return seconds > 0 ? value / seconds : 0
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
 }
 
 export class ProgressReporter {
@@ -53,7 +43,7 @@ export class ProgressReporter {
   update(sample: ProgressSample): void {
     const seconds = (Date.now() - this.startedAt) / 1000
     const keysPerSecond = Math.round(rate(sample.done, seconds))
-    const bytesPerSecond = formatBytes(rate(sample.bytes, seconds))
+    const bytesPerSecond = formatBytes(Math.round(rate(sample.bytes, seconds)))
     if (sample.done > this.total) this.total = sample.done
     if (this.bar) {
       this.bar.setTotal(this.total)

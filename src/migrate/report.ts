@@ -2,7 +2,7 @@
 import {renderTable} from '../ui/table.js'
 import type {MigrationResult} from './migration.js'
 import type {MigrationPlan} from './plan.js'
-import {formatBytes} from './progress.js'
+import {formatBytes} from '../ui/format.js'
 import type {MismatchKind} from './verify.js'
 
 export function renderPlan(plan: MigrationPlan): string {

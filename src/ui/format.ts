@@ -8,7 +8,7 @@ export function formatBytes(bytes: number): string {
     value /= 1024
     unit++
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`
 }
 
 export function formatPercent(fraction: number, digits = 1): string {

@@ -2,6 +2,7 @@
 // address, failing fast so an unreachable server becomes a sentence, not endless retries.
 import {Redis} from 'ioredis'
 import type {PoolConfig, ServerConfig} from '../config/index.js'
+import {closeClients} from '../targets/clients.js'
 import {UserError, describeSystemError} from '../ui/errors.js'
 
 export class PoolServerClients {
@@ -41,13 +42,6 @@ export class PoolServerClients {
   async close(): Promise<void> {
     const clients = [...this.byAddress.values()]
     this.byAddress.clear()
-    await Promise.all(clients.map(async (client) => {
-      try {
-        if (client.status === 'ready') await client.quit()
-        else client.disconnect()
-      } catch {
-        client.disconnect()
-      }
-    }))
+    await closeClients(clients)
   }
 }

@@ -41,13 +41,18 @@ export class NodeClients {
   async closeAll(): Promise<void> {
     const clients = [...this.byAddress.values()]
     this.byAddress.clear()
-    await Promise.all(clients.map(async (client) => {
-      try {
-        if (client.status === 'ready') await client.quit()
-        else client.disconnect()
-      } catch {
-        client.disconnect()
-      }
-    }))
+    await closeClients(clients)
   }
+}
+
+/** QUIT what is connected, drop the rest; a client that fails to quit is disconnected. */
+export async function closeClients(clients: Iterable<Redis>): Promise<void> {
+  await Promise.all([...clients].map(async (client) => {
+    try {
+      if (client.status === 'ready') await client.quit()
+      else client.disconnect()
+    } catch {
+      client.disconnect()
+    }
+  }))
 }

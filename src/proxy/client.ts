@@ -8,6 +8,7 @@ import type {Logger} from './log.js'
 import type {Request, RequestOwner} from './request.js'
 import {countConnectionClosed, countConnectionOpened, type PoolStats} from './stats.js'
 import {Flush, OutBuffer, queueWrite} from './write-batcher.js'
+import {INCOMPLETE, INVALID} from '../protocol/redis-request.js'
 
 export interface ClientContext {
   backend: PoolBackend
@@ -21,6 +22,15 @@ export interface ClientContext {
 }
 
 const EMPTY = new Uint8Array(0)
+
+/** What consume() needs of a protocol's request scanner; both scanners share INCOMPLETE/INVALID. */
+export interface RequestScanner {
+  scan(buf: Uint8Array, start: number, end: number): number
+  /** bytes still missing after INCOMPLETE, when known */
+  readonly need: number
+  /** why the request is INVALID */
+  readonly reason: string
+}
 
 export abstract class ClientConnection implements RequestOwner {
   protected queue: Request[] = []
@@ -54,12 +64,36 @@ export abstract class ClientConnection implements RequestOwner {
     }
   }
 
+  /** The protocol's request scanner (RESP or memcache ASCII). */
+  protected abstract readonly scanner: RequestScanner
+
+  /** Handles one complete request, buf[start, end), that the scanner has just recognised. */
+  protected abstract handle(buf: Uint8Array, start: number, end: number): void
+
   /**
    * Scans and handles the complete requests in buf[start, end). Returns the offset where an
    * incomplete request starts (end when none), or -1 when the client was closed.
    * Sets `this.setNeed(n)` when it stops at an incomplete request.
    */
-  protected abstract consume(buf: Uint8Array, start: number, end: number): number
+  protected consume(buf: Uint8Array, start: number, end: number): number {
+    const scanner = this.scanner
+    let pos = start
+    while (pos < end) {
+      if (this.stopReading) return end
+      const requestEnd = scanner.scan(buf, pos, end)
+      if (requestEnd === INCOMPLETE) {
+        this.setNeed(scanner.need)
+        return pos
+      }
+      if (requestEnd === INVALID) {
+        this.fail(scanner.reason)
+        return -1
+      }
+      this.handle(buf, pos, requestEnd)
+      pos = requestEnd
+    }
+    return pos
+  }
 
   /** The reply bytes the proxy sends for a request that failed with `error` (a strerror text). */
   protected abstract errorReply(error: string): Uint8Array

@@ -1,7 +1,7 @@
 // A client of a memcache pool (redis: false): scans ASCII requests in place, closes on quit,
 // splits multi-key get/gets, and forwards everything else unchanged to the key's server.
 import type net from 'node:net'
-import {INCOMPLETE, INVALID, McCommand, MemcacheRequestScanner} from '../protocol/memcache-request.js'
+import {McCommand, MemcacheRequestScanner} from '../protocol/memcache-request.js'
 import {ClientConnection, type ClientContext} from './client.js'
 import {ECONNREFUSED} from './errno.js'
 import {splitGetAndForward} from './memcache-fragment.js'
@@ -12,7 +12,7 @@ const PLACEHOLDER = Buffer.from('placeholder')
 const errorReplies = new Map<string, Uint8Array>()
 
 export class MemcacheClient extends ClientConnection {
-  private readonly scanner: MemcacheRequestScanner
+  protected override readonly scanner: MemcacheRequestScanner
 
   constructor(socket: net.Socket, ctx: ClientContext) {
     super(socket, ctx)
@@ -25,27 +25,7 @@ export class MemcacheClient extends ClientConnection {
     return reply
   }
 
-  protected consume(buf: Uint8Array, start: number, end: number): number {
-    const scanner = this.scanner
-    let pos = start
-    while (pos < end) {
-      if (this.stopReading) return end
-      const requestEnd = scanner.scan(buf, pos, end)
-      if (requestEnd === INCOMPLETE) {
-        this.setNeed(scanner.need)
-        return pos
-      }
-      if (requestEnd === INVALID) {
-        this.fail(scanner.reason)
-        return -1
-      }
-      this.handle(buf, pos, requestEnd)
-      pos = requestEnd
-    }
-    return pos
-  }
-
-  private handle(buf: Uint8Array, start: number, end: number): void {
+  protected override handle(buf: Uint8Array, start: number, end: number): void {
     const scanner = this.scanner
     const request = new Request(this, buf.subarray(start, end))
     this.enqueue(request)

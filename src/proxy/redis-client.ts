@@ -3,7 +3,7 @@
 // server of its first key.
 import type net from 'node:net'
 import {Arity, Special} from '../protocol/redis-commands.js'
-import {INCOMPLETE, INVALID, RedisRequestScanner} from '../protocol/redis-request.js'
+import {RedisRequestScanner} from '../protocol/redis-request.js'
 import {ClientConnection, type ClientContext} from './client.js'
 import {ECONNREFUSED} from './errno.js'
 import {splitAndForward} from './fragment.js'
@@ -19,7 +19,7 @@ const EMPTY = new Uint8Array(0)
 const errorReplies = new Map<string, Uint8Array>()
 
 export class RedisClient extends ClientConnection {
-  private readonly scanner: RedisRequestScanner
+  protected override readonly scanner: RedisRequestScanner
   private readonly password: Buffer | undefined
   private authenticated: boolean
 
@@ -36,27 +36,7 @@ export class RedisClient extends ClientConnection {
     return reply
   }
 
-  protected consume(buf: Uint8Array, start: number, end: number): number {
-    const scanner = this.scanner
-    let pos = start
-    while (pos < end) {
-      if (this.stopReading) return end
-      const requestEnd = scanner.scan(buf, pos, end)
-      if (requestEnd === INCOMPLETE) {
-        this.setNeed(scanner.need)
-        return pos
-      }
-      if (requestEnd === INVALID) {
-        this.fail(scanner.reason)
-        return -1
-      }
-      this.handle(buf, pos, requestEnd)
-      pos = requestEnd
-    }
-    return pos
-  }
-
-  private handle(buf: Uint8Array, start: number, end: number): void {
+  protected override handle(buf: Uint8Array, start: number, end: number): void {
     const scanner = this.scanner
     const cmd = scanner.cmd!
     const request = new Request(this, buf.subarray(start, end))

@@ -9,7 +9,7 @@ import {exchange, readStats, resp, startTwproxy, stopTwproxies} from './harness.
 let redis: RunningServer
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     if (check()) return
     await sleep(50)
   }
@@ -46,8 +46,12 @@ describe('twproxy process behaviour', () => {
       const result = await exchange(port, resp('SET', `w:${i}`, 'v'), {until: '+OK\r\n'})
       assert.equal(result.data.toString(), '+OK\r\n')
     }
-    await sleep(200)
-    const stats = JSON.parse(await readStats(proxy.statsPort))
+    // closes reach the workers' counters asynchronously: poll (bounded) until the totals settle
+    let stats = JSON.parse(await readStats(proxy.statsPort))
+    for (let i = 0; i < 50 && (stats.alpha.client_eof !== connections + 1 || stats.alpha.only.responses !== connections); i++) {
+      await sleep(100)
+      stats = JSON.parse(await readStats(proxy.statsPort))
+    }
     assert.equal(stats.alpha.only.requests, connections)
     assert.equal(stats.alpha.only.responses, connections)
     // and the connection the harness opened to see the port listening

@@ -17,17 +17,34 @@ export interface RunningServer {
 
 const running = new Set<RunningServer>()
 
-/** A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Test servers listen below the kernel's ephemeral range (32768 and up here): ports the kernel
+// hands out there also serve the outgoing connections of tests running at the same time (one
+// proxy test opens 10,000), and a server that finds its port taken by one of them dies at start.
+// Cluster bus ports (+10000) stay below that range too.
+const PORT_LOW = 10_000
+const PORT_HIGH = 22_000
+const handedOut = new Set<number>()
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer()
     server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
   })
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now, outside the ephemeral range. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 500; tries++) {
+    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW))
+    if (handedOut.has(port) || handedOut.has(port + 10_000)) continue
+    if (await canListen(port)) {
+      handedOut.add(port)
+      return port
+    }
+  }
+  throw new Error(`no free port between ${PORT_LOW} and ${PORT_HIGH} after 500 tries`)
 }
 
 /** Several distinct free ports. */

@@ -1,14 +1,13 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/ui/base-command.js'
 import {UserError} from '../../src/ui/errors.js'
-import {parseAddress} from '../../src/migrate/address.js'
 import {checkpointExists, defaultCheckpointPath} from '../../src/migrate/checkpoint.js'
-import {connectCluster} from '../../src/migrate/cluster-target.js'
+import {openEndpoints} from '../../src/migrate/endpoints.js'
 import {runMigration} from '../../src/migrate/migration.js'
 import {planMigration} from '../../src/migrate/plan.js'
 import {ProgressReporter} from '../../src/migrate/progress.js'
 import {renderMigration, renderPlan} from '../../src/migrate/report.js'
-import {openSources, sourceFlags} from '../../src/migrate/source-options.js'
+import {sourceFlags} from '../../src/migrate/source-options.js'
 import {ConflictError, type ConflictPolicy} from '../../src/migrate/writer.js'
 
 export default class Migrate extends BaseCommand {
@@ -44,15 +43,7 @@ export default class Migrate extends BaseCommand {
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Migrate)
     const onConflict = flags['on-conflict'] as ConflictPolicy
-    const targetAddress = parseAddress(flags['to-cluster'], '--to-cluster')
-    const sources = await openSources(flags)
-    let target
-    try {
-      target = await connectCluster(targetAddress)
-    } catch (error) {
-      await sources.close()
-      throw error
-    }
+    const {sources, target, targetAddress} = await openEndpoints(flags)
     const stopHandlers = installStopHandlers(() => this.note('Stopping after the keys in flight (Ctrl-C again to quit at once)...'))
     try {
       const addresses = sources.sources.map((s) => s.address.text)

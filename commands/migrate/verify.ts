@@ -1,9 +1,8 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/ui/base-command.js'
-import {parseAddress} from '../../src/migrate/address.js'
-import {connectCluster} from '../../src/migrate/cluster-target.js'
+import {openEndpoints} from '../../src/migrate/endpoints.js'
 import {renderMismatchCounts, renderMismatches} from '../../src/migrate/report.js'
-import {openSources, sourceFlags} from '../../src/migrate/source-options.js'
+import {sourceFlags} from '../../src/migrate/source-options.js'
 import {describeMismatch, verifyMigration} from '../../src/migrate/verify.js'
 
 export default class MigrateVerify extends BaseCommand {
@@ -25,15 +24,7 @@ export default class MigrateVerify extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(MigrateVerify)
-    const targetAddress = parseAddress(flags['to-cluster'], '--to-cluster')
-    const sources = await openSources(flags)
-    let target
-    try {
-      target = await connectCluster(targetAddress)
-    } catch (error) {
-      await sources.close()
-      throw error
-    }
+    const {sources, target, targetAddress} = await openEndpoints(flags)
     try {
       this.note(`Verifying ${sources.description} against cluster ${targetAddress.text}...`)
       const report = await verifyMigration(sources, target, {

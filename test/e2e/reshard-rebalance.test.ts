@@ -6,10 +6,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {ClusterTarget} from '../../src/targets/cluster.js'
-import {countSlots} from '../../src/targets/cluster-nodes.js'
 import {twlab} from '../support/cli.js'
 import {startRedis, stopAll, type RunningServer} from '../support/servers.js'
-import {clusterClient, fillKeys, startCluster, waitClusterStable, waitUntil, type TestCluster} from '../reshard/cluster-fixture.js'
+import {assertKeysReadable, clusterClient, fillKeys, slotCounts, startCluster, waitClusterStable, waitUntil, type TestCluster} from '../reshard/cluster-fixture.js'
 import {ConsistencyWriter} from '../reshard/counter-writer.js'
 
 describe('twlab rebalance and cluster add-node / del-node', () => {
@@ -31,26 +30,6 @@ describe('twlab rebalance and cluster add-node / del-node', () => {
     await stopAll()
     rmSync(home, {recursive: true, force: true})
   })
-
-  async function slotCounts(): Promise<Map<string, number>> {
-    const target = await ClusterTarget.connect(cluster.seed)
-    try {
-      return new Map(target.masters().map((node) => [node.address, countSlots(node.slots)]))
-    } finally {
-      await target.close()
-    }
-  }
-
-  async function assertAllKeysReadable(): Promise<void> {
-    const client = clusterClient(cluster, true)
-    try {
-      const values = await Promise.all(keys.map((key) => client.get(key)))
-      const missing = keys.filter((key, i) => values[i] !== key)
-      assert.deepEqual(missing.slice(0, 5), [], `${missing.length} keys unreadable`)
-    } finally {
-      client.disconnect()
-    }
-  }
 
   /** Runs twlab while a writer INCRs counters; asserts the command succeeded and nothing was lost. */
   async function underWrites(args: string[]): Promise<any> {
@@ -77,14 +56,14 @@ describe('twlab rebalance and cluster add-node / del-node', () => {
   }
 
   test('--simulate shows the plan and moves nothing; empty masters are left out unless asked', async () => {
-    const before = await slotCounts()
+    const before = await slotCounts(cluster)
     const result = await twlab(['rebalance', '--cluster', cluster.seed, '--use-empty-masters', '--simulate', '--json'], {env: env()})
     assert.equal(result.code, 0, result.stderr)
     const summary = JSON.parse(result.stdout)
     assert.equal(summary.simulated, true)
     assert.equal(summary.needed, true)
     assert.equal(summary.plan.reduce((sum: number, row: {slots: number}) => sum + row.slots, 0), 4096)
-    assert.deepEqual(await slotCounts(), before)
+    assert.deepEqual(await slotCounts(cluster), before)
     const without = await twlab(['rebalance', '--cluster', cluster.seed, '--json'], {env: env()})
     assert.equal(without.code, 0, without.stderr)
     assert.equal(JSON.parse(without.stdout).needed, false)
@@ -93,18 +72,18 @@ describe('twlab rebalance and cluster add-node / del-node', () => {
   test('rebalance with --use-empty-masters evens out four masters under writes', async () => {
     const summary = await underWrites(['rebalance', '--cluster', cluster.seed, '--use-empty-masters', '--yes', '--json'])
     assert.equal(summary.result.status, 'complete')
-    for (const [address, count] of await slotCounts()) assert.ok(Math.abs(count - 4096) <= 2, `${address} owns ${count}`)
-    await assertAllKeysReadable()
+    for (const [address, count] of await slotCounts(cluster)) assert.ok(Math.abs(count - 4096) <= 2, `${address} owns ${count}`)
+    await assertKeysReadable(cluster, keys)
   })
 
   test('rebalance with a weight gives that master its weighted share', async () => {
     const heavy = cluster.masters[1]
     const summary = await underWrites(['rebalance', '--cluster', cluster.seed, '--weight', `${heavy}=2`, '--yes', '--json'])
     assert.equal(summary.result.status, 'complete')
-    const counts = await slotCounts()
+    const counts = await slotCounts(cluster)
     const share = Math.floor((16384 / 5) * 2)
     assert.ok(Math.abs(counts.get(heavy)! - share) <= 3, `${heavy} owns ${counts.get(heavy)}, share ${share}`)
-    await assertAllKeysReadable()
+    await assertKeysReadable(cluster, keys)
   })
 
   test('add-node joins a master and a replica; del-node empties the master, forgets it, re-points its replica', async () => {
@@ -126,7 +105,7 @@ describe('twlab rebalance and cluster add-node / del-node', () => {
 
     // give it slots (and keys) so del-node has something to move
     await underWrites(['reshard', '--cluster', cluster.seed, '--from', 'all', '--to', masterAddress, '--slots', '1500', '--yes', '--json'])
-    assert.equal((await slotCounts()).get(masterAddress), 1500)
+    assert.equal((await slotCounts(cluster)).get(masterAddress), 1500)
 
     const removed = await underWrites(['cluster', 'del-node', masterAddress, '--cluster', cluster.seed, '--yes', '--json'])
     assert.equal(removed.result.status, 'complete')
@@ -147,7 +126,7 @@ describe('twlab rebalance and cluster add-node / del-node', () => {
     } finally {
       await target.close()
     }
-    await assertAllKeysReadable()
+    await assertKeysReadable(cluster, keys)
     const check = await twlab(['cluster', 'check', '--cluster', cluster.seed, '--json'], {env: env()})
     assert.equal(check.code, 0, check.stdout)
   })

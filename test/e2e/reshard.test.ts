@@ -6,10 +6,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {ClusterTarget} from '../../src/targets/cluster.js'
-import {countSlots} from '../../src/targets/cluster-nodes.js'
 import {twlab} from '../support/cli.js'
 import {stopAll} from '../support/servers.js'
-import {clusterClient, fillKeys, startCluster, waitClusterStable, type TestCluster} from '../reshard/cluster-fixture.js'
+import {assertKeysReadable, fillKeys, slotCounts, startCluster, waitClusterStable, type TestCluster} from '../reshard/cluster-fixture.js'
 import {startConsistencyCheck} from '../reshard/consistency-writer.js'
 
 describe('twlab reshard', () => {
@@ -29,29 +28,9 @@ describe('twlab reshard', () => {
     rmSync(home, {recursive: true, force: true})
   })
 
-  async function slotCounts(): Promise<Map<string, number>> {
-    const target = await ClusterTarget.connect(cluster.seed)
-    try {
-      return new Map(target.masters().map((node) => [node.address, countSlots(node.slots)]))
-    } finally {
-      await target.close()
-    }
-  }
-
-  async function assertAllKeysReadable(): Promise<void> {
-    const client = clusterClient(cluster, true)
-    try {
-      const values = await Promise.all(keys.map((key) => client.get(key)))
-      const missing = keys.filter((key, i) => values[i] !== key)
-      assert.deepEqual(missing.slice(0, 5), [], `${missing.length} keys unreadable after the move`)
-    } finally {
-      client.disconnect()
-    }
-  }
-
   test('moves --slots N from one master to another under writes, losing nothing', async () => {
     const [from, , to] = cluster.masters
-    const before = await slotCounts()
+    const before = await slotCounts(cluster)
     const writer = startConsistencyCheck(cluster.seed)
     let result
     try {
@@ -70,13 +49,13 @@ describe('twlab reshard', () => {
     assert.equal(summary.plan[0].to, to)
 
     await waitClusterStable(cluster)
-    const afterCounts = await slotCounts()
+    const afterCounts = await slotCounts(cluster)
     assert.equal(afterCounts.get(from), before.get(from)! - 2000)
     assert.equal(afterCounts.get(to), before.get(to)! + 2000)
 
     assert.ok(report.writes > 100, `the checker acknowledged only ${report.writes} writes`)
     assert.equal(report.lostWrites, 0, `lost writes on ${report.lostKeys.join(', ')}`)
-    await assertAllKeysReadable()
+    await assertKeysReadable(cluster, keys)
   })
 
   test('moves an exact --range and shows the plan table to humans', async () => {
@@ -94,15 +73,15 @@ describe('twlab reshard', () => {
     } finally {
       await check.close()
     }
-    await assertAllKeysReadable()
+    await assertKeysReadable(cluster, keys)
   })
 
   test('refuses without a terminal and without --yes, and moves nothing', async () => {
-    const before = await slotCounts()
+    const before = await slotCounts(cluster)
     const result = await twlab(['reshard', '--cluster', cluster.seed, '--from', cluster.masters[0], '--to', cluster.masters[1], '--slots', '5'], {env: env()})
     assert.notEqual(result.code, 0)
     assert.match(result.stderr, /--yes/)
-    assert.deepEqual(await slotCounts(), before)
+    assert.deepEqual(await slotCounts(cluster), before)
   })
 
   test('bad input is one sentence naming the thing and the fix', async () => {

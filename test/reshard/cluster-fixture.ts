@@ -1,7 +1,10 @@
 // Builds a real Redis Cluster for tests and the benchmark: cluster-enabled redis-servers on free
 // ports, slots split evenly with ADDSLOTSRANGE, MEET, replicas attached, then waits (bounded)
 // until every node agrees and reports cluster_state:ok. Everything is stopped by PID.
+import assert from 'node:assert/strict'
 import {Redis} from 'ioredis'
+import {ClusterTarget} from '../../src/targets/cluster.js'
+import {countSlots} from '../../src/targets/cluster-nodes.js'
 import {sleep, startRedis, type RunningServer} from '../support/servers.js'
 
 export interface TestCluster {
@@ -146,4 +149,26 @@ export function clusterClient(cluster: TestCluster, autoPipelining = false): Ins
   }), {redisOptions: {maxRetriesPerRequest: 3}, maxRedirections: 32, retryDelayOnTryAgain: 20, retryDelayOnMoved: 0, enableAutoPipelining: autoPipelining})
   client.on('error', () => {})
   return client
+}
+
+/** How many slots each master owns, by address, as twlab's own cluster view reads them. */
+export async function slotCounts(cluster: TestCluster): Promise<Map<string, number>> {
+  const target = await ClusterTarget.connect(cluster.seed)
+  try {
+    return new Map(target.masters().map((node) => [node.address, countSlots(node.slots)]))
+  } finally {
+    await target.close()
+  }
+}
+
+/** Asserts every key written by fillKeys still reads back its value (value = key). */
+export async function assertKeysReadable(cluster: TestCluster, keys: string[]): Promise<void> {
+  const client = clusterClient(cluster, true)
+  try {
+    const values = await Promise.all(keys.map((key) => client.get(key)))
+    const missing = keys.filter((key, i) => values[i] !== key)
+    assert.deepEqual(missing.slice(0, 5), [], `${missing.length} keys unreadable`)
+  } finally {
+    client.disconnect()
+  }
 }

@@ -1,5 +1,5 @@
-import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/ui/base-command.js'
+import {labNameFlag} from '../src/ui/lab-options.js'
 import {destroyLab} from '../src/lab/down.js'
 import {loadLab} from '../src/lab/state.js'
 
@@ -8,7 +8,7 @@ export default class Destroy extends BaseCommand {
   static override examples = ['<%= config.bin %> destroy --name ha --yes']
 
   static override flags = {
-    name: Flags.string({char: 'n', description: 'lab name (default: the only lab, or the only running one)'}),
+    name: labNameFlag,
     ...BaseCommand.yesFlag,
   }
 

@@ -1,5 +1,5 @@
-import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/ui/base-command.js'
+import {labNameFlag} from '../src/ui/lab-options.js'
 import {downLab} from '../src/lab/down.js'
 import {loadLab} from '../src/lab/state.js'
 
@@ -8,7 +8,7 @@ export default class Down extends BaseCommand {
   static override examples = ['<%= config.bin %> down', '<%= config.bin %> down --name ha']
 
   static override flags = {
-    name: Flags.string({char: 'n', description: 'lab name (default: the only running lab)'}),
+    name: labNameFlag,
   }
 
   async run(): Promise<Record<string, unknown>> {

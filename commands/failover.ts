@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/ui/base-command.js'
+import {labNameFlag} from '../src/ui/lab-options.js'
 import {parseDuration} from '../src/ui/duration.js'
 import {failover} from '../src/lab/faults.js'
 import {loadLab} from '../src/lab/state.js'
@@ -14,7 +15,7 @@ export default class Failover extends BaseCommand {
   }
 
   static override flags = {
-    name: Flags.string({char: 'n', description: 'lab name (default: the only running lab)'}),
+    name: labNameFlag,
     force: Flags.boolean({description: 'cluster: CLUSTER FAILOVER FORCE, for when the master is down'}),
     timeout: Flags.string({description: 'how long to wait for the new master', default: '30s'}),
   }

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/ui/base-command.js'
+import {labNameFlag} from '../src/ui/lab-options.js'
 import {UserError} from '../src/ui/errors.js'
 import {followFiles, tailLines} from '../src/lab/logs.js'
 import {findNode, loadLab} from '../src/lab/state.js'
@@ -13,7 +14,7 @@ export default class Logs extends BaseCommand {
   }
 
   static override flags = {
-    name: Flags.string({char: 'n', description: 'lab name (default: the only lab, or the only running one)'}),
+    name: labNameFlag,
     follow: Flags.boolean({char: 'f', description: 'keep printing new lines until Ctrl-C'}),
     lines: Flags.integer({description: 'how many of the last lines to show per node', default: 20}),
   }

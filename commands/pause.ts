@@ -1,5 +1,6 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/ui/base-command.js'
+import {labNameFlag, labNodeArg} from '../src/ui/lab-options.js'
 import {parseDuration} from '../src/ui/duration.js'
 import {pauseNode} from '../src/lab/faults.js'
 import {loadLab} from '../src/lab/state.js'
@@ -10,11 +11,11 @@ export default class Pause extends BaseCommand {
   static override examples = ['<%= config.bin %> pause m1 --for 5s', '<%= config.bin %> pause m2']
 
   static override args = {
-    node: Args.string({description: 'node name as shown by twlab status', required: true}),
+    node: labNodeArg,
   }
 
   static override flags = {
-    name: Flags.string({char: 'n', description: 'lab name (default: the only running lab)'}),
+    name: labNameFlag,
     for: Flags.string({description: 'how long to pause (500ms, 5s, 1m); resumes afterwards'}),
   }
 

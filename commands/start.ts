@@ -1,5 +1,5 @@
-import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/ui/base-command.js'
+import {labNameFlag, labNodeArg} from '../src/ui/lab-options.js'
 import {startNode} from '../src/lab/faults.js'
 import {loadLab} from '../src/lab/state.js'
 
@@ -8,11 +8,11 @@ export default class Start extends BaseCommand {
   static override examples = ['<%= config.bin %> start m1']
 
   static override args = {
-    node: Args.string({description: 'node name as shown by twlab status', required: true}),
+    node: labNodeArg,
   }
 
   static override flags = {
-    name: Flags.string({char: 'n', description: 'lab name (default: the only lab, or the only running one)'}),
+    name: labNameFlag,
   }
 
   async run(): Promise<Record<string, unknown>> {

@@ -1,5 +1,5 @@
-import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/ui/base-command.js'
+import {labNameFlag} from '../src/ui/lab-options.js'
 import {renderTable} from '../src/ui/table.js'
 import {loadLab} from '../src/lab/state.js'
 import {labStatus, type NodeStatus} from '../src/lab/status.js'
@@ -16,7 +16,7 @@ export default class Status extends BaseCommand {
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --name ha --json']
 
   static override flags = {
-    name: Flags.string({char: 'n', description: 'lab name (default: the only lab, or the only running one)'}),
+    name: labNameFlag,
   }
 
   async run(): Promise<Record<string, unknown>> {

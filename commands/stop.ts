@@ -1,5 +1,5 @@
-import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/ui/base-command.js'
+import {labNameFlag, labNodeArg} from '../src/ui/lab-options.js'
 import {stopOneNode} from '../src/lab/faults.js'
 import {loadLab} from '../src/lab/state.js'
 
@@ -8,11 +8,11 @@ export default class Stop extends BaseCommand {
   static override examples = ['<%= config.bin %> stop m1', '<%= config.bin %> stop m2-r1 --name ha']
 
   static override args = {
-    node: Args.string({description: 'node name as shown by twlab status (m1, m1-r1, s1, proxy)', required: true}),
+    node: labNodeArg,
   }
 
   static override flags = {
-    name: Flags.string({char: 'n', description: 'lab name (default: the only running lab)'}),
+    name: labNameFlag,
   }
 
   async run(): Promise<Record<string, unknown>> {

@@ -9,6 +9,7 @@ export {registerExtension, findExtension, listExtensions, ExtensionValueError, t
 export {FALLBACK_SERVERS_KEY, fallbackServersOf} from './fallback-servers.js'
 export {SENTINELS_KEY, sentinelsOf, parseHostPort, type SentinelAddress} from './sentinels.js'
 export {HEALTH_CHECK_KEY, healthCheckOf} from './health-check.js'
+export {CLUSTER_KEY, clusterSeedsOf, type ClusterSeed} from './cluster.js'
 export {parseListen} from './listen.js'
 export {parseServerEntry, formatServerEntry, KETAMA_DEFAULT_PORT} from './server-entry.js'
 export {compareNutcracker, nutcrackerAtoi} from './nutcracker-text.js'

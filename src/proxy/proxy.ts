@@ -1,6 +1,9 @@
-// A running proxy: one server pool and one listener per pool of the configuration.
+// A running proxy: one backend (nutcracker's server pool, or a Redis Cluster for a pool with
+// `cluster:`) and one listener per pool of the configuration.
+import {clusterSeedsOf} from '../config/index.js'
 import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
 import type {PoolBackend} from './backend.js'
+import {ClusterBackend} from './cluster-backend.js'
 import type {ClientContext} from './client.js'
 import type {ClientLimits} from './limits.js'
 import {PoolListener} from './listener.js'
@@ -21,9 +24,12 @@ export interface ProxyOptions {
   sharedListeners?: boolean
 }
 
+/** What serves a pool and counts its stats: nutcracker's server pool or a Redis Cluster. */
+export type PoolServers = ServerPool | ClusterBackend
+
 export class Proxy {
-  /** per pool: the server pool whose stats are reported */
-  readonly pools: ServerPool[]
+  /** per pool: the server pool (or cluster) whose stats are reported */
+  readonly pools: PoolServers[]
   readonly listeners: PoolListener[]
   /** per pool: what its clients send requests to (shared by every client of the pool) */
   private readonly contexts: ClientContext[] = []
@@ -32,7 +38,7 @@ export class Proxy {
   private started = false
 
   constructor(public config: NutcrackerConfig, private readonly options: ProxyOptions) {
-    this.pools = config.pools.map((pool) => this.newServerPool(pool))
+    this.pools = config.pools.map((pool) => this.newPoolServers(pool))
     this.listeners = config.pools.map((pool, i) => {
       const ctx: ClientContext = {
         backend: this.pools[i],
@@ -46,6 +52,13 @@ export class Proxy {
       this.contexts.push(ctx)
       return new PoolListener(pool, ctx, options.sharedListeners === true)
     })
+  }
+
+  /** A cluster backend for a pool with `cluster:` (start() it before use), else a server pool. */
+  newPoolServers(pool: PoolConfig): PoolServers {
+    const seeds = clusterSeedsOf(pool)
+    if (seeds !== undefined) return new ClusterBackend(pool, seeds, this.options.logger)
+    return this.newServerPool(pool)
   }
 
   newServerPool(pool: PoolConfig): ServerPool {
@@ -64,7 +77,7 @@ export class Proxy {
   }
 
   /** reload.ts: new requests of pool i go to `backend` from now on; its stats come from `statsPool`. */
-  replaceBackend(i: number, pool: PoolConfig, backend: PoolBackend, statsPool: ServerPool): void {
+  replaceBackend(i: number, pool: PoolConfig, backend: PoolBackend, statsPool: PoolServers): void {
     const ctx = this.contexts[i]
     const before = ctx.stats
     const after = statsPool.stats
@@ -77,7 +90,8 @@ export class Proxy {
     after.fragments = before.fragments
     ctx.backend = backend
     ctx.stats = after
-    this.extras.get(this.pools[i])?.stop()
+    const previous = this.pools[i]
+    if (previous instanceof ServerPool) this.extras.get(previous)?.stop()
     this.pools[i] = statsPool
   }
 
@@ -87,8 +101,11 @@ export class Proxy {
 
   /** Binds every pool's listen address; preconnects where the pool asks for it. */
   async start(): Promise<void> {
-    // Sentinel masters are resolved before the first client is accepted
-    await Promise.all([...this.extras.values()].map((extra) => extra.start()))
+    // Sentinel masters are resolved, and cluster slot maps read, before the first client is accepted
+    await Promise.all([
+      ...[...this.extras.values()].map((extra) => extra.start()),
+      ...this.pools.map((pool) => (pool instanceof ClusterBackend ? pool.start() : undefined)),
+    ])
     this.started = true
     for (const listener of this.listeners) await listener.listen()
     this.config.pools.forEach((pool, i) => {

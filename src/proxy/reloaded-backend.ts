@@ -14,6 +14,7 @@ import type {PoolBackend} from './backend.js'
 import {ECONNREFUSED} from './errno.js'
 import {Request} from './request.js'
 import {requestKeys} from './request-keys.js'
+import type {PoolServers} from './proxy.js'
 import type {ServerPool} from './server-pool.js'
 
 export interface Fallback {
@@ -56,9 +57,10 @@ export class ReloadedBackend implements PoolBackend {
   private idleWaiters: Array<() => void> = []
 
   constructor(
-    readonly primary: ServerPool,
+    /** a server pool, or a Redis Cluster (then there is no fallback: only the gate applies) */
+    readonly primary: PoolServers,
     readonly fallback: Fallback | undefined,
-    private readonly handover: HandoverSettings,
+    private readonly handover: HandoverSettings | undefined,
     /** resolves once the previous backend is idle */
     gate: Promise<void>,
   ) {
@@ -105,8 +107,13 @@ export class ReloadedBackend implements PoolBackend {
   }
 
   /** The pools whose connections must be idle before this backend is closed. */
-  pools(): ServerPool[] {
+  pools(): PoolServers[] {
     return this.fallback ? [this.primary, this.fallback.pool] : [this.primary]
+  }
+
+  /** Requests held here, not yet forwarded to the primary, with the index each is routed to. */
+  waitingRequests(): Array<{index: number; request: Request}> {
+    return this.waiting.slice(this.head).map((entry) => ({index: entry.index, request: entry.request}))
   }
 
   /** Resolves when nothing waits here any more (everything was forwarded). */
@@ -119,16 +126,17 @@ export class ReloadedBackend implements PoolBackend {
   private handOver(entry: Waiting): void {
     entry.pending = 0
     const fallback = this.fallback
-    if (fallback === undefined) return
+    const handover = this.handover
+    if (fallback === undefined || handover === undefined) return
     const data = entry.request.data
     const keys = requestKeys(data)
     if (keys === null) return
-    const newServer = this.handover.servers[entry.index]
+    const newServer = handover.servers[entry.index]
     for (let k = 0; k < keys.length; k += 2) {
       const start = keys[k]
       const end = keys[k + 1]
       // the key the request is routed by goes to `index`; any other key goes to its own owner
-      const owner = k === 0 ? newServer : this.handover.servers[this.handover.placer.serverIndex(data, start, end)]
+      const owner = k === 0 ? newServer : handover.servers[handover.placer.serverIndex(data, start, end)]
       const oldIndex = fallback.placer.serverIndex(data, start, end)
       const oldServer = fallback.servers[oldIndex]
       if (oldServer === undefined || owner === undefined || oldServer.address === owner.address) continue
@@ -139,7 +147,7 @@ export class ReloadedBackend implements PoolBackend {
   }
 
   private migrateCommand(target: ServerConfig, key: Uint8Array): Buffer {
-    const {redisDb, redisAuth, timeoutMs} = this.handover
+    const {redisDb, redisAuth, timeoutMs} = this.handover!
     const args: Array<string | Uint8Array> = ['MIGRATE', target.host, String(target.port), '', String(redisDb), String(timeoutMs)]
     if (redisAuth !== undefined) args.push('AUTH', redisAuth)
     args.push('KEYS', key)

@@ -76,6 +76,11 @@ export class ServerConnection {
     return this.inflight.length - this.head
   }
 
+  /** Requests sent and not answered, oldest first (a cut-over copies their keys: cluster-cutover.ts). */
+  pendingRequests(): Request[] {
+    return this.inflight.slice(this.head).filter((request) => request.onInternalReply === null)
+  }
+
   send(request: Request): void {
     const stats = this.server.stats
     stats.requests++

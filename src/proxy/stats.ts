@@ -90,7 +90,11 @@ export function snapshot(pools: PoolStats[]): StatsSnapshot {
   }
 }
 
-/** Sums snapshots (one per worker). server_ejected_at keeps the largest value. */
+/**
+ * Sums snapshots (one per worker). server_ejected_at keeps the largest value. Pools and servers
+ * are matched by name: a cluster pool's masters can differ between workers for a moment while
+ * each one learns a failover, and a server only one worker knows is listed too.
+ */
 export function sumSnapshots(parts: StatsSnapshot[]): StatsSnapshot {
   const [first, ...rest] = parts
   const sum: StatsSnapshot = structuredClone(first)
@@ -98,15 +102,24 @@ export function sumSnapshots(parts: StatsSnapshot[]): StatsSnapshot {
   for (const part of rest) {
     sum.total += part.total
     sum.current += part.current
-    part.pools.forEach((pool, p) => {
-      pool.values.forEach((value, i) => (sum.pools[p].values[i] += value))
-      pool.servers.forEach((server, s) => {
+    for (const pool of part.pools) {
+      const into = sum.pools.find((candidate) => candidate.name === pool.name)
+      if (into === undefined) {
+        sum.pools.push(structuredClone(pool))
+        continue
+      }
+      pool.values.forEach((value, i) => (into.values[i] += value))
+      for (const server of pool.servers) {
+        const values = into.servers.find((candidate) => candidate.name === server.name)?.values
+        if (values === undefined) {
+          into.servers.push(structuredClone(server))
+          continue
+        }
         server.values.forEach((value, i) => {
-          const values = sum.pools[p].servers[s].values
           values[i] = i === ejectedAt ? Math.max(values[i], value) : values[i] + value
         })
-      })
-    })
+      }
+    }
   }
   return sum
 }

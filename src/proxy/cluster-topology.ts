@@ -1,0 +1,52 @@
+// Reads a Redis Cluster's slot map from the first node that answers CLUSTER SLOTS with a map
+// that serves every slot. This is the control path (a few times per topology change, never per
+// request), so it uses ioredis with one short-lived connection per node asked; requests
+// themselves travel over the proxy's own server connections.
+import {Redis} from 'ioredis'
+import {addressName, type NodeAddress, parseClusterSlots, type SlotMap} from './cluster-slot-map.js'
+
+export interface FetchOptions {
+  password?: string
+  /** per node asked, msec */
+  timeoutMs: number
+  /** msec since epoch after which no further node is asked */
+  deadline: number
+}
+
+async function askNode(node: NodeAddress, options: FetchOptions): Promise<SlotMap | undefined> {
+  const client = new Redis({
+    host: node.host, port: node.port, password: options.password, lazyConnect: true,
+    connectTimeout: options.timeoutMs, commandTimeout: options.timeoutMs,
+    maxRetriesPerRequest: 0, enableOfflineQueue: true, retryStrategy: () => null,
+  })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    return parseClusterSlots(await client.call('CLUSTER', 'SLOTS'), node)
+  } catch {
+    return undefined
+  } finally {
+    client.disconnect()
+  }
+}
+
+/**
+ * The slot map from the first of `nodes` (tried in order until the deadline, each bounded by timeoutMs) whose map
+ * serves all 16384 slots; failing that, the most complete map any of them gave; undefined when
+ * none answered.
+ */
+export async function fetchSlotMap(nodes: readonly NodeAddress[], options: FetchOptions): Promise<SlotMap | undefined> {
+  let best: SlotMap | undefined
+  const asked = new Set<string>()
+  for (const node of nodes) {
+    if (Date.now() >= options.deadline) break
+    const name = addressName(node)
+    if (asked.has(name)) continue
+    asked.add(name)
+    const map = await askNode(node, options)
+    if (map === undefined) continue
+    if (map.uncovered === 0) return map
+    if (best === undefined || map.uncovered < best.uncovered) best = map
+  }
+  return best
+}

@@ -1,8 +1,10 @@
-// The bulk copy of one source: SCAN pages, each read (DUMP + expiry) and written to the target
-// while the next pages are scanned, up to `window` pages in flight. The source's checkpoint
+// The bulk copy of one source: SCAN pages, each read whole by one script call (the keys, their
+// DUMP payloads and expiries) and written to the target while the next pages are read, up to
+// `window` pages being written at once. The source's checkpoint
 // cursor only advances past a page once that page and every page before it are on the target.
-import {copyScannedKeys, type CopyContext} from './copier.js'
+import {copyScannedPage, type CopyContext} from './copier.js'
 import type {SourceCursor} from './checkpoint.js'
+import {readPage} from './reader.js'
 import type {Source} from './sources.js'
 
 export interface BulkOptions {
@@ -28,9 +30,9 @@ export async function bulkCopySource(ctx: CopyContext, source: Source, position:
   try {
     for (let round = 0; round < 1e9; round++) {
       if (options.stopRequested()) break
-      const [next, keys] = await source.client.scanBuffer(cursor, 'COUNT', options.scanCount)
-      cursor = next.toString()
-      const work = copyScannedKeys(ctx, source, keys)
+      const page = await readPage(source, cursor, options.scanCount)
+      cursor = page.cursor
+      const work = copyScannedPage(ctx, source, page)
       work.catch(() => {}) // awaited (and so reported) in order by commitOldest
       inFlight.push({after: cursor, work})
       while (inFlight.length >= options.window) await commitOldest()

@@ -4,10 +4,10 @@
 // --from servers) the first source listed that holds the key wins.
 import type {ClusterTarget} from './cluster-target.js'
 import {keyText} from './key-text.js'
-import {existsOn, readKeys, type KeyRecord} from './reader.js'
+import {existsOn, readKeys, type KeyRecord, type ScannedPage} from './reader.js'
 import type {Source, SourceSet} from './sources.js'
 import {remember, type MigrationStats} from './stats.js'
-import {deleteKeys, writeRecords, type WriteOptions} from './writer.js'
+import {deleteKeys, writePage, writeRecords, type WriteOptions} from './writer.js'
 
 export interface CopyContext {
   sources: SourceSet
@@ -68,12 +68,23 @@ export async function keysOwnedHere(ctx: CopyContext, source: Source, keys: Buff
   return dropped.size === 0 ? keys : keys.filter((key) => !dropped.has(key))
 }
 
-/** The bulk path: one SCAN page of one source. */
-export async function copyScannedKeys(ctx: CopyContext, source: Source, keys: Buffer[]): Promise<void> {
-  ctx.stats.scanned += keys.length
-  const owned = await keysOwnedHere(ctx, source, keys)
-  const records = await readKeys(source, owned)
-  await writeRecords(source, ctx.target.client, records, ctx.write, ctx.stats)
+/** The bulk path: one SCAN page of one source, already read (readPage). */
+export async function copyScannedPage(ctx: CopyContext, source: Source, page: ScannedPage): Promise<void> {
+  ctx.stats.scanned += page.keys.length
+  const owned = await keysOwnedHere(ctx, source, page.keys)
+  await writePage(source, ctx.target.client, page, positionsOf(page.keys, owned), ctx.write, ctx.stats)
+}
+
+/** The positions in `keys` of the keys in `kept` (a subset of `keys`, as keysOwnedHere returns). */
+export function positionsOf(keys: Buffer[], kept: Buffer[]): number[] {
+  const positions: number[] = []
+  if (kept === keys) {
+    for (let i = 0; i < keys.length; i++) positions.push(i)
+  } else {
+    const set = new Set(kept)
+    for (let i = 0; i < keys.length; i++) if (set.has(keys[i])) positions.push(i)
+  }
+  return positions
 }
 
 /** Sources in the order they are asked for a key's value: its owner first when known. */

@@ -1,8 +1,11 @@
 // Reads keys off a source as RESTORE-ready records: the DUMP payload and the absolute expiry.
-// A batch is read by one Lua script (scripts.ts: DUMP and expiry of every key in the batch): one
-// command for the whole page instead of two per key, and a consistent snapshot of the page (no key's payload and expiry come from different moments).
+// The bulk copy reads a whole SCAN page with one Lua script (scripts.ts: SCAN, then DUMP and
+// expiry of every key it returned): one command per page instead of two per key plus the SCAN,
+// and a consistent snapshot of the page (no key's payload and expiry come from different moments).
+// Follow-up reads of known keys (online changes, verify repairs) take a list of keys the same way.
 // PEXPIRETIME gives the expiry as an absolute time, so the target gets exactly the same expiry
-// however long the copy takes (no TTL drift); servers before Redis 7 get PTTL + our clock.
+// however long the copy takes (no TTL drift); servers before Redis 7 get PTTL + a clock.
+import {packKeys, type RecordColumns} from './record-pack.js'
 import {script} from './scripts.js'
 import type {Source} from './sources.js'
 
@@ -12,6 +15,35 @@ export interface KeyRecord {
   payload: Buffer | null
   /** absolute expiry in unix ms, 0 for none */
   expireAt: number
+}
+
+/** One SCAN page read whole, as columns (no object per key): payload null where the key went away. */
+export interface ScannedPage extends RecordColumns {
+  /** the SCAN cursor after this page ('0': the scan is complete) */
+  cursor: string
+  keys: Buffer[]
+  expireAt: number[]
+  payloads: Array<Buffer | null>
+}
+
+/**
+ * Reads the next SCAN page of `source`. With `digests`, the payload column holds the SHA-1 (hex)
+ * of each DUMP payload instead of the payload: what verify compares, without moving values.
+ */
+export async function readPage(source: Source, cursor: string, count: number, digests = false): Promise<ScannedPage> {
+  const name = digests
+    ? (source.hasExpireTime ? 'twlabScanDigest7' : 'twlabScanDigestOld')
+    : (source.hasExpireTime ? 'twlabScanRead7' : 'twlabScanReadOld')
+  const reply = await script(source.client, name)(0, cursor, count)
+  const n = (reply.length - 1) / 3
+  const page: ScannedPage = {cursor: String(reply[0]), keys: new Array(n), expireAt: new Array(n), payloads: new Array(n)}
+  for (let i = 0; i < n; i++) {
+    page.keys[i] = reply[3 * i + 1] as Buffer
+    const time = Number(reply[3 * i + 2])
+    page.expireAt[i] = time > 0 ? time : 0
+    page.payloads[i] = (reply[3 * i + 3] as Buffer | null) ?? null
+  }
+  return page
 }
 
 export async function readKeys(source: Source, keys: Buffer[]): Promise<KeyRecord[]> {
@@ -32,6 +64,8 @@ export async function readKeys(source: Source, keys: Buffer[]): Promise<KeyRecor
 /** EXISTS for each key on one source, in one script call: true where the source holds the key. */
 export async function existsOn(source: Source, keys: Buffer[]): Promise<boolean[]> {
   if (keys.length === 0) return []
-  const reply = await script(source.client, source.hasExpireTime ? 'twlabExists7' : 'twlabExistsOld')(0, ...keys)
-  return reply.map((value) => Number(value) > 0)
+  const reply = await script(source.client, source.hasExpireTime ? 'twlabExistsPacked7' : 'twlabExistsPackedOld')(0, packKeys(keys)) as unknown as Buffer
+  const present: boolean[] = new Array(keys.length)
+  for (let i = 0; i < keys.length; i++) present[i] = reply[i] === 0x31
+  return present
 }

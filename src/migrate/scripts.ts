@@ -20,11 +20,6 @@ for i = 1, n do
 end
 return out`
 
-const EXISTS = (flags: string) => `${flags}
-local out = {}
-for i = 1, #ARGV do out[i] = redis.call('EXISTS', ARGV[i]) end
-return out`
-
 // ARGV: replace flag, then key, absolute expiry, payload for each key. Returns 1 per restored
 // key, or the error text (BUSYKEY, a non-local key...).
 const RESTORE = `#!lua flags=allow-cross-slot-keys
@@ -59,13 +54,128 @@ for i = 1, #ARGV do
 end
 return out`
 
+// One SCAN page read whole on a source: the next cursor, then key, absolute expiry, and the DUMP
+// payload (or, for verify, its SHA-1 in hex) for each key; false when the key went away between
+// SCAN and DUMP. One command per page; the keys never travel to us and back. Servers without
+// PEXPIRETIME (before Redis 7) get PTTL added to the server's own clock (TIME), so the expiry
+// stays the source's own.
+const SCAN_READ = (expiry: 'PEXPIRETIME' | 'PTTL', value: 'payload' | 'digest') => `${expiry === 'PEXPIRETIME' ? '#!lua flags=no-writes' : ''}
+local page = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
+local keys = page[2]
+local out = {page[1]}
+${expiry === 'PTTL' ? "local t = redis.call('TIME')\nlocal now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)" : ''}
+for i = 1, #keys do
+  local key = keys[i]
+  out[3 * i - 1] = key
+  ${expiry === 'PEXPIRETIME' ? "out[3 * i] = redis.call('PEXPIRETIME', key)" : "local ttl = redis.call('PTTL', key)\n  if ttl >= 0 then out[3 * i] = now + ttl else out[3 * i] = ttl end"}
+  local payload = redis.call('DUMP', key)
+  ${value === 'digest' ? 'if payload then payload = redis.sha1hex(payload) end' : ''}
+  out[3 * i + 1] = payload
+end
+return out`
+
+// Verify on one cluster node: ARGV[1] the expiry tolerance (ms), ARGV[2] packed records as the
+// source read them for verify (record-pack.ts, with the SHA-1 of the DUMP payload as payload).
+// Returns the records that do not plainly match, as record number (from 1) and why: 'missing',
+// 'value' (payloads differ: maybe only their encoding, settled by the caller), 'ttl', or 'error'
+// (not served here: slot moved). Everything not listed matches.
+const COMPARE_PACKED = `#!lua flags=allow-cross-slot-keys,no-writes
+local tolerance = tonumber(ARGV[1])
+local blob = ARGV[2]
+local size = #blob
+local pos = 1
+local n = 0
+local flagged = {}
+while pos <= size do
+  local klen, dlen, elen, at = struct.unpack('>I4I4B', blob, pos)
+  local key = string.sub(blob, at, at + klen - 1)
+  at = at + klen
+  local want = tonumber(string.sub(blob, at, at + elen - 1))
+  at = at + elen
+  local digest = string.sub(blob, at, at + dlen - 1)
+  pos = at + dlen
+  n = n + 1
+  local why
+  local payload = redis.pcall('DUMP', key)
+  if type(payload) == 'table' then
+    why = 'error'
+  elseif not payload then
+    why = 'missing'
+  elseif redis.sha1hex(payload) ~= digest then
+    why = 'value'
+  else
+    local have = redis.call('PEXPIRETIME', key)
+    if have < 0 then have = 0 end
+    if (want > 0) ~= (have > 0) or math.abs(want - have) > tolerance then why = 'ttl' end
+  end
+  if why then
+    flagged[#flagged + 1] = n
+    flagged[#flagged + 1] = why
+  end
+end
+return flagged`
+
+// The bulk write on one cluster node: ARGV[1] the replace flag, ARGV[2] packed records
+// (record-pack.ts: key length, payload length, expiry length, then key, expiry digits, payload).
+// One argument instead of three per key keeps our side to a single buffer copy per batch.
+// Returns only the failures, as record number (from 1) and error text (BUSYKEY, a key whose slot
+// is not served here...); every record not listed was restored.
+const RESTORE_PACKED = `#!lua flags=allow-cross-slot-keys
+local replace = ARGV[1] == '1'
+local blob = ARGV[2]
+local size = #blob
+local pos = 1
+local n = 0
+local failed = {}
+while pos <= size do
+  local klen, plen, elen, at = struct.unpack('>I4I4B', blob, pos)
+  local key = string.sub(blob, at, at + klen - 1)
+  at = at + klen
+  local expiry = string.sub(blob, at, at + elen - 1)
+  at = at + elen
+  local payload = string.sub(blob, at, at + plen - 1)
+  pos = at + plen
+  n = n + 1
+  local reply
+  if replace then
+    reply = redis.pcall('RESTORE', key, expiry, payload, 'ABSTTL', 'REPLACE')
+  else
+    reply = redis.pcall('RESTORE', key, expiry, payload, 'ABSTTL')
+  end
+  if type(reply) == 'table' and reply.err then
+    failed[#failed + 1] = n
+    failed[#failed + 1] = reply.err
+  end
+end
+return failed`
+
+// EXISTS for packed keys (record-pack.ts: length then bytes per key): a string of '1'/'0', one
+// character per key.
+const EXISTS_PACKED = (flags: string) => `${flags}
+local blob = ARGV[1]
+local size = #blob
+local pos = 1
+local out = {}
+while pos <= size do
+  local klen, at = struct.unpack('>I4', blob, pos)
+  out[#out + 1] = redis.call('EXISTS', string.sub(blob, at, at + klen - 1))
+  pos = at + klen
+end
+return table.concat(out)`
+
 const SCRIPTS = {
   twlabReadKeys7: READ('PEXPIRETIME', '#!lua flags=no-writes'),
   twlabReadKeysOld: READ('PTTL', ''),
-  twlabExists7: EXISTS('#!lua flags=no-writes'),
-  twlabExistsOld: EXISTS(''),
   twlabRestore: RESTORE,
   twlabClusterRead: CLUSTER_READ,
+  twlabScanRead7: SCAN_READ('PEXPIRETIME', 'payload'),
+  twlabScanReadOld: SCAN_READ('PTTL', 'payload'),
+  twlabScanDigest7: SCAN_READ('PEXPIRETIME', 'digest'),
+  twlabScanDigestOld: SCAN_READ('PTTL', 'digest'),
+  twlabComparePacked: COMPARE_PACKED,
+  twlabRestorePacked: RESTORE_PACKED,
+  twlabExistsPacked7: EXISTS_PACKED('#!lua flags=no-writes'),
+  twlabExistsPackedOld: EXISTS_PACKED(''),
 } as const
 
 export type ScriptName = keyof typeof SCRIPTS

@@ -10,6 +10,7 @@
 import type {Cluster} from 'ioredis'
 import {keySlot} from '../hashing/index.js'
 import type {Redis} from 'ioredis'
+import {packRecords, type RecordColumns} from './record-pack.js'
 import {isTransient, retryTransient} from './retry.js'
 import {script} from './scripts.js'
 
@@ -119,6 +120,65 @@ export async function restoreOnTarget(cluster: Cluster, items: RestoreItem[], re
   })
   for (const [j, i] of retry.entries()) results[i] = again[j][0]
   return results
+}
+
+/**
+ * The bulk write: RESTORE ... ABSTTL [REPLACE] for the records at `indexes` of `columns`, packed
+ * into one argument of one script call per owning master (record-pack.ts), so the payloads are
+ * forwarded as the source sent them. Returns the records that were not restored, by index, with
+ * the error each got (BUSYKEY, a slot that moved, a node that went away mid-call); the caller
+ * settles those through the per-key path.
+ */
+export async function restorePacked(cluster: Cluster, columns: RecordColumns, indexes: number[], replace: boolean): Promise<Map<number, Error>> {
+  const failed = new Map<number, Error>()
+  const keys = indexes.map((i) => columns.keys[i])
+  await Promise.all(byMaster(cluster, keys).map(async ({node, indexes: positions}) => {
+    const group = positions.map((j) => indexes[j])
+    let reply: unknown[] | undefined
+    if (node) {
+      try {
+        reply = await script(node, 'twlabRestorePacked')(0, replace ? '1' : '0', packRecords(columns, group))
+      } catch {
+        reply = undefined // the node went away mid-call: every record of the group is retried
+      }
+    }
+    if (!reply) {
+      for (const i of group) failed.set(i, new Error('node unavailable'))
+      return
+    }
+    for (let f = 0; f + 1 < reply.length; f += 2) failed.set(group[Number(reply[f]) - 1], new Error(String(reply[f + 1])))
+  }))
+  return failed
+}
+
+export type CompareFlag = 'missing' | 'value' | 'ttl' | 'error'
+
+/**
+ * Verify's bulk comparison: the records at `indexes` of `columns` (payload column: SHA-1 of the
+ * source's DUMP payload) checked on the master that owns each key, one packed script call per
+ * master. Returns the records that do not plainly match, by index; records whose node could not
+ * be asked are flagged 'error' for the caller to check one by one.
+ */
+export async function compareOnTarget(cluster: Cluster, columns: RecordColumns, indexes: number[], toleranceMs: number): Promise<Map<number, CompareFlag>> {
+  const flagged = new Map<number, CompareFlag>()
+  const keys = indexes.map((i) => columns.keys[i])
+  await Promise.all(byMaster(cluster, keys).map(async ({node, indexes: positions}) => {
+    const group = positions.map((j) => indexes[j])
+    let reply: unknown[] | undefined
+    if (node) {
+      try {
+        reply = await script(node, 'twlabComparePacked')(0, toleranceMs, packRecords(columns, group))
+      } catch {
+        reply = undefined
+      }
+    }
+    if (!reply) {
+      for (const i of group) flagged.set(i, 'error')
+      return
+    }
+    for (let f = 0; f + 1 < reply.length; f += 2) flagged.set(group[Number(reply[f]) - 1], String(reply[f + 1]) as CompareFlag)
+  }))
+  return flagged
 }
 
 /** DUMP payload and absolute expiry (0 for none) of every key on the target. */

@@ -8,10 +8,11 @@ import {valueDigest} from './digest.js'
 import {copyInChunks, type ChunkOptions} from './big-key.js'
 import {keyId, keyText} from './key-text.js'
 import type {KeyRecord} from './reader.js'
+import type {RecordColumns} from './record-pack.js'
 import {retryTransient} from './retry.js'
 import type {Source} from './sources.js'
 import {remember, type MigrationStats} from './stats.js'
-import {perKeyOnTarget, restoreOnTarget, type RestoreItem} from './target-batch.js'
+import {perKeyOnTarget, restoreOnTarget, restorePacked, type RestoreItem} from './target-batch.js'
 
 export type ConflictPolicy = 'skip' | 'replace' | 'fail'
 
@@ -135,6 +136,34 @@ export async function writeRecords(source: Source, target: Cluster, records: Key
     }
   }
   if (conflicts.length > 0) throw new ConflictError(conflicts)
+}
+
+/**
+ * The bulk path for one SCAN page: the records at `indexes` of `page`. Every record under the
+ * big-key limit is restored packed (one script call per owning master, payload bytes forwarded
+ * as read); the few that fails (BUSYKEY on a rerun, a slot that moved, a node failing over) and
+ * the big keys then go through writeRecords, which compares, retries, routes and chunks them.
+ */
+export async function writePage(source: Source, target: Cluster, page: RecordColumns, indexes: number[],
+  options: WriteOptions, stats: MigrationStats): Promise<void> {
+  const replace = options.onConflict === 'replace'
+  const packed: number[] = []
+  const settleOneByOne: KeyRecord[] = []
+  for (const i of indexes) {
+    const payload = page.payloads[i]
+    if (!payload) stats.vanished++
+    else if (payload.length > options.bigKeyBytes) settleOneByOne.push({key: page.keys[i], payload, expireAt: page.expireAt[i]})
+    else packed.push(i)
+  }
+  const failed = packed.length > 0 ? await restorePacked(target, page, packed, replace) : new Map<number, Error>()
+  for (const i of packed) {
+    if (failed.has(i)) settleOneByOne.push({key: page.keys[i], payload: page.payloads[i], expireAt: page.expireAt[i]})
+    else {
+      stats.copied++
+      stats.bytes += (page.payloads[i] as Buffer).length
+    }
+  }
+  if (settleOneByOne.length > 0) await writeRecords(source, target, settleOneByOne, options, stats)
 }
 
 /** Deletes keys that no source holds any more (online mode: deletes and expiries). */

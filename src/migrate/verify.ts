@@ -1,22 +1,25 @@
 // Verification: every key compared both ways.
 // - Source -> target: each source is scanned; keys another source wins (duplicates) are compared
-//   only from their winner. Each key's DUMP payload and absolute expiry are read on both sides;
-//   a missing key, a different type, a different value, or expiries further apart than the
-//   tolerance is a mismatch. Equal payloads settle a key at once; different payloads are settled
-//   by a type-aware digest (digest.ts), since equal values can be encoded differently.
-// - Target -> source: each target master is scanned; a key no source holds is "extra".
+//   only from their winner. A script on the source reads a whole page: each key's absolute expiry
+//   and the SHA-1 of its DUMP payload; a script on each target master compares a packed batch of
+//   those against its own keys, server-side, and names only the keys that do not plainly match.
+//   Those are then checked one by one: a missing key, a different type, a different value, or
+//   expiries further apart than the tolerance is a mismatch. Equal payloads settle a key at once;
+//   different payloads are settled by a type-aware digest (digest.ts), since equal values can be
+//   encoded differently.
+// - Target -> source: every target master is scanned; a key no source holds is "extra".
 // Keys that differ are checked again after a short pause before being reported, so a key caught
 // mid-change (a write in flight during an online migration) is not reported as lost.
 import type {Redis} from 'ioredis'
 import type {ClusterTarget} from './cluster-target.js'
-import {keysOwnedHere, type CopyContext} from './copier.js'
+import {keysOwnedHere, positionsOf, type CopyContext} from './copier.js'
 import {valueDigest} from './digest.js'
 import {keyText} from './key-text.js'
-import {existsOn, readKeys} from './reader.js'
+import {existsOn, readKeys, readPage, type ScannedPage} from './reader.js'
 import {retryTransient} from './retry.js'
 import type {Source, SourceSet} from './sources.js'
 import {emptyStats} from './stats.js'
-import {readOnTarget} from './target-batch.js'
+import {compareOnTarget, readOnTarget} from './target-batch.js'
 
 export type MismatchKind = 'missing' | 'extra' | 'type' | 'value' | 'ttl'
 
@@ -95,16 +98,6 @@ function digestOnTarget(target: ClusterTarget, key: Buffer) {
   return valueDigest(target.client as unknown as Redis, key)
 }
 
-async function* scanAll(client: Redis, count: number): AsyncGenerator<Buffer[]> {
-  let cursor = '0'
-  for (let round = 0; round < 1e9; round++) {
-    const [next, keys] = await client.scanBuffer(cursor, 'COUNT', count)
-    if (keys.length > 0) yield keys
-    cursor = next.toString()
-    if (cursor === '0') return
-  }
-}
-
 /** Which of `keys` (found on the target) no source holds. */
 async function keysOnNoSource(sources: SourceSet, keys: Buffer[]): Promise<Buffer[]> {
   let remaining = keys
@@ -138,14 +131,46 @@ function groupByOwnerFirst(sources: SourceSet, keys: Buffer[]): Map<number, Buff
   return groups
 }
 
+/** Pages being checked at once per scanned server, while the next page is read. */
+const WINDOW = 4
+
+/**
+ * Runs `check` on each page `next` yields, up to WINDOW at once, in order; the first failure
+ * is thrown once every started check has settled.
+ */
+async function pagesInFlight<T>(next: () => Promise<{page: T; last: boolean}>, check: (page: T) => Promise<void>): Promise<void> {
+  const inFlight: Array<Promise<void>> = []
+  try {
+    for (let round = 0; round < 1e9; round++) {
+      const {page, last} = await next()
+      const work = check(page)
+      work.catch(() => {}) // awaited (and so reported) in order below
+      inFlight.push(work)
+      if (inFlight.length >= WINDOW) await inFlight.shift()
+      if (last) break
+    }
+    while (inFlight.length > 0) await inFlight.shift()
+  } finally {
+    await Promise.allSettled(inFlight)
+  }
+}
+
 export async function verifyMigration(sources: SourceSet, target: ClusterTarget, options: VerifyOptions): Promise<VerifyReport> {
   const ctx: CopyContext = {sources, target, stats: emptyStats(), write: {onConflict: 'fail', bigKeyBytes: Infinity, chunk: {elements: 1, bytes: 1}}}
   let checked = 0
   const suspects = new Map<Source, Buffer[]>()
   await Promise.all(sources.sources.map(async (source) => {
-    for await (const page of scanAll(source.client, options.scanCount)) {
-      const owned = await keysOwnedHere(ctx, source, page, false)
-      const found = await compareKeys(source, target, owned, options)
+    let cursor = '0'
+    await pagesInFlight(async () => {
+      const page = await readPage(source, cursor, options.scanCount, true)
+      cursor = page.cursor
+      return {page, last: cursor === '0'}
+    }, async (page: ScannedPage) => {
+      const owned = await keysOwnedHere(ctx, source, page.keys, false)
+      // Keys gone from the source since the scan have nothing to compare.
+      const present = positionsOf(page.keys, owned).filter((i) => page.payloads[i])
+      const flagged = await compareOnTarget(target.client, page, present, options.ttlToleranceMs)
+      const found = flagged.size > 0 ? await compareKeys(source, target, [...flagged.keys()].map((i) => page.keys[i]), options) : []
       checked += owned.length
       options.onProgress?.(checked)
       if (found.length > 0) {
@@ -153,16 +178,21 @@ export async function verifyMigration(sources: SourceSet, target: ClusterTarget,
         if (!list) suspects.set(source, (list = []))
         list.push(...found.map((m) => m.key))
       }
-    }
+    })
   }))
   let targetKeys = 0
   let extraSuspects: Buffer[] = []
-  for (const master of target.masters()) {
-    for await (const page of scanAll(master, options.scanCount)) {
-      targetKeys += page.length
-      extraSuspects.push(...(await keysOnNoSource(sources, page)))
-    }
-  }
+  await Promise.all(target.masters().map(async (master) => {
+    let cursor = '0'
+    await pagesInFlight(async () => {
+      const [next, keys] = await master.scanBuffer(cursor, 'COUNT', options.scanCount)
+      cursor = next.toString()
+      return {page: keys, last: cursor === '0'}
+    }, async (keys: Buffer[]) => {
+      targetKeys += keys.length
+      if (keys.length > 0) extraSuspects.push(...(await keysOnNoSource(sources, keys)))
+    })
+  }))
   const mismatches: Mismatch[] = []
   if (suspects.size > 0 || extraSuspects.length > 0) {
     await new Promise((resolve) => setTimeout(resolve, options.recheckDelayMs))

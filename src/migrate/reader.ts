@@ -27,8 +27,9 @@ export interface ScannedPage extends RecordColumns {
 }
 
 /**
- * Reads the next SCAN page of `source`. With `digests`, the payload column holds the SHA-1 (hex)
- * of each DUMP payload instead of the payload: what verify compares, without moving values.
+ * Reads the next SCAN page of `source`. With `digests`, the payload column holds each value's digest
+ * (scripts.ts: SHA-1 of the payload, or of the sorted members of a hash-table set or hash) instead
+ * of the payload: what verify compares, without moving values.
  */
 export async function readPage(source: Source, cursor: string, count: number, digests = false): Promise<ScannedPage> {
   const name = digests

@@ -54,12 +54,47 @@ for i = 1, #ARGV do
 end
 return out`
 
+// The value digest both sides of verify compute (SHA-1, hex): of the DUMP payload, except for
+// sets and hashes in hash-table encoding (RDB types 2 and 4), whose payload lists members in the
+// server's own hash order (seeded per process), so equal values on two servers dump differently.
+// Those are digested from their sorted members (and values), each length-prefixed. Over 1 MB the
+// payload digest is kept (no huge sort inside a script); a difference is settled by the caller's
+// type-aware check, as is any difference of encodings between the two sides.
+const VALUE_DIGEST = `
+local function value_digest(key, payload)
+  local kind = string.byte(payload, 1)
+  if #payload > 1048576 or (kind ~= 2 and kind ~= 4) then return redis.sha1hex(payload) end
+  local items
+  if kind == 2 then
+    items = redis.call('SMEMBERS', key)
+    table.sort(items)
+  else
+    local flat = redis.call('HGETALL', key)
+    local fields, values = {}, {}
+    for i = 1, #flat, 2 do
+      fields[#fields + 1] = flat[i]
+      values[flat[i]] = flat[i + 1]
+    end
+    table.sort(fields)
+    items = {}
+    for i, field in ipairs(fields) do
+      items[2 * i - 1] = field
+      items[2 * i] = values[field]
+    end
+  end
+  local parts = {string.char(kind)}
+  for i = 1, #items do parts[#parts + 1] = struct.pack('>I4', #items[i]) .. items[i] end
+  return redis.sha1hex(table.concat(parts))
+end
+`
+
 // One SCAN page read whole on a source: the next cursor, then key, absolute expiry, and the DUMP
-// payload (or, for verify, its SHA-1 in hex) for each key; false when the key went away between
+// payload (or, for verify, the value digest above) for each key; false when the key went away between
 // SCAN and DUMP. One command per page; the keys never travel to us and back. Servers without
 // PEXPIRETIME (before Redis 7) get PTTL added to the server's own clock (TIME), so the expiry
 // stays the source's own.
 const SCAN_READ = (expiry: 'PEXPIRETIME' | 'PTTL', value: 'payload' | 'digest') => `${expiry === 'PEXPIRETIME' ? '#!lua flags=no-writes' : ''}
+${value === 'digest' ? VALUE_DIGEST : ''}
 local page = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
 local keys = page[2]
 local out = {page[1]}
@@ -69,17 +104,18 @@ for i = 1, #keys do
   out[3 * i - 1] = key
   ${expiry === 'PEXPIRETIME' ? "out[3 * i] = redis.call('PEXPIRETIME', key)" : "local ttl = redis.call('PTTL', key)\n  if ttl >= 0 then out[3 * i] = now + ttl else out[3 * i] = ttl end"}
   local payload = redis.call('DUMP', key)
-  ${value === 'digest' ? 'if payload then payload = redis.sha1hex(payload) end' : ''}
+  ${value === 'digest' ? 'if payload then payload = value_digest(key, payload) end' : ''}
   out[3 * i + 1] = payload
 end
 return out`
 
 // Verify on one cluster node: ARGV[1] the expiry tolerance (ms), ARGV[2] packed records as the
-// source read them for verify (record-pack.ts, with the SHA-1 of the DUMP payload as payload).
+// source read them for verify (record-pack.ts, with the value digest as payload).
 // Returns the records that do not plainly match, as record number (from 1) and why: 'missing',
 // 'value' (payloads differ: maybe only their encoding, settled by the caller), 'ttl', or 'error'
 // (not served here: slot moved). Everything not listed matches.
 const COMPARE_PACKED = `#!lua flags=allow-cross-slot-keys,no-writes
+${VALUE_DIGEST}
 local tolerance = tonumber(ARGV[1])
 local blob = ARGV[2]
 local size = #blob
@@ -101,7 +137,7 @@ while pos <= size do
     why = 'error'
   elseif not payload then
     why = 'missing'
-  elseif redis.sha1hex(payload) ~= digest then
+  elseif value_digest(key, payload) ~= digest then
     why = 'value'
   else
     local have = redis.call('PEXPIRETIME', key)

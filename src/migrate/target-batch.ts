@@ -154,8 +154,8 @@ export async function restorePacked(cluster: Cluster, columns: RecordColumns, in
 export type CompareFlag = 'missing' | 'value' | 'ttl' | 'error'
 
 /**
- * Verify's bulk comparison: the records at `indexes` of `columns` (payload column: SHA-1 of the
- * source's DUMP payload) checked on the master that owns each key, one packed script call per
+ * Verify's bulk comparison: the records at `indexes` of `columns` (payload column: the source's
+ * value digest, scripts.ts) checked on the master that owns each key, one packed script call per
  * master. Returns the records that do not plainly match, by index; records whose node could not
  * be asked are flagged 'error' for the caller to check one by one.
  */

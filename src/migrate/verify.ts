@@ -1,7 +1,8 @@
 // Verification: every key compared both ways.
 // - Source -> target: each source is scanned; keys another source wins (duplicates) are compared
 //   only from their winner. A script on the source reads a whole page: each key's absolute expiry
-//   and the SHA-1 of its DUMP payload; a script on each target master compares a packed batch of
+//   and a digest of its value (SHA-1 of the DUMP payload; of the sorted members for hash-table
+//   sets and hashes, whose payload order differs per server); a script on each target master compares a packed batch of
 //   those against its own keys, server-side, and names only the keys that do not plainly match.
 //   Those are then checked one by one: a missing key, a different type, a different value, or
 //   expiries further apart than the tolerance is a mismatch. Equal payloads settle a key at once;

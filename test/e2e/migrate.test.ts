@@ -118,16 +118,17 @@ describe('twlab migrate --from ... --to-cluster', () => {
     await h.target.del('s0:0')
     await h.target.rpush('s0:0', 'not-a-string')                    // type
     await h.target.hset('s1:big:hash', 'field-5', 'tampered')       // value, in a big key
+    await h.target.sadd('s0:8', 'planted')                          // value, a hash-table set (digested by members)
     const result = await twlab(['migrate', 'verify', '--from', h.from, '--to-cluster', h.cluster.address, '--json'])
     assert.equal(result.code, 1, result.stderr)
     const report = JSON.parse(result.stdout)
     const found = report.mismatches.map((m: {kind: string; key: string}) => `${m.kind} ${m.key}`).sort()
-    assert.deepEqual(found, ['extra planted:extra', 'missing s1:1', 'ttl s2:2', 'type s0:0', 'value s0:4', 'value s1:big:hash'])
-    assert.deepEqual(report.counts, {missing: 1, extra: 1, type: 1, value: 2, ttl: 1})
+    assert.deepEqual(found, ['extra planted:extra', 'missing s1:1', 'ttl s2:2', 'type s0:0', 'value s0:4', 'value s0:8', 'value s1:big:hash'])
+    assert.deepEqual(report.counts, {missing: 1, extra: 1, type: 1, value: 3, ttl: 1})
 
     const human = await twlab(['migrate', 'verify', '--from', h.from, '--to-cluster', h.cluster.address])
     assert.equal(human.code, 1)
-    assert.match(human.stdout, /6 mismatch/)
+    assert.match(human.stdout, /7 mismatch/)
     assert.match(human.stdout, /planted:extra/)
   })
 

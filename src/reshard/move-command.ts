@@ -138,6 +138,7 @@ export abstract class SlotMoveCommand extends BaseCommand {
     try {
       result = await runMoves(target, moves, journal, {
         batch: flags.batch, parallel: flags.parallel, timeoutMs: flags.timeout, replace: flags.replace,
+        expectedKeys: pre.keysBySlot, bigKeySlots: new Set(pre.bigKeys.map((big) => big.slot)),
         signal: stop.signal, onProgress: (progress) => bar.update(progress),
       })
     } finally {

@@ -65,7 +65,9 @@ export async function preflight(target: ClusterTarget, moves: SlotMove[], bigKey
     // every chunk sent at once: the node answers them back to back instead of one per round trip
     const chunks: number[][] = []
     for (let i = 0; i < slots.length; i += SLOTS_PER_CALL) chunks.push(slots.slice(i, i + SLOTS_PER_CALL))
-    const answers = await Promise.all(chunks.map((chunk) => client.eval(SIZE_SLOTS, 0, limit, ...chunk) as Promise<Array<Array<string | number>>>))
+    const answers = await Promise.all(chunks.map((chunk) => (client.eval(SIZE_SLOTS, 0, limit, ...chunk) as Promise<SlotSizes[]>)
+      // scripts not allowed here (ACL): the same answer from plain commands, slower
+      .catch((error: Error) => (/NOPERM|NOSCRIPT|unknown command/i.test(error.message) ? sizeSlotsFromClient(client, limit, chunk) : Promise.reject(error)))))
     chunks.forEach((chunk, c) => chunk.forEach((slot, index) => {
       const [count, ...big] = answers[c][index] ?? [0]
       keysBySlot.set(slot, Number(count))
@@ -76,6 +78,26 @@ export async function preflight(target: ClusterTarget, moves: SlotMove[], bigKey
   for (const count of keysBySlot.values()) totalKeys += count
   bigKeys.sort((a, b) => b.bytes - a.bytes)
   return {keysBySlot, totalKeys, bigKeys}
+}
+
+/** Per slot: [count, bigKey1, bytes1, ...]. */
+type SlotSizes = Array<string | number>
+
+/** What SIZE_SLOTS answers, from pipelined commands. */
+async function sizeSlotsFromClient(client: Redis, limit: number, slots: number[]): Promise<SlotSizes[]> {
+  const counts = await client.pipeline(slots.map((slot) => ['call', 'CLUSTER', 'COUNTKEYSINSLOT', slot])).exec() ?? []
+  return Promise.all(slots.map(async (slot, i) => {
+    const [error, count] = counts[i]
+    if (error) throw error
+    const entry: SlotSizes = [Number(count)]
+    if (limit <= 0 || Number(count) === 0) return entry
+    const keys = (await client.call('CLUSTER', 'GETKEYSINSLOT', slot, Number(count))) as string[]
+    const sizes = await client.pipeline(keys.map((key) => ['call', 'MEMORY', 'USAGE', key])).exec() ?? []
+    sizes.forEach(([, bytes], k) => {
+      if (Number(bytes) > limit) entry.push(keys[k], Number(bytes))
+    })
+    return entry
+  }))
 }
 
 /**

@@ -6,10 +6,10 @@
 import type {ClusterTarget} from '../targets/cluster.js'
 import type {Journal} from './journal.js'
 import type {SlotMove} from './plan.js'
-import {SlotMover, messageOf, type MoverOptions} from './slot-mover.js'
-import {moveWave} from './wave.js'
+import {SlotMover, messageOf} from './slot-mover.js'
+import {moveWave, type WaveOptions} from './wave.js'
 
-export interface RunOptions extends MoverOptions {
+export interface RunOptions extends WaveOptions {
   /** slots in flight at once (spread over up to WAVES_IN_FLIGHT waves) */
   parallel: number
   signal?: AbortSignal

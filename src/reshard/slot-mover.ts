@@ -27,6 +27,9 @@ export class SlotMoveError extends Error {
 }
 
 export class SlotMover {
+  /** whether sources may run GETKEYSINSLOT + MIGRATE in a script (turned off when one cannot) */
+  sourceScripts = true
+
   constructor(private readonly target: ClusterTarget, private readonly options: MoverOptions = DEFAULT_MOVER_OPTIONS) {}
 
   /** Moves (or finishes moving) one slot; `onKeys` hears each batch as it lands. Returns the keys moved. */

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     let copied = 0
     const [newHost, newPort] = address(3).split(':')
     for (const i of [0, 1, 2]) {
-      const listed = await run('redis-cli', ['-p', String(servers[i].port), '--scan', '--count', '1000'])
+      const listed = await run('redis-cli', ['-p', String(servers[i].port), '--scan'])
       if (listed.code !== 0) throw new Error(`redis-cli --scan failed: ${listed.err}`)
       const keys = listed.out.split('\n').filter((key) => key !== '' && placement.newOwner(key).address !== address(i))
       const copy = await run('redis-cli', ['-p', String(servers[i].port)], keys.map((key) => `MIGRATE ${newHost} ${newPort} ${key} 0 10000\n`).join(''))

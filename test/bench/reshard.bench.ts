@@ -51,7 +51,7 @@ async function fill(client: Redis, perSlot: number): Promise<number> {
   const counts = new Array(SLOTS).fill(0)
   let written = 0
   let pipeline = client.pipeline()
-  for (let i = 0; written < SLOTS * perSlot && i < SLOTS * perSlot * 40; i++) {
+  for (let i = 0; written < SLOTS * perSlot && i < perSlot * 16384 * 4; i++) {
     const key = `bench:${i}`
     const slot = keySlot(key)
     if (slot >= SLOTS || counts[slot] >= perSlot) continue

@@ -7,6 +7,7 @@ import type {ClientLimits} from './limits.js'
 import type {Logger} from './log.js'
 import type {Request, RequestOwner} from './request.js'
 import {countConnectionClosed, countConnectionOpened, type PoolStats} from './stats.js'
+import {readAccepted} from './socket-read.js'
 import {Flush, OutBuffer, queueWrite} from './write-batcher.js'
 import {INCOMPLETE, INVALID} from '../protocol/redis-request.js'
 
@@ -51,11 +52,11 @@ export abstract class ClientConnection implements RequestOwner {
     countConnectionOpened()
     ctx.stats.client_connections++
     socket.setNoDelay(true)
-    socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('end', () => this.onEnd())
     socket.on('error', () => this.close(false))
     socket.on('close', () => this.close(this.eof))
     socket.on('drain', () => this.maybeResume())
+    readAccepted(socket, (chunk) => this.onData(chunk))
     if (ctx.limits.idleTimeout > 0) {
       socket.setTimeout(ctx.limits.idleTimeout, () => {
         ctx.logger.info(`closing idle client on pool '${ctx.poolName}'`, 'client.ts')

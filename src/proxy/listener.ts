@@ -14,7 +14,8 @@ export class PoolListener {
   private readonly sockets = new Set<net.Socket>()
 
   constructor(private readonly pool: PoolConfig, private readonly ctx: ClientContext, private readonly shared = false) {
-    this.server = net.createServer({allowHalfOpen: true, pauseOnConnect: false}, (socket) => this.accept(socket))
+    // accepted paused: the client starts reading once it has set up how (socket-read.ts)
+    this.server = net.createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => this.accept(socket))
   }
 
   private accept(socket: net.Socket): void {

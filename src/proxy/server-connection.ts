@@ -8,6 +8,7 @@ import {INCOMPLETE, INVALID} from '../protocol/redis-request.js'
 import {isTransientError} from '../protocol/redis-reply.js'
 import type {ReplyScanner} from './reply-scanner.js'
 import {Request} from './request.js'
+import {onreadOption} from './socket-read.js'
 import {countConnectionClosed, countConnectionOpened, type ServerStats} from './stats.js'
 import {OutBuffer, queueWrite} from './write-batcher.js'
 
@@ -40,6 +41,7 @@ export interface ConnectionSettings {
 
 export type CloseKind = 'eof' | 'err' | 'timedout'
 
+
 export class ServerConnection {
   readonly socket: net.Socket
   private readonly out: OutBuffer
@@ -57,14 +59,14 @@ export class ServerConnection {
 
   constructor(readonly server: ServerEndpoint, private readonly settings: ConnectionSettings) {
     this.scanner = settings.newScanner()
+    const onread = onreadOption((chunk) => this.onData(chunk))
     const socket = server.path !== undefined
-      ? net.connect({path: server.path})
-      : net.connect({host: server.host, port: server.port, noDelay: true})
+      ? net.connect({path: server.path, onread})
+      : net.connect({host: server.host, port: server.port, noDelay: true, onread})
     this.socket = socket
     this.out = new OutBuffer(socket)
     countConnectionOpened()
     socket.on('connect', () => this.onConnect())
-    socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('end', () => this.fail(UNKNOWN, 'eof'))
     socket.on('error', (error) => this.fail(errnoText(error), error && (error as NodeJS.ErrnoException).code === 'ECONNRESET' ? 'err' : 'err'))
     socket.on('close', () => this.fail(ECONNRESET, 'err'))

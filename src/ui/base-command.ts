@@ -2,7 +2,7 @@
 // errors users cause as one sentence with a non-zero exit code, and the TTY/--yes rule for
 // destructive commands.
 import {Command, Flags} from '@oclif/core'
-import {isUserError} from './errors.js'
+import {UserError, isUserError} from './errors.js'
 import {confirm} from './prompt.js'
 
 export abstract class BaseCommand extends Command {
@@ -20,12 +20,13 @@ export abstract class BaseCommand extends Command {
 
   /**
    * Asks before a destructive step. On a TTY it prompts; without one (CI, pipes) it refuses
-   * unless --yes was given, rather than hang waiting for input.
+   * unless --yes was given, rather than hang waiting for input. The refusal is a UserError, so it
+   * prints as one sentence (or a JSON error with --json) like every other mistake a user can make.
    */
   protected async confirmOrRefuse(question: string, yes: boolean): Promise<boolean> {
     if (yes) return true
     if (!process.stdin.isTTY || process.env.CI) {
-      this.error(`${question} Refusing without a terminal to ask on: pass --yes to go ahead.`, {exit: 1})
+      throw new UserError(`${question} Refusing without a terminal to ask on: pass --yes to go ahead.`)
     }
     return confirm(question)
   }

@@ -8,8 +8,10 @@ import {SlotMoveCommand, clusterFlags, moveFlags} from '../../src/reshard/move-c
 export default class ClusterFix extends SlotMoveCommand {
   static override summary = 'Close half-moved slots and give ownerless slots an owner, keeping every key.'
   static override description = `An open slot is finished towards where a reshard journal (or its owner's MIGRATING mark, or an importing
-master) says it was going, otherwise returned to its owner. An ownerless slot goes to the master with the
-fewest slots. Keys of a slot found on other masters are gathered to its owner.`
+master) says it was going, otherwise returned to its owner. An ownerless slot goes to the master holding
+most of its keys (or, empty, to the master with the fewest slots). Keys of a slot found on other masters
+are gathered to its owner. Slots given an owner here are waited on (bounded) until every master names the
+same owner, and a move that meets CLUSTERDOWN or TRYAGAIN while views converge is retried a few times.`
 
   static override examples = ['<%= config.bin %> cluster fix --cluster 127.0.0.1:7000', '<%= config.bin %> cluster fix --cluster 127.0.0.1:7000 --yes --json']
 
@@ -25,10 +27,10 @@ fewest slots. Keys of a slot found on other masters are gathered to its owner.`
     const {flags} = await this.parse(ClusterFix)
     const target = await this.connect(flags)
     try {
-      const plan = planFix(target)
+      const plan = await planFix(target)
       if (plan.steps.length === 0) {
         this.note('Nothing to fix: no slot is open and every slot has an owner.')
-        return {steps: 0, fixed: [], failed: [], pendingJournals: []}
+        return {steps: 0, fixed: [], failed: [], pendingJournals: [], settled: true, unsettled: []}
       }
       const name = (id: string) => target.byId(id)?.address ?? id
       if (!this.jsonEnabled()) {
@@ -40,6 +42,9 @@ fewest slots. Keys of a slot found on other masters are gathered to its owner.`
       const keys = result.fixed.reduce((sum, step) => sum + step.keys, 0)
       this.note(`Fixed ${result.fixed.length}/${plan.steps.length} slot(s), ${keys} key(s) moved.`)
       for (const failure of result.failed) this.note(`Slot ${failure.slot} not fixed: ${failure.error}`)
+      if (!result.settled) {
+        this.note(`Not every master agrees on the new owners yet (${result.unsettled.slice(0, 3).join('; ')}): gossip usually settles it; check with \`twlab cluster check --cluster ${flags.cluster}\`.`)
+      }
       for (const pending of result.pendingJournals) {
         this.note(`The reshard in ${pending.path} still has ${pending.remaining} planned slot(s) never started: \`twlab reshard --cluster ${flags.cluster} --resume --journal ${pending.path}\` moves them.`)
       }

@@ -175,11 +175,10 @@ describe('interrupted reshards: --resume and cluster fix', () => {
     await assertHealthy()
   })
 
-  // Still run and reported, but not counted as a failure: the hand-made ownerless slot races with
-  // cluster gossip (a heartbeat sent before a node's DELSLOTS can re-bind the slot on another
-  // node), and about one run in three `cluster fix` then meets CLUSTERDOWN while gathering the
-  // slot's keys. Open work in issue 6: make fix wait for one agreed owner, then drop the todo.
-  test('cluster fix closes hand-made half moves and covers an ownerless slot', {todo: 'races with gossip about one run in three'}, async () => {
+  // The ownerless slots race with gossip on purpose: DELSLOTS goes to one master after another,
+  // and a heartbeat sent before a node's DELSLOTS can re-bind the slot on a master that already
+  // dropped it, so masters disagree while fix claims the slots and gathers their keys.
+  test('cluster fix closes hand-made half moves and covers ownerless slots, gathering keys left on several masters', async () => {
     const target = await ClusterTarget.connect(cluster.seed)
     const [a, b, c] = target.masters()
     const slotsWithKeys = (node: typeof a) => {
@@ -193,6 +192,9 @@ describe('interrupted reshards: --resume and cluster fix', () => {
     const [forward, importOnly] = slotsWithKeys(a)
     const emptySlot = target.byId(c.id)!.slots[0][0]
     const keysIn = (slot: number) => keys.filter((key) => keySlot(key) === slot)
+    // a slot of c with at least two keys, one of which ends up on b before nobody owns it
+    const split = slotsWithKeys(c).find((slot) => slot !== emptySlot && keysIn(slot).length >= 2)!
+    assert.ok(split !== undefined, 'c owns a slot holding two keys')
     const ac = target.client(a)
     const bc = target.client(b)
     // 1: a is migrating `forward` to b, one key already moved
@@ -204,8 +206,14 @@ describe('interrupted reshards: --resume and cluster fix', () => {
     await ac.call('CLUSTER', 'SETSLOT', importOnly, 'MIGRATING', b.id)
     await ac.call('MIGRATE', b.host, b.port, '', 0, 5000, 'KEYS', keysIn(importOnly)[0])
     await ac.call('CLUSTER', 'SETSLOT', importOnly, 'STABLE')
-    // 3: nobody owns `emptySlot` any more
-    for (const node of target.masters()) await target.client(node).call('CLUSTER', 'DELSLOTS', emptySlot).catch(() => undefined)
+    // 3: b holds one key of c's slot `split`, then nobody owns `split` or `emptySlot` any more
+    const cc = target.client(c)
+    await bc.call('CLUSTER', 'SETSLOT', split, 'IMPORTING', c.id)
+    await cc.call('CLUSTER', 'SETSLOT', split, 'MIGRATING', b.id)
+    await cc.call('MIGRATE', b.host, b.port, '', 0, 5000, 'KEYS', keysIn(split)[0])
+    await bc.call('CLUSTER', 'SETSLOT', split, 'STABLE')
+    await cc.call('CLUSTER', 'SETSLOT', split, 'STABLE')
+    for (const node of target.masters()) await target.client(node).call('CLUSTER', 'DELSLOTS', emptySlot, split).catch(() => undefined)
     await target.close()
 
     const before = await twlab(['cluster', 'check', '--cluster', cluster.seed, '--json'], {env: env()})
@@ -219,12 +227,22 @@ describe('interrupted reshards: --resume and cluster fix', () => {
     assert.equal(steps.get(forward), 'roll-forward')
     assert.equal(steps.get(importOnly), 'roll-forward')
     assert.equal(steps.get(emptySlot), 'assign')
+    assert.equal(steps.get(split), 'assign')
     await assertHealthy()
     const after = await ClusterTarget.connect(cluster.seed)
     try {
       assert.equal(after.ownerOfSlot(forward)?.id, b.id)
       assert.equal(after.ownerOfSlot(importOnly)?.id, b.id)
       assert.ok(after.ownerOfSlot(emptySlot))
+      const splitOwner = after.ownerOfSlot(split)!
+      assert.ok(splitOwner)
+      // every key of `split` on its owner, none left behind elsewhere
+      for (const node of after.masters()) {
+        const count = Number(await after.client(node).call('CLUSTER', 'COUNTKEYSINSLOT', split))
+        // (the earlier tests' writers may have left counters in the slot too)
+        if (node.id === splitOwner.id) assert.ok(count >= keysIn(split).length, `the owner holds only ${count} key(s) of slot ${split}`)
+        else assert.equal(count, 0, `${node.address} still holds ${count} key(s) of slot ${split}`)
+      }
     } finally {
       await after.close()
     }

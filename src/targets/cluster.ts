@@ -4,7 +4,7 @@
 import {Redis} from 'ioredis'
 import {keySlot} from '../hashing/index.js'
 import {UserError, describeSystemError} from '../ui/errors.js'
-import {parseClusterNodes, type ClusterNodeInfo} from './cluster-nodes.js'
+import {parseClusterNodes, rangesOf, slotsOf, type ClusterNodeInfo} from './cluster-nodes.js'
 import type {Target, TargetNode} from './types.js'
 
 export const SLOT_COUNT = 16384
@@ -116,17 +116,20 @@ export class ClusterTarget implements Target {
    * reachable master for its own line. A master that does not answer keeps what the seed said.
    */
   private async readOwnSlotStates(view: ClusterNodeInfo[]): Promise<void> {
+    const claims = new Map<ClusterNodeInfo, Array<[number, number]>>()
     await Promise.all(view.filter((node) => node.role === 'master' && !node.failing && !node.myself).map(async (node) => {
       try {
         const own = (await this.viewOf(node)).find((entry) => entry.myself)
         if (own) {
           node.migrating = own.migrating
           node.importing = own.importing
+          if (own.role === 'master') claims.set(node, own.slots)
         }
       } catch {
         // unreachable: it cannot be migrating anything we could act on right now
       }
     }))
+    adoptClaimsOfFailedOwners(view, claims)
   }
 
   /** The CLUSTER NODES view of one node (for comparing what nodes believe). */
@@ -243,6 +246,31 @@ export class ClusterTarget implements Target {
     const clients = [...this.clients.values()]
     this.clients.clear()
     await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())))
+  }
+}
+
+/**
+ * A node importing a slot ignores other nodes' claims on it (Redis skips importing slots when it
+ * updates its map), so a seed that was importing from a master that then died still credits the
+ * dead master after its replica took over. Slots the view gives to a failing master but that a
+ * working master lists as its own go to that master.
+ */
+function adoptClaimsOfFailedOwners(view: ClusterNodeInfo[], claims: Map<ClusterNodeInfo, Array<[number, number]>>): void {
+  const failed = view.filter((node) => node.role === 'master' && node.failing && node.slots.length > 0)
+  if (failed.length === 0 || claims.size === 0) return
+  const claimer = new Map<number, ClusterNodeInfo>()
+  for (const [node, ranges] of claims) for (const slot of slotsOf(ranges)) claimer.set(slot, node)
+  for (const node of failed) {
+    const kept: number[] = []
+    const taken = new Map<ClusterNodeInfo, number[]>()
+    for (const slot of slotsOf(node.slots)) {
+      const to = claimer.get(slot)
+      if (to) taken.set(to, [...(taken.get(to) ?? []), slot])
+      else kept.push(slot)
+    }
+    if (taken.size === 0) continue
+    node.slots = rangesOf(kept)
+    for (const [to, slots] of taken) to.slots = rangesOf([...slotsOf(to.slots), ...slots].sort((a, b) => a - b))
   }
 }
 

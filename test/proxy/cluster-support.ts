@@ -8,8 +8,8 @@ import {startTwproxy, type Twproxy} from './harness.js'
 
 export {startCluster, type TestCluster}
 
-export function clusterPoolConfig(name: string, port: number, seeds: string[], extra = ''): string {
-  return `${name}:\n  listen: 127.0.0.1:${port}\n  redis: true\n  timeout: 5000\n${extra}  cluster:\n${seeds.map((seed) => `    - ${seed}\n`).join('')}`
+export function clusterPoolConfig(name: string, port: number, seeds: string[], extra = '  timeout: 5000\n'): string {
+  return `${name}:\n  listen: 127.0.0.1:${port}\n  redis: true\n${extra}  cluster:\n${seeds.map((seed) => `    - ${seed}\n`).join('')}`
 }
 
 export interface ClusterProxy {
@@ -20,7 +20,7 @@ export interface ClusterProxy {
 }
 
 /** twproxy in front of `cluster` (seeded with its first master only), and an ioredis client to it. */
-export async function startClusterProxy(cluster: TestCluster, extra = ''): Promise<ClusterProxy> {
+export async function startClusterProxy(cluster: TestCluster, extra?: string): Promise<ClusterProxy> {
   const port = await freePort()
   const proxy = await startTwproxy(clusterPoolConfig('alpha', port, [cluster.address], extra), port)
   const client = new Redis({host: '127.0.0.1', port, maxRetriesPerRequest: 0, enableReadyCheck: false, disableClientInfo: true})

@@ -16,7 +16,8 @@ describe('a twproxy pool backed by a Redis Cluster', () => {
   let direct: Cluster
 
   before(async () => {
-    cluster = await startCluster({masters: 3})
+    // a node timeout long enough that a loaded machine does not make the cluster flap
+    cluster = await startCluster({masters: 3, args: ['--cluster-node-timeout', '5000']})
     proxy = await startClusterProxy(cluster)
     direct = clusterClient(cluster)
   })

@@ -78,6 +78,7 @@ async function switchUnderWrites(proxy: Twproxy, port: number, oldServers: Runni
   const acked = clients.map(() => new Map<string, string>())
   const counted = clients.map(() => 0)
   let errors = 0
+  let firstError = ''
   let stop = false
   const writers = clients.map(async (client, w) => {
     for (let i = 0; i < 1_000_000 && !stop; i++) {
@@ -88,8 +89,9 @@ async function switchUnderWrites(proxy: Twproxy, port: number, oldServers: Runni
         acked[w].set(key, value)
         await client.incr(`${prefix}w${w}:counter`)
         counted[w]++
-      } catch {
+      } catch (error) {
         errors++
+        firstError ||= (error as Error).message
       }
     }
   })
@@ -121,7 +123,7 @@ async function switchUnderWrites(proxy: Twproxy, port: number, oldServers: Runni
     for (const a of admin) a.disconnect()
     for (const c of clients) c.disconnect()
   }
-  assert.equal(errors, 0, 'no client saw an error')
+  assert.equal(errors, 0, `no client saw an error (first: ${firstError})`)
   let checked = 0
   for (let w = 0; w < WRITERS; w++) {
     for (const [key, value] of acked[w]) {
@@ -143,7 +145,8 @@ describe('cut-over of a servers pool to a Redis Cluster and back', () => {
   let port: number
 
   before(async () => {
-    cluster = await startCluster({masters: 3})
+    // a node timeout long enough that a loaded machine does not make the cluster flap
+    cluster = await startCluster({masters: 3, args: ['--cluster-node-timeout', '5000']})
     port = await freePort()
   })
 

@@ -77,6 +77,23 @@ export class ChangeFeed {
     return 0
   }
 
+  /** Whether `key` changed since it was last taken (a change not yet copied). */
+  isDirty(key: Buffer): boolean {
+    return this.dirty.has(keyId(key))
+  }
+
+  /**
+   * Resolves once every change made on the sources before the call has been recorded: a PING on
+   * each subscribed connection is answered after every notification Redis queued on it before.
+   * Used with the sources' writes paused, it makes `pending` the complete set of keys still to copy.
+   */
+  async barrier(): Promise<void> {
+    await Promise.all(this.subscriptions.map(async ({source, subscriber}) => {
+      if (this.lost.has(source.address.text)) throw new Error(`the change feed of ${source.address.text} dropped`)
+      await subscriber.ping()
+    }))
+  }
+
   /** Removes and returns up to `limit` dirty keys, oldest first. */
   take(limit: number): Buffer[] {
     const keys: Buffer[] = []

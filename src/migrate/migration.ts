@@ -1,11 +1,14 @@
 // A whole migration, in order: (online) start following changes -> bulk copy of every source in
 // parallel, checkpointed -> (online) catch up on changed keys until the sources are quiet or the
-// user says stop -> verify both ways, re-copy keys that changed under the copy, check them again.
+// user says stop (with --cutover: until the lag is near zero) -> verify both ways, re-copy keys
+// that changed under the copy, check them again -> (cutover) pause writes, copy the last
+// changes, switch twproxy to the cluster, resume writes (cutover.ts).
 import {bulkCopySource} from './bulk-copy.js'
 import {ChangeFeed} from './changes.js'
 import {freshCheckpoint, loadCheckpoint, removeCheckpoint, saveCheckpoint, type CheckpointData} from './checkpoint.js'
 import type {ClusterTarget} from './cluster-target.js'
 import {recopyKeys, type CopyContext} from './copier.js'
+import {cutOver, type CutoverOptions, type CutoverResult} from './cutover.js'
 import {keyId} from './key-text.js'
 import type {ProgressReporter} from './progress.js'
 import type {SourceSet} from './sources.js'
@@ -28,6 +31,8 @@ export interface MigrationOptions {
   progress: ProgressReporter
   /** true once the user asked to stop (Ctrl-C) */
   stopRequested: () => boolean
+  /** switch twproxy's pool to the cluster at the end (needs online) */
+  cutover?: Pick<CutoverOptions, 'proxy' | 'pauseLimitMs' | 'switchTimeoutMs'>
 }
 
 export interface VerifySummary {
@@ -36,6 +41,12 @@ export interface VerifySummary {
   counts: Record<MismatchKind, number>
   /** keys that differed after the copy (changed while it ran) and were copied again */
   repaired: number
+  /**
+   * online: keys that still differed after the repair rounds but had changed again since they
+   * were read (the change feed says so): not mismatches, writes in progress. A cut-over copies
+   * and compares them again with writes paused.
+   */
+  inFlux: number
   mismatches: Array<ReturnType<typeof describeMismatch>>
 }
 
@@ -58,9 +69,14 @@ export interface MigrationResult {
   verify?: VerifySummary
   /** kept when the migration can be resumed */
   checkpoint?: string
+  /** with --cutover: the switch, and how long writes were paused */
+  cutover?: CutoverResult
 }
 
 const REPAIR_ROUNDS = 3
+/** --cutover: the catch-up is over once this few keys wait, none for longer than CAUGHT_UP_LAG_MS */
+const CAUGHT_UP_PENDING = 100
+const CAUGHT_UP_LAG_MS = 500
 const REPAIRABLE: MismatchKind[] = ['missing', 'type', 'value', 'ttl']
 
 function sleep(ms: number): Promise<void> {
@@ -143,17 +159,28 @@ export async function runMigration(sources: SourceSet, target: ClusterTarget, op
           phase = `catch-up: ${feed.pending} pending, lag ${feed.lagMs()} ms`
           save(true)
         }
+        // With a cut-over ahead, writes need not stop: a lag near zero is enough, the pause
+        // catches the rest.
+        if (options.cutover && feed.pending <= CAUGHT_UP_PENDING && feed.lagMs() <= CAUGHT_UP_LAG_MS) break
         if (keys.length === 0) {
           if (options.stopRequested() || Date.now() - feed.lastChangeAt >= options.quietMs) break
           await sleep(20)
         }
       }
-      progress.note(`Caught up: ${ctx.stats.recopied} changed keys re-copied, ${ctx.stats.deleted} deleted; sources quiet for ${Math.round((Date.now() - feed.lastChangeAt) / 1000)} s.`)
+      progress.note(options.cutover
+        ? `Caught up: ${ctx.stats.recopied} changed keys re-copied, ${ctx.stats.deleted} deleted; ${feed.pending} pending, lag ${feed.lagMs()} ms.`
+        : `Caught up: ${ctx.stats.recopied} changed keys re-copied, ${ctx.stats.deleted} deleted; sources quiet for ${Math.round((Date.now() - feed.lastChangeAt) / 1000)} s.`)
+      if (options.stopRequested()) {
+        result.status = 'interrupted'
+        result.checkpoint = options.checkpointPath
+        return result
+      }
     }
 
+    const verifyOptions = {ttlToleranceMs: options.ttlToleranceMs, scanCount: options.scanCount, recheckDelayMs: 200}
+    let inFlux: Buffer[] = []
     if (options.verify) {
       phase = 'verify'
-      const verifyOptions = {ttlToleranceMs: options.ttlToleranceMs, scanCount: options.scanCount, recheckDelayMs: 200}
       verified = 0
       const report = await verifyMigration(sources, target, {...verifyOptions, onProgress: (n) => (verified = n)})
       let remaining: Mismatch[] = report.mismatches
@@ -169,10 +196,33 @@ export async function runMigration(sources: SourceSet, target: ClusterTarget, op
         const recheck = await verifyKeys(sources, target, repairable, verifyOptions)
         remaining = [...unrepaired, ...recheck]
       }
+      if (feed) {
+        // A key that still differs but changed again after it was read is a write in progress,
+        // not a lost one: it stays in the feed, to be copied (and, with a cut-over, compared
+        // again with writes paused).
+        inFlux = remaining.filter((m) => feed.isDirty(m.key)).map((m) => m.key)
+        remaining = remaining.filter((m) => !feed.isDirty(m.key))
+      }
       const counts: Record<MismatchKind, number> = {missing: 0, extra: 0, type: 0, value: 0, ttl: 0}
       for (const m of remaining) counts[m.kind]++
-      result.verify = {checked: report.checked, targetKeys: report.targetKeys, counts, repaired, mismatches: remaining.map(describeMismatch)}
+      result.verify = {checked: report.checked, targetKeys: report.targetKeys, counts, repaired, inFlux: inFlux.length, mismatches: remaining.map(describeMismatch)}
       if (remaining.length > 0) result.status = 'mismatches'
+    }
+    if (feed && options.cutover && result.status === 'done') {
+      phase = 'cut-over'
+      save(true)
+      try {
+        result.cutover = await cutOver(ctx, feed, {
+          ...options.cutover,
+          verify: options.verify ? verifyOptions : undefined,
+          inFlux,
+          note: (message) => progress.note(message),
+        })
+      } catch (error) {
+        // The copy stays valid: keep the checkpoint so --resume --cutover need not copy again.
+        result.checkpoint = options.checkpointPath
+        throw error
+      }
     }
     if (feed) {
       result.changesSeen = feed.events

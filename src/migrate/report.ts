@@ -73,8 +73,15 @@ export function renderMigration(result: MigrationResult): string {
       lines.push(`Verify found mismatches: ${renderMismatchCounts(v.counts)}.`)
       lines.push(renderMismatches(v.mismatches, 50))
     }
+    if (v.inFlux > 0) lines.push(`${v.inFlux} key(s) were still being written on the sources at the end: they follow the change feed${result.cutover ? ' and were compared again with writes paused' : ''}.`)
   } else {
     lines.push('Not verified (--no-verify): run twlab migrate verify.')
+  }
+  const c = result.cutover
+  if (c) {
+    lines.push(`Cut over: twproxy now serves the pool from the cluster (${c.cluster.join(', ')}); ${c.configFile} rewritten${c.backup ? `, the old file kept as ${c.backup}` : ''}.`)
+    lines.push(`Writes paused for ${c.pausedMs} ms (${c.copiedInPause} last changes copied, ${c.verifiedInPause} keys compared again inside the pause).`)
+    for (const f of c.foreignClients) lines.push(`Warning: ${f.source} had ${f.count} client(s) besides twproxy and twlab (${f.clients.join('; ')}): their writes do not reach the cluster.`)
   }
   return lines.join('\n')
 }

@@ -4,9 +4,8 @@
 // failed switch puts the file back exactly as it was.
 import {readFile} from 'node:fs/promises'
 import {isMap, isScalar, type Pair, type YAMLMap, type YAMLSeq} from 'yaml'
-import {ConfigEditor, editConfigFile, writeFileAtomic} from '../config/index.js'
+import {CLUSTER_KEY, ConfigEditor, editConfigFile, writeFileAtomic} from '../config/index.js'
 
-export const CLUSTER_KEY = 'cluster'
 // sentinels: names the servers' masters; redis_db: a cluster has only database 0, where the keys were copied
 const REPLACED_KEYS = ['servers', 'sentinels', 'redis_db']
 

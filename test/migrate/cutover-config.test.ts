@@ -5,7 +5,7 @@ import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
-import {ConfigEditor, findExtension} from '../../src/config/index.js'
+import {ConfigEditor} from '../../src/config/index.js'
 import {restorePool, rewritePoolToCluster, switchPoolToCluster} from '../../src/migrate/pool-to-cluster.js'
 import {poolServers, waitForPoolServers} from '../../src/migrate/proxy-stats.js'
 import {tempDir} from '../support/servers.js'
@@ -44,20 +44,23 @@ describe('cut-over config rewrite', () => {
     assert.match(text.slice(text.indexOf('beta:')), /servers:\n\s+- 127\.0\.0\.1:6390:1/)
   })
 
-  test('a refused rewrite leaves the file alone; a written one is put back exactly', async () => {
+  test('the rewrite is written with a backup and put back exactly', async () => {
     const file = join(dir, 'nutcracker.yml')
     writeFileSync(file, FILE)
-    if (!findExtension('cluster')) {
-      // twproxy's cluster: key is not registered: the edited file is refused, nothing written.
-      await assert.rejects(rewritePoolToCluster(file, 'alpha', ['127.0.0.1:7000']), /no servers|cluster/)
-      assert.equal(readFileSync(file, 'utf8'), FILE)
-      return
-    }
     const rewrite = await rewritePoolToCluster(file, 'alpha', ['127.0.0.1:7000'])
     assert.match(readFileSync(file, 'utf8'), /cluster:\n\s+- 127\.0\.0\.1:7000/)
     assert.equal(readFileSync(`${file}.bak`, 'utf8'), FILE)
     await restorePool(rewrite)
     assert.equal(readFileSync(file, 'utf8'), FILE)
+  })
+
+  test('a rewrite the config check refuses leaves the file alone', async () => {
+    const file = join(dir, 'memcache.yml')
+    const text = 'mc:\n  listen: 127.0.0.1:22123\n  servers:\n    - 127.0.0.1:11211:1\n'
+    writeFileSync(file, text)
+    // cluster: on a memcache pool is refused by the config check: nothing is written
+    await assert.rejects(rewritePoolToCluster(file, 'mc', ['127.0.0.1:7000']), /memcache/)
+    assert.equal(readFileSync(file, 'utf8'), text)
   })
 })
 

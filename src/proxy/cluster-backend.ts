@@ -11,8 +11,9 @@
 //  - a node that refuses connections (a dead master): the map is refreshed from any known node
 //    and the request retried within the same window, then answered nutcracker's error. A request
 //    whose connection broke after it was sent is not resent (it may have run): it gets the error.
-// While any request waits for a retry, newer requests wait behind it, so a client's requests are
-// not reordered by a retry. Route indexes are slots: MGET/DEL/UNLINK/TOUCH/MSET split per slot.
+// While a request waits for a retry, newer requests for the same slot wait behind it, so writes
+// to a key are not reordered by a retry; other slots go on. Route indexes are slots:
+// MGET/DEL/UNLINK/TOUCH/MSET split per slot.
 import type {PoolConfig} from '../config/types.js'
 import type {ClusterSeed} from '../config/cluster.js'
 import {CLUSTER_SLOTS, keySlotOfRange} from '../hashing/index.js'
@@ -92,8 +93,10 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
   private readonly owners: Array<ClusterNode | undefined> = new Array(CLUSTER_SLOTS)
   private map: SlotMap | undefined
   private readonly settings: ConnectionSettings
-  /** requests waiting to be sent again (and those that arrived behind them), oldest first */
+  /** requests waiting to be sent again (and those of the same slots that arrived behind them), oldest first */
   private held: ClusterRequest[] = []
+  /** per slot: how many of `held` are for it */
+  private readonly heldPerSlot = new Uint32Array(CLUSTER_SLOTS)
   private holdTimer: NodeJS.Timeout | null = null
   private holdRefresh = false
   /** sent to a node and not answered */
@@ -159,6 +162,7 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
     this.refreshTimer = null
     const held = this.held
     this.held = []
+    this.heldPerSlot.fill(0)
     for (const request of held) request.original.complete(null, ECONNREFUSED)
     for (const node of this.nodes.values()) for (const conn of [...node.connections]) conn.fail(ECONNREFUSED, 'err')
   }
@@ -240,7 +244,7 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
 
   /** Sends to the slot's master, or holds the request behind those already waiting. */
   private dispatch(request: ClusterRequest): void {
-    if (this.held.length > 0) {
+    if (this.heldPerSlot[request.slot] > 0) {
       this.hold(request, false)
       return
     }
@@ -281,6 +285,7 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
     let at = held.length
     while (at > 0 && held[at - 1].seq > request.seq) at--
     held.splice(at, 0, request)
+    this.heldPerSlot[request.slot]++
     if (refresh) this.holdRefresh = true
     if (this.holdTimer === null) this.holdTimer = setTimeout(() => void this.release(), RETRY_DELAY_MS)
   }
@@ -295,6 +300,7 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
     if (this.closing) return
     const held = this.held
     this.held = []
+    this.heldPerSlot.fill(0)
     for (const request of held) this.dispatch(request)
   }
 

@@ -9,7 +9,10 @@ export default class Reshard extends SlotMoveCommand {
   static override summary = 'Move Redis Cluster slots (and their keys) from some masters to another, online.'
   static override description = `Slots move with the safe protocol (IMPORTING, MIGRATING, MIGRATE in batches, SETSLOT NODE on the
 target, the source, then every master), several at a time. The plan is shown first; a journal records
-each slot so an interrupted run is finished with --resume (or closed by \`twlab cluster fix\`).`
+each slot so an interrupted run is finished with --resume (or closed by \`twlab cluster fix\`).
+A node that dies during the run stops it (exit 1) on the slot it was moving, naming the node; the run
+does not wait for a failover. Once a replica has taken over (or the node is back with its data),
+--resume moves the rest from whoever owns each slot now.`
 
   static override examples = [
     '<%= config.bin %> reshard --cluster 127.0.0.1:7000 --from 127.0.0.1:7001 --to 127.0.0.1:7003 --slots 1000',

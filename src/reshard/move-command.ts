@@ -11,6 +11,7 @@ import {ClusterTarget} from '../targets/cluster.js'
 import {Journal, markResumed, type JournalState} from './journal.js'
 import {summarizeMoves, type SlotMove} from './plan.js'
 import {parseBytes, preflight, type BigKey} from './preflight.js'
+import {explainFailures} from './failure-cause.js'
 import {runMoves, type RunResult} from './run.js'
 
 export const clusterFlags = {
@@ -146,6 +147,8 @@ export abstract class SlotMoveCommand extends BaseCommand {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
     }
+    // a node that died mid-move shows up as a client connection error: name the node instead
+    if (result.failed.length > 0) result.failed = await explainFailures(target, moves, result.failed)
     summary.result = result
     this.note(`${result.status === 'complete' ? 'Moved' : 'Moved only'} ${result.slotsMoved}/${result.slotsPlanned} slot(s), ${result.keysMoved} key(s) in ${result.seconds.toFixed(2)} s (${result.keysPerSecond} keys/s). Journal: ${journal.path}`)
     if (result.status !== 'complete') {

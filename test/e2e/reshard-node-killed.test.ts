@@ -149,13 +149,14 @@ describe('a node killed during twlab reshard', () => {
     await assertKeysReadable(cluster, keys)
   }
 
-  function assertFailedClearly(run: {code: number | null; stdout: string; stderr: string; journal: string}): void {
+  function assertFailedClearly(run: {code: number | null; stdout: string; stderr: string; journal: string}, victim: string): void {
     assert.equal(run.code, 1, `the reshard exits 1 when a node dies: ${run.stderr}`)
     const summary = JSON.parse(run.stdout)
     assert.equal(summary.result.status, 'failed')
     // each wave in flight when the node died reports its slot
     assert.ok(summary.result.failed.length >= 1)
     for (const failure of summary.result.failed) assert.match(failure.error, /^slot \d+: /)
+    assert.ok(summary.result.failed.some((failure: {error: string}) => failure.error.includes(`the source ${victim} stopped answering`)), summary.result.failed[0].error)
     process.stderr.write(`# the killed run reported: ${summary.result.failed[0].error}\n`)
     assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace')
     // the journal keeps the plan, the slots done before the kill and the failed one
@@ -169,7 +170,7 @@ describe('a node killed during twlab reshard', () => {
   test('source master killed: the run fails on one slot, the replica takes over, --resume finishes', async () => {
     const [from, to] = [cluster.masters[0], cluster.masters[1]]
     const run = await reshardAndKill(from, to, from)
-    assertFailedClearly(run)
+    assertFailedClearly(run, from)
     await waitFailover(from)
 
     const resumed = await twlab(['reshard', '--cluster', to, '--resume', '--yes', '--json'], {env: env(), timeoutMs: 180_000})
@@ -186,7 +187,7 @@ describe('a node killed during twlab reshard', () => {
   test('source master killed: after the failover cluster fix closes the open slots, --resume moves the rest', async () => {
     const [from, to] = [cluster.masters[2], cluster.masters[1]]
     const run = await reshardAndKill(from, to, from)
-    assertFailedClearly(run)
+    assertFailedClearly(run, from)
     await waitFailover(from)
 
     const fixed = await twlab(['cluster', 'fix', '--cluster', to, '--yes', '--json'], {env: env(), timeoutMs: 120_000})

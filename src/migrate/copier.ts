@@ -4,7 +4,7 @@
 // --from servers) the first source listed that holds the key wins.
 import type {ClusterTarget} from './cluster-target.js'
 import {keyText} from './key-text.js'
-import {existsOn, readKeys, type KeyRecord, type ScannedPage} from './reader.js'
+import {existsOn, pageKeys, readKeys, type KeyRecord, type ScannedPage} from './reader.js'
 import type {Source, SourceSet} from './sources.js'
 import {remember, type MigrationStats} from './stats.js'
 import {deleteKeys, writePage, writeRecords, type WriteOptions} from './writer.js'
@@ -70,9 +70,15 @@ export async function keysOwnedHere(ctx: CopyContext, source: Source, keys: Buff
 
 /** The bulk path: one SCAN page of one source, already read (readPage). */
 export async function copyScannedPage(ctx: CopyContext, source: Source, page: ScannedPage): Promise<void> {
-  ctx.stats.scanned += page.keys.length
-  const owned = await keysOwnedHere(ctx, source, page.keys)
-  await writePage(source, ctx.target.client, page, positionsOf(page.keys, owned), ctx.write, ctx.stats)
+  ctx.stats.scanned += page.count
+  await writePage(source, ctx.target.client, page, await ownedPositions(ctx, source, page, true), ctx.write, ctx.stats)
+}
+
+/** The positions in `page` of the records whose value must come from `source` (keysOwnedHere). */
+export async function ownedPositions(ctx: CopyContext, source: Source, page: ScannedPage, count: boolean): Promise<number[]> {
+  if (ctx.sources.sources.length < 2) return Array.from({length: page.count}, (_, i) => i)
+  const keys = pageKeys(page)
+  return positionsOf(keys, await keysOwnedHere(ctx, source, keys, count))
 }
 
 /** The positions in `keys` of the keys in `kept` (a subset of `keys`, as keysOwnedHere returns). */

@@ -1,11 +1,11 @@
 // Reads keys off a source as RESTORE-ready records: the DUMP payload and the absolute expiry.
 // The bulk copy reads a whole SCAN page with one Lua script (scripts.ts: SCAN, then DUMP and
-// expiry of every key it returned): one command per page instead of two per key plus the SCAN,
-// and a consistent snapshot of the page (no key's payload and expiry come from different moments).
+// expiry of every key it returned, packed into one string): one command per page instead of two
+// per key plus the SCAN, and a consistent snapshot of the page (no key's payload and expiry come from different moments).
 // Follow-up reads of known keys (online changes, verify repairs) take a list of keys the same way.
 // PEXPIRETIME gives the expiry as an absolute time, so the target gets exactly the same expiry
 // however long the copy takes (no TTL drift); servers before Redis 7 get PTTL + a clock.
-import {packKeys, type RecordColumns} from './record-pack.js'
+import {indexRecords, keyOf, packKeys, type RecordPage} from './record-pack.js'
 import {script} from './scripts.js'
 import type {Source} from './sources.js'
 
@@ -17,34 +17,30 @@ export interface KeyRecord {
   expireAt: number
 }
 
-/** One SCAN page read whole, as columns (no object per key): payload null where the key went away. */
-export interface ScannedPage extends RecordColumns {
+/** One SCAN page read whole: its records packed as the source wrote them (record-pack.ts). */
+export interface ScannedPage extends RecordPage {
   /** the SCAN cursor after this page ('0': the scan is complete) */
   cursor: string
-  keys: Buffer[]
-  expireAt: number[]
-  payloads: Array<Buffer | null>
 }
 
 /**
- * Reads the next SCAN page of `source`. With `digests`, the payload column holds each value's digest
- * (scripts.ts: SHA-1 of the payload, or of the sorted members of a hash-table set or hash) instead
- * of the payload: what verify compares, without moving values.
+ * Reads the next SCAN page of `source`. With `digests`, each record carries the value's digest
+ * (scripts.ts: SHA-1 of the payload, or of the sorted members of a hash-table set or hash)
+ * instead of the payload: what verify compares, without moving values.
  */
 export async function readPage(source: Source, cursor: string, count: number, digests = false): Promise<ScannedPage> {
   const name = digests
     ? (source.hasExpireTime ? 'twlabScanDigest7' : 'twlabScanDigestOld')
     : (source.hasExpireTime ? 'twlabScanRead7' : 'twlabScanReadOld')
-  const reply = await script(source.client, name)(0, cursor, count)
-  const n = (reply.length - 1) / 3
-  const page: ScannedPage = {cursor: String(reply[0]), keys: new Array(n), expireAt: new Array(n), payloads: new Array(n)}
-  for (let i = 0; i < n; i++) {
-    page.keys[i] = reply[3 * i + 1] as Buffer
-    const time = Number(reply[3 * i + 2])
-    page.expireAt[i] = time > 0 ? time : 0
-    page.payloads[i] = (reply[3 * i + 3] as Buffer | null) ?? null
-  }
-  return page
+  const [next, blob] = await script(source.client, name)(0, cursor, count) as [Buffer, Buffer]
+  return {cursor: next.toString(), ...indexRecords(blob)}
+}
+
+/** The keys of a page, in order. */
+export function pageKeys(page: RecordPage): Buffer[] {
+  const keys: Buffer[] = new Array(page.count)
+  for (let i = 0; i < page.count; i++) keys[i] = keyOf(page, i)
+  return keys
 }
 
 export async function readKeys(source: Source, keys: Buffer[]): Promise<KeyRecord[]> {

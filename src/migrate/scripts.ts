@@ -88,29 +88,34 @@ local function value_digest(key, payload)
 end
 `
 
-// One SCAN page read whole on a source: the next cursor, then key, absolute expiry, and the DUMP
-// payload (or, for verify, the value digest above) for each key; false when the key went away between
-// SCAN and DUMP. One command per page; the keys never travel to us and back. Servers without
-// PEXPIRETIME (before Redis 7) get PTTL added to the server's own clock (TIME), so the expiry
-// stays the source's own.
+// One SCAN page read whole on a source: the next cursor, and one packed string of records
+// (record-pack.ts) holding each key, its absolute expiry and its DUMP payload (or, for verify,
+// the value digest above). One command per page, one reply string to read, and the keys never
+// travel to us and back. Servers without PEXPIRETIME (before Redis 7) get PTTL added to the
+// server's own clock (TIME), so the expiry stays the source's own.
 const SCAN_READ = (expiry: 'PEXPIRETIME' | 'PTTL', value: 'payload' | 'digest') => `${expiry === 'PEXPIRETIME' ? '#!lua flags=no-writes' : ''}
 ${value === 'digest' ? VALUE_DIGEST : ''}
 local page = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
 local keys = page[2]
-local out = {page[1]}
+local parts = {}
 ${expiry === 'PTTL' ? "local t = redis.call('TIME')\nlocal now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)" : ''}
 for i = 1, #keys do
   local key = keys[i]
-  out[3 * i - 1] = key
-  ${expiry === 'PEXPIRETIME' ? "out[3 * i] = redis.call('PEXPIRETIME', key)" : "local ttl = redis.call('PTTL', key)\n  if ttl >= 0 then out[3 * i] = now + ttl else out[3 * i] = ttl end"}
   local payload = redis.call('DUMP', key)
-  ${value === 'digest' ? 'if payload then payload = value_digest(key, payload) end' : ''}
-  out[3 * i + 1] = payload
+  if payload then
+    ${expiry === 'PEXPIRETIME' ? "local at = redis.call('PEXPIRETIME', key)" : "local at = redis.call('PTTL', key)\n    if at >= 0 then at = now + at end"}
+    if at < 0 then at = 0 end
+    ${value === 'digest' ? 'payload = value_digest(key, payload)' : ''}
+    local expiry = string.format('%d', at)
+    parts[i] = struct.pack('>I4I4B', #key, #payload, #expiry) .. key .. expiry .. payload
+  else
+    parts[i] = struct.pack('>I4I4B', #key, ${0xffffffff}, 0) .. key
+  end
 end
-return out`
+return {page[1], table.concat(parts)}`
 
 // Verify on one cluster node: ARGV[1] the expiry tolerance (ms), ARGV[2] packed records as the
-// source read them for verify (record-pack.ts, with the value digest as payload).
+// source's verify read wrote them (record-pack.ts, with the value digest as payload).
 // Returns the records that do not plainly match, as record number (from 1) and why: 'missing',
 // 'value' (payloads differ: maybe only their encoding, settled by the caller), 'ttl', or 'error'
 // (not served here: slot moved). Everything not listed matches.
@@ -152,8 +157,9 @@ end
 return flagged`
 
 // The bulk write on one cluster node: ARGV[1] the replace flag, ARGV[2] packed records
-// (record-pack.ts: key length, payload length, expiry length, then key, expiry digits, payload).
-// One argument instead of three per key keeps our side to a single buffer copy per batch.
+// (record-pack.ts: key length, payload length, expiry length, then key, expiry digits, payload),
+// byte for byte as the source's read script wrote them. One argument instead of three per key
+// keeps our side to a buffer copy per batch.
 // Returns only the failures, as record number (from 1) and error text (BUSYKEY, a key whose slot
 // is not served here...); every record not listed was restored.
 const RESTORE_PACKED = `#!lua flags=allow-cross-slot-keys

@@ -10,7 +10,7 @@
 import type {Cluster} from 'ioredis'
 import {keySlot} from '../hashing/index.js'
 import type {Redis} from 'ioredis'
-import {packRecords, type RecordColumns} from './record-pack.js'
+import {gatherRecords, keySlotOf, type RecordPage} from './record-pack.js'
 import {isTransient, retryTransient} from './retry.js'
 import {script} from './scripts.js'
 
@@ -67,16 +67,23 @@ export async function perKeyOnTarget(cluster: Cluster, keys: Buffer[], name: str
 
 /** Groups key indexes by the master that owns their slot, with that master's connection. */
 function byMaster(cluster: Cluster, keys: Buffer[]): Array<{node: Redis | undefined; indexes: number[]}> {
+  const indexes = keys.map((_, i) => i)
+  return bySlotOwner(cluster, indexes, (i) => keySlot(keys[i]))
+}
+
+/** Groups `indexes` by the master that owns slot `slotOf(index)`, with that master's connection. */
+function bySlotOwner(cluster: Cluster, indexes: readonly number[], slotOf: (index: number) => number): Array<{node: Redis | undefined; indexes: number[]}> {
   const nodes = new Map<string, Redis>()
   for (const node of cluster.nodes('master')) nodes.set(`${node.options.host}:${node.options.port}`, node)
   const groups = new Map<string, number[]>()
-  for (let i = 0; i < keys.length; i++) {
-    const name = owner(cluster, keys[i])
+  for (const i of indexes) {
+    const owners = cluster.slots[slotOf(i)]
+    const name = owners && owners.length > 0 ? owners[0] : '?'
     let list = groups.get(name)
     if (!list) groups.set(name, (list = []))
     list.push(i)
   }
-  return [...groups].map(([name, indexes]) => ({node: nodes.get(name), indexes}))
+  return [...groups].map(([name, group]) => ({node: nodes.get(name), indexes: group}))
 }
 
 export interface RestoreItem {
@@ -123,21 +130,19 @@ export async function restoreOnTarget(cluster: Cluster, items: RestoreItem[], re
 }
 
 /**
- * The bulk write: RESTORE ... ABSTTL [REPLACE] for the records at `indexes` of `columns`, packed
- * into one argument of one script call per owning master (record-pack.ts), so the payloads are
- * forwarded as the source sent them. Returns the records that were not restored, by index, with
- * the error each got (BUSYKEY, a slot that moved, a node that went away mid-call); the caller
- * settles those through the per-key path.
+ * The bulk write: RESTORE ... ABSTTL [REPLACE] for the records at `indexes` of a packed page, one
+ * script call per owning master with that master's records copied byte for byte as the source
+ * wrote them (record-pack.ts). Returns the records that were not restored, by index, with the
+ * error each got (BUSYKEY, a slot that moved, a node that went away mid-call); the caller settles
+ * those through the per-key path.
  */
-export async function restorePacked(cluster: Cluster, columns: RecordColumns, indexes: number[], replace: boolean): Promise<Map<number, Error>> {
+export async function restorePacked(cluster: Cluster, page: RecordPage, indexes: number[], replace: boolean): Promise<Map<number, Error>> {
   const failed = new Map<number, Error>()
-  const keys = indexes.map((i) => columns.keys[i])
-  await Promise.all(byMaster(cluster, keys).map(async ({node, indexes: positions}) => {
-    const group = positions.map((j) => indexes[j])
+  await Promise.all(bySlotOwner(cluster, indexes, (i) => keySlotOf(page, i)).map(async ({node, indexes: group}) => {
     let reply: unknown[] | undefined
     if (node) {
       try {
-        reply = await script(node, 'twlabRestorePacked')(0, replace ? '1' : '0', packRecords(columns, group))
+        reply = await script(node, 'twlabRestorePacked')(0, replace ? '1' : '0', gatherRecords(page, group))
       } catch {
         reply = undefined // the node went away mid-call: every record of the group is retried
       }
@@ -154,20 +159,18 @@ export async function restorePacked(cluster: Cluster, columns: RecordColumns, in
 export type CompareFlag = 'missing' | 'value' | 'ttl' | 'error'
 
 /**
- * Verify's bulk comparison: the records at `indexes` of `columns` (payload column: the source's
- * value digest, scripts.ts) checked on the master that owns each key, one packed script call per
- * master. Returns the records that do not plainly match, by index; records whose node could not
- * be asked are flagged 'error' for the caller to check one by one.
+ * Verify's bulk comparison: the records at `indexes` of a page read for verify (each carrying the
+ * source's value digest, scripts.ts) checked on the master that owns each key, one packed script
+ * call per master. Returns the records that do not plainly match, by index; records whose node
+ * could not be asked are flagged 'error' for the caller to check one by one.
  */
-export async function compareOnTarget(cluster: Cluster, columns: RecordColumns, indexes: number[], toleranceMs: number): Promise<Map<number, CompareFlag>> {
+export async function compareOnTarget(cluster: Cluster, page: RecordPage, indexes: number[], toleranceMs: number): Promise<Map<number, CompareFlag>> {
   const flagged = new Map<number, CompareFlag>()
-  const keys = indexes.map((i) => columns.keys[i])
-  await Promise.all(byMaster(cluster, keys).map(async ({node, indexes: positions}) => {
-    const group = positions.map((j) => indexes[j])
+  await Promise.all(bySlotOwner(cluster, indexes, (i) => keySlotOf(page, i)).map(async ({node, indexes: group}) => {
     let reply: unknown[] | undefined
     if (node) {
       try {
-        reply = await script(node, 'twlabComparePacked')(0, toleranceMs, packRecords(columns, group))
+        reply = await script(node, 'twlabComparePacked')(0, toleranceMs, gatherRecords(page, group))
       } catch {
         reply = undefined
       }

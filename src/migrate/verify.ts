@@ -13,10 +13,11 @@
 // mid-change (a write in flight during an online migration) is not reported as lost.
 import type {Redis} from 'ioredis'
 import type {ClusterTarget} from './cluster-target.js'
-import {keysOwnedHere, positionsOf, type CopyContext} from './copier.js'
+import {keysOwnedHere, ownedPositions, type CopyContext} from './copier.js'
 import {valueDigest} from './digest.js'
 import {keyText} from './key-text.js'
 import {existsOn, readKeys, readPage, type ScannedPage} from './reader.js'
+import {keyOf, payloadLengthOf, VANISHED} from './record-pack.js'
 import {retryTransient} from './retry.js'
 import type {Source, SourceSet} from './sources.js'
 import {emptyStats} from './stats.js'
@@ -167,11 +168,11 @@ export async function verifyMigration(sources: SourceSet, target: ClusterTarget,
       cursor = page.cursor
       return {page, last: cursor === '0'}
     }, async (page: ScannedPage) => {
-      const owned = await keysOwnedHere(ctx, source, page.keys, false)
+      const owned = await ownedPositions(ctx, source, page, false)
       // Keys gone from the source since the scan have nothing to compare.
-      const present = positionsOf(page.keys, owned).filter((i) => page.payloads[i])
+      const present = owned.filter((i) => payloadLengthOf(page, i) !== VANISHED)
       const flagged = await compareOnTarget(target.client, page, present, options.ttlToleranceMs)
-      const found = flagged.size > 0 ? await compareKeys(source, target, [...flagged.keys()].map((i) => page.keys[i]), options) : []
+      const found = flagged.size > 0 ? await compareKeys(source, target, [...flagged.keys()].map((i) => keyOf(page, i)), options) : []
       checked += owned.length
       options.onProgress?.(checked)
       if (found.length > 0) {

@@ -8,7 +8,7 @@ import {valueDigest} from './digest.js'
 import {copyInChunks, type ChunkOptions} from './big-key.js'
 import {keyId, keyText} from './key-text.js'
 import type {KeyRecord} from './reader.js'
-import type {RecordColumns} from './record-pack.js'
+import {expireAtOf, keyOf, payloadLengthOf, payloadOf, VANISHED, type RecordPage} from './record-pack.js'
 import {retryTransient} from './retry.js'
 import type {Source} from './sources.js'
 import {remember, type MigrationStats} from './stats.js'
@@ -140,30 +140,32 @@ export async function writeRecords(source: Source, target: Cluster, records: Key
 
 /**
  * The bulk path for one SCAN page: the records at `indexes` of `page`. Every record under the
- * big-key limit is restored packed (one script call per owning master, payload bytes forwarded
- * as read); the few that fails (BUSYKEY on a rerun, a slot that moved, a node failing over) and
+ * big-key limit is restored packed (one script call per owning master, record bytes forwarded
+ * as read); the few that fail (BUSYKEY on a rerun, a slot that moved, a node failing over) and
  * the big keys then go through writeRecords, which compares, retries, routes and chunks them.
  */
-export async function writePage(source: Source, target: Cluster, page: RecordColumns, indexes: number[],
+export async function writePage(source: Source, target: Cluster, page: RecordPage, indexes: number[],
   options: WriteOptions, stats: MigrationStats): Promise<void> {
   const replace = options.onConflict === 'replace'
   const packed: number[] = []
-  const settleOneByOne: KeyRecord[] = []
+  const settleOneByOne: number[] = []
   for (const i of indexes) {
-    const payload = page.payloads[i]
-    if (!payload) stats.vanished++
-    else if (payload.length > options.bigKeyBytes) settleOneByOne.push({key: page.keys[i], payload, expireAt: page.expireAt[i]})
+    const length = payloadLengthOf(page, i)
+    if (length === VANISHED) stats.vanished++
+    else if (length > options.bigKeyBytes) settleOneByOne.push(i)
     else packed.push(i)
   }
   const failed = packed.length > 0 ? await restorePacked(target, page, packed, replace) : new Map<number, Error>()
   for (const i of packed) {
-    if (failed.has(i)) settleOneByOne.push({key: page.keys[i], payload: page.payloads[i], expireAt: page.expireAt[i]})
+    if (failed.has(i)) settleOneByOne.push(i)
     else {
       stats.copied++
-      stats.bytes += (page.payloads[i] as Buffer).length
+      stats.bytes += payloadLengthOf(page, i)
     }
   }
-  if (settleOneByOne.length > 0) await writeRecords(source, target, settleOneByOne, options, stats)
+  if (settleOneByOne.length === 0) return
+  const records = settleOneByOne.map((i): KeyRecord => ({key: keyOf(page, i), payload: payloadOf(page, i), expireAt: expireAtOf(page, i)}))
+  await writeRecords(source, target, records, options, stats)
 }
 
 /** Deletes keys that no source holds any more (online mode: deletes and expiries). */

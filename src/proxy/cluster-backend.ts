@@ -22,7 +22,7 @@ import type {PoolBackend} from './backend.js'
 import {CROSSSLOT_REPLY, isCrossSlot} from './cluster-keys.js'
 import {addressName, type NodeAddress, parseRedirect, type SlotMap} from './cluster-slot-map.js'
 import {fetchSlotMap} from './cluster-topology.js'
-import {ECONNREFUSED} from './errno.js'
+import {ECONNREFUSED, ECONNRESET} from './errno.js'
 import {latencyRecorder} from './latency.js'
 import type {Logger} from './log.js'
 import {Request, type RequestOwner} from './request.js'
@@ -106,6 +106,8 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
   private refreshTimer: NodeJS.Timeout | null = null
   private lastRefresh = 0
   private closing = false
+  /** idle connections closed because their node left the cluster: not a reason to refresh */
+  private readonly retired = new WeakSet<ServerConnection>()
 
   constructor(private readonly config: PoolConfig, private readonly seeds: readonly ClusterSeed[], private readonly logger: Logger) {
     this.stats = new PoolStats(config.name, [])
@@ -345,6 +347,17 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
       return node.stats
     })
     this.stats.servers.splice(0, this.stats.servers.length, ...servers)
+    // a node the cluster no longer names keeps no idle connection open
+    const named = new Set(map.nodes.map(addressName))
+    for (const [name, node] of this.nodes) {
+      if (named.has(name)) continue
+      for (const conn of [...node.connections]) {
+        if (conn.depth > 0) continue
+        this.retired.add(conn)
+        conn.fail(ECONNRESET, 'eof')
+      }
+      if (node.connections.length === 0) this.nodes.delete(name)
+    }
     const after = this.masters.join(', ')
     if (before !== after) this.logger.notice(`pool '${this.config.name}': cluster masters ${after || '(none)'}`, 'cluster.ts')
   }
@@ -380,6 +393,6 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
     const i = node.connections.indexOf(conn)
     if (i >= 0) node.connections.splice(i, 1)
     // a node going away is how a failover starts: learn the new map without waiting for a request
-    if (!this.closing) this.scheduleRefresh()
+    if (!this.closing && !this.retired.has(conn)) this.scheduleRefresh()
   }
 }

@@ -202,8 +202,9 @@ function describeUnsettled(target: ClusterTarget, agreement: AgreementResult): s
 
 /**
  * fixSlot, tried again while the cluster answers as views that have not converged do
- * (CLUSTERDOWN for a slot a node sees unowned, TRYAGAIN, MOVED/ASK): each retry re-reads the map
- * and waits for the masters to agree on the slot's owner first. Bounded in attempts.
+ * (CLUSTERDOWN for a slot a node sees unowned, TRYAGAIN, MOVED/ASK): each retry waits a little
+ * longer, re-reads the map and, for a claimed slot, waits for the masters to agree on its owner.
+ * Bounded in attempts.
  */
 async function fixSlotWithRetries(target: ClusterTarget, mover: SlotMover, step: FixStep): Promise<number> {
   for (let attempt = 1; ; attempt++) {
@@ -213,9 +214,9 @@ async function fixSlotWithRetries(target: ClusterTarget, mover: SlotMover, step:
       if (attempt >= SLOT_ATTEMPTS || !TRANSIENT.test(messageOf(error))) throw error
       await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 250 * 2 ** (attempt - 1))))
       await target.refresh().catch(() => undefined)
-      const owner = target.ownerOfSlot(step.slot)?.id
-      // a slot still open keeps its owner until moved; one without an owner is the step's
-      await waitForAgreement(target, new Map([[step.slot, owner ?? step.to]]), {timeoutMs: 5000})
+      // a slot claimed here: make the laggards name its new owner. An open slot is left alone:
+      // telling nodes its current owner could undo a move the target already took over.
+      if (step.action === 'assign') await waitForAgreement(target, new Map([[step.slot, step.to]]), {timeoutMs: 5000})
     }
   }
 }

@@ -44,6 +44,8 @@ export interface PoolChangeSummary extends PoolChangePlan {
   kept?: number
   straysDeleted?: number
   lateMoves?: number
+  /** seconds spent in each phase this run: counting keys, switching the proxy, moving, cleaning up */
+  seconds?: {plan: number; switch: number; move: number; cleanup: number}
 }
 
 export interface PoolChangeOptions {
@@ -121,6 +123,13 @@ export async function runPoolChange(options: PoolChangeOptions): Promise<PoolCha
   }
   const placement = new MovePlacement(pool, change.before, change.after)
   const clients = new PoolServerClients(pool, options.password)
+  const seconds = {plan: 0, switch: 0, move: 0, cleanup: 0}
+  let phaseStarted = process.hrtime.bigint()
+  const lap = (phase: keyof typeof seconds) => {
+    const now = process.hrtime.bigint()
+    seconds[phase] += Number(now - phaseStarted) / 1e9
+    phaseStarted = now
+  }
   const proxy = options.proxy
   try {
     await clients.checkReachable([...change.before, ...change.after.filter((s) => !change.before.some((b) => b.address === s.address))])
@@ -136,9 +145,12 @@ export async function runPoolChange(options: PoolChangeOptions): Promise<PoolCha
       pairs: counted.pairs,
       ...(journal ? {resuming: describePhase(journal)} : {}),
     }
-    const summary: PoolChangeSummary = {...plan, status: 'dry-run', configFile, proxy: {kind: proxy.kind, pid: proxy.pid}}
+    const summary: PoolChangeSummary = {...plan, status: 'dry-run', configFile, proxy: {kind: proxy.kind, pid: proxy.pid}, seconds}
+    lap('plan')
     if (options.dryRun) return summary
     if (!(await options.confirm(plan))) return {...summary, status: 'cancelled'}
+    // time spent asking is nobody's phase
+    phaseStarted = process.hrtime.bigint()
 
     journal ??= {version: 1, action: change.action, pool: pool.name, server: serverEntries([change.server])[0], before: plan.before, after: plan.after, phase: 'planned', updatedAt: ''}
     const save = async (phase: PoolChangeJournal['phase'], extra: Partial<PoolChangeJournal> = {}) => {
@@ -171,6 +183,7 @@ export async function runPoolChange(options: PoolChangeOptions): Promise<PoolCha
         await reloadAndVerify(proxy, pool, placement, clients, options.password)
         note('twproxy routes by the new servers; moving keys.')
       }
+      lap('switch')
       const moved: MoveTotals = await moveKeys(pool, clients, placement, change.before, {
         batch: options.batch,
         password: options.password,
@@ -179,6 +192,7 @@ export async function runPoolChange(options: PoolChangeOptions): Promise<PoolCha
       summary.moved = moved.moved
       summary.kept = moved.kept
       await save('moved')
+      lap('move')
     }
     if (journal.phase === 'moved') {
       if (twproxy) {
@@ -191,6 +205,7 @@ export async function runPoolChange(options: PoolChangeOptions): Promise<PoolCha
     const cleaned: CleanupTotals = await deleteStrays(pool, clients, placement, change.before, options.password)
     summary.straysDeleted = cleaned.deleted
     summary.lateMoves = cleaned.moved
+    lap('cleanup')
     removeJournal(configFile, pool.name)
     return {...summary, status: 'done'}
   } finally {

@@ -17,9 +17,10 @@ export interface CleanupTotals {
 
 export async function deleteStrays(pool: PoolConfig, clients: PoolServerClients, placement: MovePlacement, sources: ServerConfig[], password?: string): Promise<CleanupTotals> {
   const totals: CleanupTotals = {deleted: 0, moved: 0}
-  for (const source of sources) {
+  // every old server at once: each only touches its own strays
+  await Promise.all(sources.map(async (source) => {
     const client = clients.get(source)
-    for await (const page of scanMovingKeys(client, source, placement, 1000)) {
+    for await (const page of scanMovingKeys(client, source, placement)) {
       for (const {target, keys} of page.byTarget.values()) {
         const present = await Promise.all(keys.map((key) => clients.get(target).exists(key)))
         const stale = keys.filter((_, i) => present[i] > 0)
@@ -37,6 +38,6 @@ export async function deleteStrays(pool: PoolConfig, clients: PoolServerClients,
         }
       }
     }
-  }
+  }))
   return totals
 }

@@ -11,7 +11,7 @@ import {poolChangeFlags, resolvePoolChangeTarget, type PoolChangeFlags} from './
 export const poolCommandFlags = {
   ...poolChangeFlags,
   'dry-run': Flags.boolean({description: 'show the plan (keys moving per server pair) and change nothing', default: false}),
-  batch: Flags.integer({description: 'keys per MIGRATE', default: 200, min: 1, max: 10_000}),
+  batch: Flags.integer({description: 'keys per MIGRATE', default: 500, min: 1, max: 10_000}),
   ...BaseCommand.yesFlag,
 }
 

@@ -47,16 +47,16 @@ function pairCounter(): {add(from: ServerConfig, to: ServerConfig, n: number): v
   }
 }
 
-/** Counts the keys that would move, per (old owner, new owner) pair, without moving any. */
+/** Counts the keys that would move, per (old owner, new owner) pair, without moving any (all servers at once). */
 export async function countMovingKeys(clients: PoolServerClients, placement: MovePlacement, sources: ServerConfig[]): Promise<{scanned: number; pairs: PairCount[]}> {
   const pairs = pairCounter()
   let scanned = 0
-  for (const source of sources) {
+  await Promise.all(sources.map(async (source) => {
     for await (const page of scanMovingKeys(clients.get(source), source, placement)) {
       scanned += page.scanned
       for (const {target, keys} of page.byTarget.values()) pairs.add(source, target, keys.length)
     }
-  }
+  }))
   return {scanned, pairs: pairs.list()}
 }
 
@@ -65,15 +65,26 @@ export function migrateArgs(pool: Pick<PoolConfig, 'redisAuth' | 'redisDb'>, tar
   return [target.host, String(target.port), '', String(pool.redisDb), String(timeoutMs), ...(auth !== undefined ? ['AUTH', auth] : []), 'KEYS', ...keys]
 }
 
-/** Moves every key of `sources` whose owner changes to its new owner. */
+/**
+ * Moves every key of `sources` whose owner changes to its new owner. Every source works at once,
+ * and each reads its next SCAN page while the MIGRATEs of the last one run (at most two pages
+ * in flight per source).
+ */
 export async function moveKeys(pool: PoolConfig, clients: PoolServerClients, placement: MovePlacement, sources: ServerConfig[], options: MoveOptions = {}): Promise<MoveTotals> {
   const batch = options.batch ?? 200
   const timeoutMs = options.timeoutMs ?? 10_000
   const pairs = pairCounter()
   const totals: MoveTotals = {scanned: 0, moved: 0, kept: 0, pairs: []}
-  for (const source of sources) {
-    const client = clients.get(source)
-    for await (const page of scanMovingKeys(client, source, placement)) {
+  // the first failure stops every source at its next page (re-running the command finishes the move)
+  let failed = false
+  await Promise.all(sources.map(async (source) => {
+    let previous: Promise<void> = Promise.resolve()
+    for await (const page of scanMovingKeys(clients.get(source), source, placement)) {
+      await previous.catch((error: unknown) => {
+        failed = true
+        throw error
+      })
+      if (failed) return
       totals.scanned += page.scanned
       const work: Array<Promise<void>> = []
       for (const {target, keys} of page.byTarget.values()) {
@@ -86,11 +97,15 @@ export async function moveKeys(pool: PoolConfig, clients: PoolServerClients, pla
           }))
         }
       }
-      await Promise.all(work)
-      totals.pairs = pairs.list()
-      options.onProgress?.(totals)
+      previous = Promise.all(work).then(() => {
+        totals.pairs = pairs.list()
+        options.onProgress?.(totals)
+      })
+      // a failed MIGRATE surfaces at the next await; keep it from being reported as unhandled meanwhile
+      previous.catch(() => undefined)
     }
-  }
+    await previous
+  }))
   totals.pairs = pairs.list()
   return totals
 }

@@ -122,7 +122,8 @@ export async function reloadAndVerify(proxy: PoolProxy, pool: PoolConfig, placem
       } catch {
         // the proxy may be between configs for a moment; try again
       }
-      await sleep(100)
+      // twproxy reloads within a few ms of the signal: look again soon
+      await sleep(20)
     }
     throw new UserError(`twproxy (pid ${proxy.pid}) did not start routing by the new servers within ${timeoutMs / 1000} s of SIGUSR1: check its log, then run the same command again.`)
   } finally {

@@ -11,7 +11,10 @@ export interface MovingPage {
   byTarget: Map<string, {target: ServerConfig; keys: Buffer[]}>
 }
 
-export async function* scanMovingKeys(client: Redis, source: ServerConfig, placement: MovePlacement, count = 1000): AsyncGenerator<MovingPage> {
+/** Keys per SCAN page: a few ms of work for the server, and few round trips for a large pool. */
+export const SCAN_COUNT = 5000
+
+export async function* scanMovingKeys(client: Redis, source: ServerConfig, placement: MovePlacement, count = SCAN_COUNT): AsyncGenerator<MovingPage> {
   let cursor = '0'
   // SCAN ends when the cursor comes back to 0; the bound only guards against a server that never does
   for (let pages = 0; pages < 10_000_000; pages++) {

@@ -106,8 +106,11 @@ async function main(): Promise<void> {
 
     const rate = (n: number, s: number) => Math.round(n / s)
     console.log(`redis-cli --scan + one MIGRATE per moving key (copy only, no proxy switch): ${copied} keys in ${referenceSeconds.toFixed(2)} s, ${rate(copied, referenceSeconds)} keys/s (load after: ${referenceLoad})`)
-    console.log(`twlab pool add-server (whole command: scan, switch twproxy, move in batches of 200, clean up): ${summary.moved} keys in ${oursSeconds.toFixed(2)} s, ${rate(summary.moved, oursSeconds)} keys/s (load after: ${load()})`)
-    console.log(`ratio: ${(referenceSeconds / oursSeconds).toFixed(2)}x the per-key copy`)
+    console.log(`twlab pool add-server (whole command: scan, switch twproxy, move in batches of 500, clean up): ${summary.moved} keys in ${oursSeconds.toFixed(2)} s, ${rate(summary.moved, oursSeconds)} keys/s (load after: ${load()})`)
+    const phases = summary.seconds as {plan: number; switch: number; move: number; cleanup: number}
+    const startup = oursSeconds - phases.plan - phases.switch - phases.move - phases.cleanup
+    console.log(`  twlab phases: start-up and exit ${startup.toFixed(2)} s; plan (scan, count) ${phases.plan.toFixed(2)} s; config + twproxy reload ${phases.switch.toFixed(2)} s; moving ${phases.move.toFixed(2)} s (${rate(summary.moved, phases.move)} keys/s); clean-up scan ${phases.cleanup.toFixed(2)} s`)
+    console.log(`ratio: whole command ${(referenceSeconds / oursSeconds).toFixed(2)}x the per-key copy; moving alone ${(referenceSeconds / phases.move).toFixed(2)}x`)
   } finally {
     for (const client of clients) client.disconnect()
     if (proxy) await stopPid(proxy)

@@ -4,8 +4,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../ui/base-command.js'
 import {UserError} from '../ui/errors.js'
-import {slotProgressBar} from '../ui/slot-progress.js'
-import {renderTable} from '../ui/table.js'
+import type {SlotProgressBar} from '../ui/slot-progress.js'
 import {formatRanges, rangesOf} from '../targets/cluster-nodes.js'
 import {ClusterTarget} from '../targets/cluster.js'
 import {Journal, markResumed, type JournalState} from './journal.js'
@@ -91,6 +90,8 @@ export abstract class SlotMoveCommand extends BaseCommand {
       keys: group.slots.reduce((sum, slot) => sum + (pre.keysBySlot.get(slot) ?? 0), 0),
     }))
     if (!this.jsonEnabled()) {
+      // tables and the progress bar load only when drawn: --json runs start faster without them
+      const {renderTable} = await import('../ui/table.js')
       this.log(renderTable(['from', 'to', 'slots', 'ranges', 'keys'], summary.plan.map((row) => [row.from, row.to, row.slots, shorten(row.ranges), row.keys])))
       if (pre.bigKeys.length > 0) {
         this.log(`Big keys (over ${flags['big-key-limit']}): MIGRATE blocks both nodes while it copies each one.`)
@@ -134,7 +135,9 @@ export abstract class SlotMoveCommand extends BaseCommand {
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
-    const bar = slotProgressBar(moves.length, pre.totalKeys, !this.jsonEnabled())
+    const bar: SlotProgressBar = !this.jsonEnabled() && process.stderr.isTTY
+      ? (await import('../ui/slot-progress.js')).slotProgressBar(moves.length, pre.totalKeys, true)
+      : {update() {}, stop() {}}
     let result: RunResult
     try {
       result = await runMoves(target, moves, journal, {

@@ -1,8 +1,8 @@
 // GETKEYSINSLOT + MIGRATE run by the source itself, in a short Lua script, instead of key names
 // travelling source -> twlab -> source for every batch. The protocol is unchanged (the same
 // MIGRATE ... KEYS of keys listed by GETKEYSINSLOT, one slot per MIGRATE, each MIGRATE atomic);
-// what goes away is a client round trip per batch and parsing and re-sending every key name,
-// which on a busy machine cost as much as the MIGRATE itself.
+// what goes away is a client round trip per batch, and twlab parsing and re-sending every key
+// name (CPU that, on a shared machine, the two nodes doing the MIGRATE could have used).
 //
 // One script call moves at most `budget` keys over one or more slots, so the source is never
 // blocked longer than by one MIGRATE of a batch. A MIGRATE error (BUSYKEY, IOERR) stops the

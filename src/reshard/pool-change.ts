@@ -30,6 +30,11 @@ export interface PoolChangePlan {
   scanned: number
   /** keys that change owner, per (old owner, new owner) */
   pairs: PairCount[]
+  /**
+   * false when nobody is asked (--yes): the keys are then counted as they move, sparing a scan of
+   * every old server, and scanned/pairs in the summary come from the move
+   */
+  countedFirst: boolean
   /** set when an interrupted change is being finished */
   resuming?: string
 }
@@ -57,6 +62,8 @@ export interface PoolChangeOptions {
   proxy: PoolProxy
   password?: string
   dryRun: boolean
+  /** nobody will be asked (--yes): skip the counting scan before the switch */
+  noQuestions?: boolean
   batch?: number
   confirm: (plan: PoolChangePlan) => Promise<boolean>
   note: (message: string) => void
@@ -134,7 +141,8 @@ export async function runPoolChange(options: PoolChangeOptions): Promise<PoolCha
   try {
     await clients.checkReachable([...change.before, ...change.after.filter((s) => !change.before.some((b) => b.address === s.address))])
     note(journal ? `Finishing an interrupted change: ${describePhase(journal)}.` : `Scanning ${change.before.length} server(s) for keys that change owner...`)
-    const counted = !journal || journal.phase === 'planned' ? await countMovingKeys(clients, placement, change.before) : {scanned: 0, pairs: []}
+    const countFirst = (!journal || journal.phase === 'planned') && (options.dryRun || !options.noQuestions)
+    const counted = countFirst ? await countMovingKeys(clients, placement, change.before) : {scanned: 0, pairs: []}
     const plan: PoolChangePlan = {
       action: change.action,
       pool: pool.name,
@@ -143,6 +151,7 @@ export async function runPoolChange(options: PoolChangeOptions): Promise<PoolCha
       after: serverEntries(change.after),
       scanned: counted.scanned,
       pairs: counted.pairs,
+      countedFirst: countFirst,
       ...(journal ? {resuming: describePhase(journal)} : {}),
     }
     const summary: PoolChangeSummary = {...plan, status: 'dry-run', configFile, proxy: {kind: proxy.kind, pid: proxy.pid}, seconds}
@@ -191,6 +200,10 @@ export async function runPoolChange(options: PoolChangeOptions): Promise<PoolCha
       })
       summary.moved = moved.moved
       summary.kept = moved.kept
+      if (!countFirst) {
+        summary.scanned = moved.scanned
+        summary.pairs = moved.pairs
+      }
       await save('moved')
       lap('move')
     }

@@ -24,6 +24,7 @@ export abstract class PoolChangeCommand extends BaseCommand {
       ...target,
       plan,
       dryRun: flags['dry-run'],
+      noQuestions: flags.yes,
       batch: flags.batch,
       note: (message) => this.note(message),
       confirm: async (p) => {
@@ -46,6 +47,7 @@ export abstract class PoolChangeCommand extends BaseCommand {
       `servers after:  ${plan.after.join(', ')}`,
     ]
     if (plan.resuming) lines.push(`Resuming: ${plan.resuming}.`)
+    else if (!plan.countedFirst) lines.push('Keys that change owner are counted as they move (--yes: nothing to confirm).')
     else {
       const moving = plan.pairs.reduce((sum, pair) => sum + pair.keys, 0)
       lines.push(`${moving} of ${plan.scanned} key(s) change owner:`)

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/ui/base-command.js'
 import {UserError} from '../../src/ui/errors.js'
 import {checkpointExists, defaultCheckpointPath} from '../../src/migrate/checkpoint.js'
-import {checkCutoverProxy} from '../../src/migrate/cutover.js'
+import {checkCutoverProxy, checkCutoverSources} from '../../src/migrate/cutover.js'
 import {cutoverProxyOfConfig, cutoverProxyOfLab, type CutoverProxy} from '../../src/migrate/cutover-proxy.js'
 import {openEndpoints} from '../../src/migrate/endpoints.js'
 import {runMigration} from '../../src/migrate/migration.js'
@@ -104,6 +104,7 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
     const {sources, target, targetAddress} = await openEndpoints({...flags, ...(sourceLab ? {lab: sourceLab.name} : {}), 'to-cluster': toCluster})
     const stopHandlers = installStopHandlers(() => this.note('Stopping after the keys in flight (Ctrl-C again to quit at once)...'))
     try {
+      if (flags.cutover) checkCutoverSources(sources.sources)
       if (reusedTargetLab && !flags.resume && (await keysOn(target)) > 0) {
         throw new UserError(`The target lab "${newTargetLab}" already holds keys: continue its migration with --resume, or remove it with twlab destroy --name ${newTargetLab} --yes.`)
       }

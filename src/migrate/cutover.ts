@@ -60,6 +60,17 @@ export function targetMasters(target: ClusterTarget): string[] {
   return target.masters().map((node: Redis) => `${node.options.host}:${node.options.port}`).sort()
 }
 
+/**
+ * Sources must be Redis 7: CLIENT PAUSE WRITE lets the reads of the final catch-up through only
+ * for scripts flagged no-writes, and older servers run the unflagged read scripts.
+ */
+export function checkCutoverSources(sources: Source[]): void {
+  const old = sources.filter((s) => !s.hasExpireTime).map((s) => s.address.text)
+  if (old.length > 0) {
+    throw new UserError(`--cutover needs Redis 7 or later on every source (${old.join(', ')} ${old.length === 1 ? 'is' : 'are'} older): upgrade, or migrate without --cutover and switch clients yourself.`)
+  }
+}
+
 /** Checks, before anything is copied, that the proxy's stats answer and list the pool. */
 export async function checkCutoverProxy(proxy: CutoverProxy): Promise<string[]> {
   let servers: string[] | undefined

@@ -6,6 +6,7 @@ import type {PoolBackend} from './backend.js'
 import type {ClientLimits} from './limits.js'
 import type {Logger} from './log.js'
 import type {Request, RequestOwner} from './request.js'
+import {RequestQueue} from './request-queue.js'
 import {countConnectionClosed, countConnectionOpened, type PoolStats} from './stats.js'
 import {readAccepted} from './socket-read.js'
 import {Flush, OutBuffer, queueWrite} from './write-batcher.js'
@@ -34,8 +35,8 @@ export interface RequestScanner {
 }
 
 export abstract class ClientConnection implements RequestOwner {
-  protected queue: Request[] = []
-  protected head = 0
+  /** requests in arrival order, until their replies are written */
+  private readonly queue = new RequestQueue()
   protected readonly out: OutBuffer
   private partial: Uint8Array[] = []
   private partialBytes = 0
@@ -135,7 +136,7 @@ export abstract class ClientConnection implements RequestOwner {
 
   /** Requests read and not yet answered. */
   get depth(): number {
-    return this.queue.length - this.head
+    return this.queue.length
   }
 
   /** Adds a request to the reply order. */
@@ -144,17 +145,14 @@ export abstract class ClientConnection implements RequestOwner {
   }
 
   requestDone(request: Request): void {
-    if (this.queue[this.head] === request) this.drain()
+    if (this.queue.peek() === request) this.drain()
   }
 
   /** Writes the replies of the done requests at the head of the queue, in order. */
   protected drain(): void {
     const queue = this.queue
-    let head = this.head
-    while (head < queue.length) {
-      const request = queue[head]
-      if (!request.done) break
-      queue[head++] = undefined as unknown as Request
+    for (let request = queue.peek(); request !== undefined && request.done; request = queue.peek()) {
+      queue.shift()
       if (request.error !== null) {
         this.ctx.stats.forward_error++
         queueWrite(this.out, this.errorReply(request.error))
@@ -162,19 +160,10 @@ export abstract class ClientConnection implements RequestOwner {
         queueWrite(this.out, request.reply)
       }
       if (request.closeAfter) {
-        this.head = head
         this.finish()
         return
       }
     }
-    if (head === queue.length) {
-      queue.length = 0
-      head = 0
-    } else if (head > 1024 && head * 2 > queue.length) {
-      this.queue = queue.slice(head)
-      head = 0
-    }
-    this.head = head
     if (this.out.bytes + this.socket.writableLength > this.ctx.limits.maxOutputBytes) {
       this.ctx.logger.error(`client on pool '${this.ctx.poolName}' does not read its replies: closing it`, 'client.ts')
       this.close(false)
@@ -221,12 +210,7 @@ export abstract class ClientConnection implements RequestOwner {
     stats.client_connections--
     if (eof) stats.client_eof++
     else stats.client_err++
-    for (let i = this.head; i < this.queue.length; i++) {
-      const request = this.queue[i]
-      if (request !== undefined) request.swallow = true
-    }
-    this.queue = []
-    this.head = 0
+    for (const request of this.queue.takeAll()) request.swallow = true
     this.partial = []
     this.partialBytes = 0
   }

@@ -8,6 +8,7 @@ import {INCOMPLETE, INVALID} from '../protocol/redis-request.js'
 import {isTransientError} from '../protocol/redis-reply.js'
 import type {ReplyScanner} from './reply-scanner.js'
 import {Request} from './request.js'
+import {RequestQueue} from './request-queue.js'
 import {onreadOption} from './socket-read.js'
 import {countConnectionClosed, countConnectionOpened, type ServerStats} from './stats.js'
 import {OutBuffer, queueWrite} from './write-batcher.js'
@@ -46,8 +47,7 @@ export class ServerConnection {
   readonly socket: net.Socket
   private readonly out: OutBuffer
   /** requests written (or queued to be written) whose reply has not arrived, oldest first */
-  private inflight: Request[] = []
-  private head = 0
+  private readonly inflight = new RequestQueue()
   private readonly scanner: ReplyScanner
   private pending: Uint8Array[] = []
   private pendingBytes = 0
@@ -75,12 +75,12 @@ export class ServerConnection {
 
   /** Requests waiting for a reply on this connection. */
   get depth(): number {
-    return this.inflight.length - this.head
+    return this.inflight.length
   }
 
   /** Requests sent and not answered, oldest first (a cut-over copies their keys: cluster-cutover.ts). */
   pendingRequests(): Request[] {
-    return this.inflight.slice(this.head).filter((request) => request.onInternalReply === null)
+    return this.inflight.toArray().filter((request) => request.onInternalReply === null)
   }
 
   send(request: Request): void {
@@ -168,26 +168,19 @@ export class ServerConnection {
 
   /** Hands one reply to the oldest request. Returns false when the connection was closed. */
   private reply(buf: Uint8Array, start: number, end: number): boolean {
-    if (this.head >= this.inflight.length) {
+    const request = this.inflight.peek()
+    if (request === undefined) {
       // a reply nobody asked for: the stream is out of step, nutcracker closes the connection
       this.settings.log('error', `stray reply from ${this.server.name}`)
       this.fail(EINVAL, 'err')
       return false
     }
-    const request = this.inflight[this.head]
     if (this.settings.redis && isTransientError(buf, start, end)) {
       // -OOM / -BUSY / -LOADING: nutcracker drops the reply and closes the connection (a failure)
       this.fail(EINVAL, 'err')
       return false
     }
-    this.inflight[this.head++] = undefined as unknown as Request
-    if (this.head > 1024 && this.head * 2 > this.inflight.length) {
-      this.inflight = this.inflight.slice(this.head)
-      this.head = 0
-    } else if (this.head === this.inflight.length) {
-      this.inflight.length = 0
-      this.head = 0
-    }
+    this.inflight.shift()
     const stats = this.server.stats
     if (request.onInternalReply === null) {
       stats.out_queue--
@@ -200,7 +193,7 @@ export class ServerConnection {
     const reply = buf.subarray(start, end)
     if (request.onInternalReply !== null) request.onInternalReply(reply)
     request.complete(reply, null)
-    if (this.timer !== null && this.head === this.inflight.length) {
+    if (this.timer !== null && this.inflight.length === 0) {
       clearTimeout(this.timer)
       this.timer = null
     }
@@ -213,8 +206,8 @@ export class ServerConnection {
 
   private onTimer(): void {
     this.timer = null
-    for (let i = this.head; i < this.inflight.length; i++) {
-      const request = this.inflight[i]
+    for (let i = 0; i < this.inflight.length; i++) {
+      const request = this.inflight.at(i)!
       if (request.deadline === 0) continue
       const left = request.deadline - performance.now()
       if (left <= 0) {
@@ -242,12 +235,7 @@ export class ServerConnection {
     if (kind === 'eof') stats.server_eof++
     else if (kind === 'timedout') stats.server_timedout++
     else stats.server_err++
-    const requests = this.inflight
-    const head = this.head
-    this.inflight = []
-    this.head = 0
-    for (let i = head; i < requests.length; i++) {
-      const request = requests[i]
+    for (const request of this.inflight.takeAll()) {
       if (request.onInternalReply === null) {
         stats.out_queue--
         stats.out_queue_bytes -= request.data.length

@@ -12,8 +12,13 @@ export const enum Flush {
   Callback = 1,
 }
 
+// Both lists below keep their arrays and count their entries: at pipeline depth 1 they empty after
+// every request, and a fresh array (or `length = 0`) would give the backing store back each time.
+
 export class OutBuffer {
-  chunks: Uint8Array[] = []
+  /** chunks[0, count) are queued; the slots after hold nothing */
+  readonly chunks: Array<Uint8Array | undefined> = []
+  count = 0
   bytes = 0
   scheduled = false
   /** end the socket once the queued bytes are written (QUIT, client EOF) */
@@ -23,14 +28,15 @@ export class OutBuffer {
 }
 
 class FlushQueue {
-  private readonly dirty: OutBuffer[] = []
+  private readonly dirty: Array<OutBuffer | undefined> = []
+  private count = 0
   private scheduled = false
   private readonly run = () => this.flushAll()
 
   constructor(private readonly schedule: (run: () => void) => void) {}
 
   add(out: OutBuffer): void {
-    this.dirty.push(out)
+    this.dirty[this.count++] = out
     if (!this.scheduled) {
       this.scheduled = true
       this.schedule(this.run)
@@ -41,8 +47,12 @@ class FlushQueue {
     this.scheduled = false
     const dirty = this.dirty
     // a write can complete requests synchronously (errors), which may queue more: loop by index
-    for (let i = 0; i < dirty.length; i++) flush(dirty[i])
-    dirty.length = 0
+    for (let i = 0; i < this.count; i++) {
+      const out = dirty[i]!
+      dirty[i] = undefined
+      flush(out)
+    }
+    this.count = 0
   }
 }
 
@@ -51,7 +61,7 @@ const perCallback = new FlushQueue(process.nextTick)
 
 /** Queues `chunk` for `out`'s socket; it is written at `out.when`. */
 export function queueWrite(out: OutBuffer, chunk: Uint8Array): void {
-  out.chunks.push(chunk)
+  out.chunks[out.count++] = chunk
   out.bytes += chunk.length
   if (!out.scheduled) {
     out.scheduled = true
@@ -62,17 +72,29 @@ export function queueWrite(out: OutBuffer, chunk: Uint8Array): void {
 
 function flush(out: OutBuffer): void {
   out.scheduled = false
+  const count = out.count
+  if (count === 0) return
   const chunks = out.chunks
-  if (chunks.length === 0) return
   const socket = out.socket
+  let data: Uint8Array | null = null
   if (socket.destroyed) {
-    out.chunks = []
-    out.bytes = 0
-    return
+    chunks.fill(undefined, 0, count)
+  } else if (count === 1) {
+    data = chunks[0]!
+    chunks[0] = undefined
+  } else {
+    data = Buffer.allocUnsafe(out.bytes)
+    let at = 0
+    for (let i = 0; i < count; i++) {
+      const chunk = chunks[i]!
+      data.set(chunk, at)
+      at += chunk.length
+      chunks[i] = undefined
+    }
   }
-  const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, out.bytes)
-  out.chunks = []
+  out.count = 0
   out.bytes = 0
+  if (data === null) return
   socket.write(data)
   if (out.endAfterFlush) socket.end()
 }

@@ -1,10 +1,11 @@
 // The small interface between a client connection and whatever serves its pool. nutcracker's
-// server pool (server-pool.ts) is one implementation; other backends (a Redis Cluster, servers
-// found through Sentinel) can be put behind the same interface without touching the client side.
+// server pool (server-pool.ts) is one implementation; a Redis Cluster (cluster-backend.ts) is
+// another, whose route indexes are slots rather than servers (so multi-key commands split per
+// slot); the client side does not change.
 import type {Request} from './request.js'
 
 export interface PoolBackend {
-  /** how many servers requests can be routed to (fixed for the life of the backend) */
+  /** how many route indexes there are (servers; slots for a cluster), fixed for the life of the backend */
   readonly serverCount: number
   /**
    * The server index for the key at key[start, end), or -1 when no server can take it (every

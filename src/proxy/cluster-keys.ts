@@ -5,7 +5,7 @@
 // positions are fixed by their syntax; for the rest (SORT ... STORE, GEORADIUS ... STORE) the
 // node the request goes to gives the same answer.
 import {keySlotOfRange} from '../hashing/index.js'
-import {lookupCommand} from '../protocol/redis-commands.js'
+import {type CommandInfo, lookupCommand} from '../protocol/redis-commands.js'
 import {RedisRequestScanner} from '../protocol/redis-request.js'
 
 export const CROSSSLOT_REPLY = Buffer.from("-CROSSSLOT Keys in request don't hash to the same slot\r\n")
@@ -31,6 +31,9 @@ const MULTI_KEY_COMMANDS = new Map<string, Keys>([
   ...['eval', 'evalsha'].map((name) => [name, Keys.Script] as const),
 ])
 
+/** MULTI_KEY_COMMANDS by the command table's own entries (one identity lookup per request, no string). */
+const byCommand = new Map<CommandInfo, Keys | null>()
+
 const scanner = new RedisRequestScanner(1 << 30, 1 << 30)
 
 /** The command name's [start, end) in a RESP request "*N\r\n$L\r\nNAME\r\n...", or undefined. */
@@ -54,8 +57,9 @@ export function isCrossSlot(data: Uint8Array): boolean {
   if (name === undefined) return false
   const cmd = lookupCommand(data, name[0], name[1])
   if (cmd === undefined) return false
-  const keys = MULTI_KEY_COMMANDS.get(cmd.name)
-  if (keys === undefined) return false
+  let keys = byCommand.get(cmd)
+  if (keys === undefined) byCommand.set(cmd, (keys = MULTI_KEY_COMMANDS.get(cmd.name) ?? null))
+  if (keys === null) return false
   if (scanner.scan(data, 0, data.length) !== data.length) return false
   const argc = scanner.argc
   let first = 1

@@ -100,7 +100,7 @@ describe('twlab migrate --to-cluster --online --cutover', () => {
     assert.deepEqual(migration.cutover.foreignClients, [])
 
     const report = JSON.parse(check.stdout)
-    t.diagnostic(`writes paused ${migration.cutover.pausedMs} ms; ${migration.changesSeen} changes followed, ${migration.cutover.copiedInPause} keys copied and ${migration.cutover.verifiedInPause} compared inside the pause; checker: ${report.writes} writes, ${report.lostWrites} lost, ${report.failedWrites} failed`)
+    t.diagnostic(`writes paused ${migration.cutover.pausedMs} ms; verify: ${migration.verify.checked} keys, ${migration.verify.repaired} repaired, ${migration.verify.inFlux} in flux; ${migration.changesSeen} changes followed, ${migration.cutover.copiedInPause} keys copied and ${migration.cutover.verifiedInPause} compared inside the pause; checker: ${report.writes} writes, ${report.lostWrites} lost, ${report.failedWrites} failed`)
     assert.equal(report.lostWrites, 0, `lost writes: ${report.lostKeys?.join(', ')}`)
     assert.ok(report.writes > 0 && report.reads > 0)
 

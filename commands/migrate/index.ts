@@ -67,7 +67,7 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
     'chunk-elements': Flags.integer({description: 'elements per chunk when copying a big key', default: 1000, min: 1}),
     'scan-count': Flags.integer({description: 'SCAN COUNT (keys per page)', default: 1000, min: 1}),
     'plan-sample': Flags.integer({description: 'keys per source measured by the plan (0: every key)', default: 1000, min: 0}),
-    cutover: Flags.boolean({description: 'at the end, switch the pool\'s twproxy to the cluster with a short write pause (implies --online)', default: false, exclusive: ['from', 'dry-run'], helpGroup: CUTOVER}),
+    cutover: Flags.boolean({description: 'at the end, switch the pool\'s twproxy to the cluster with a short write pause (implies --online)', default: false, helpGroup: CUTOVER}),
     'proxy-pid': Flags.integer({description: 'with -c: pid of the twproxy running that file', dependsOn: ['config'], helpGroup: CUTOVER}),
     'proxy-stats': Flags.string({description: 'with -c: that twproxy\'s stats address, HOST:PORT (default: its -s/-a, else 127.0.0.1:22222)', dependsOn: ['config'], helpGroup: CUTOVER}),
     'pause-limit': Flags.integer({description: 'longest write pause in ms (CLIENT PAUSE timeout: lifted by Redis even if twlab dies)', default: 30_000, min: 5000, helpGroup: CUTOVER}),
@@ -81,12 +81,18 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
     if (flags['switch-timeout'] * 1000 + 5000 > flags['pause-limit']) {
       throw new UserError(`--pause-limit ${flags['pause-limit']} ms leaves no room for --switch-timeout ${flags['switch-timeout']} s: make it at least ${flags['switch-timeout'] * 1000 + 5000}.`)
     }
+    if (flags.cutover && flags.from) {
+      throw new UserError('--cutover switches the twproxy in front of a pool, and --from names bare servers: give the pool with --lab NAME, or -c nutcracker.yml --proxy-pid PID.')
+    }
     const sourceLab = sourceLabOf(flags)
     let cutoverProxy: CutoverProxy | undefined
     if (flags.cutover) {
       cutoverProxy = sourceLab ? cutoverProxyOfLab(sourceLab) : await cutoverProxyOfConfig(flags)
       await checkCutoverProxy(cutoverProxy)
-      await this.confirmOrRefuse(`At the end, writes to the pool pause for a moment and ${cutoverProxy.description} is switched to the cluster (${cutoverProxy.configFile} is rewritten, a backup kept). Go ahead?`, flags.yes)
+      const question = `At the end, writes to the pool pause for a moment and ${cutoverProxy.description} is switched to the cluster (${cutoverProxy.configFile} is rewritten, a backup kept).`
+      if (!flags['dry-run'] && !(await this.confirmOrRefuse(question, flags.yes))) {
+        throw new UserError('Nothing was done: run again and confirm, or migrate without --cutover.')
+      }
     }
     let toCluster = flags['to-cluster']
     let newTargetLab: string | undefined

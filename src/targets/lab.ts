@@ -1,9 +1,11 @@
 // A lab as a target: a cluster lab is its cluster (discovered from any live master), a pool or
-// Sentinel lab is the pool of the nutcracker.yml the lab rendered for its proxy.
+// Sentinel lab is the pool of the nutcracker.yml the lab rendered for its proxy (or the cluster
+// that pool was cut over to).
 import type {LabState} from '../lab/state.js'
 import {UserError} from '../ui/errors.js'
 import {ClusterTarget} from './cluster.js'
-import {pickPool, PoolTarget, readPoolConfig} from './pool.js'
+import {pickPool, readPoolConfig} from './pool.js'
+import {poolBackendTarget} from './pool-backend.js'
 import type {Target} from './types.js'
 
 export async function labTarget(lab: LabState, options: {password?: string} = {}): Promise<Target> {
@@ -20,5 +22,5 @@ export async function labTarget(lab: LabState, options: {password?: string} = {}
     throw new UserError(`Lab "${lab.name}" has no nutcracker.yml describing its pool: recreate it with \`twlab up\`.`)
   }
   const config = await readPoolConfig(lab.proxy.configFile)
-  return new PoolTarget(pickPool(config, lab.proxy.pool), {password, source: `lab ${lab.name}`})
+  return poolBackendTarget(pickPool(config, lab.proxy.pool), {password, source: `lab ${lab.name}`})
 }

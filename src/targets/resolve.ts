@@ -7,7 +7,8 @@ import {UserError} from '../ui/errors.js'
 import {ClusterTarget} from './cluster.js'
 import {labTarget} from './lab.js'
 import {checkReachable} from './reachable.js'
-import {pickPool, PoolTarget, readPoolConfig} from './pool.js'
+import {pickPool, readPoolConfig} from './pool.js'
+import {poolBackendTarget} from './pool-backend.js'
 import type {Target} from './types.js'
 
 const TARGET_GROUP = 'TARGET'
@@ -60,8 +61,8 @@ export async function resolveTarget(flags: TargetFlags): Promise<Target> {
     : `No target given and ${running.length} labs are running (${running.map((lab) => lab.name).join(', ')}): say which with --lab NAME.`)
 }
 
-async function poolFromConfig(file: string, poolName: string | undefined, password: string | undefined): Promise<PoolTarget> {
-  return new PoolTarget(pickPool(await readPoolConfig(file), poolName), {password, source: file})
+async function poolFromConfig(file: string, poolName: string | undefined, password: string | undefined): Promise<Target> {
+  return poolBackendTarget(pickPool(await readPoolConfig(file), poolName), {password, source: file})
 }
 
 

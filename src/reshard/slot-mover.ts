@@ -27,10 +27,16 @@ export class SlotMoveError extends Error {
 }
 
 export class SlotMover {
-  /** whether sources may run GETKEYSINSLOT + MIGRATE in a script (turned off when one cannot) */
-  sourceScripts = true
+  /**
+   * Whether sources may run GETKEYSINSLOT + MIGRATE in a script (turned off when one cannot).
+   * Never with a password: MIGRATE's AUTH argument would be a script argument, which SLOWLOG
+   * and MONITOR show in clear, where they hide it for MIGRATE itself.
+   */
+  sourceScripts: boolean
 
-  constructor(private readonly target: ClusterTarget, private readonly options: MoverOptions = DEFAULT_MOVER_OPTIONS) {}
+  constructor(private readonly target: ClusterTarget, private readonly options: MoverOptions = DEFAULT_MOVER_OPTIONS) {
+    this.sourceScripts = target.auth.password === undefined
+  }
 
   /** Moves (or finishes moving) one slot; `onKeys` hears each batch as it lands. Returns the keys moved. */
   async move(move: SlotMove, onKeys: (count: number) => void = () => {}): Promise<number> {

@@ -1,7 +1,7 @@
 // Slot moves where the source runs GETKEYSINSLOT + MIGRATE itself (source-script.ts): many small
 // slots per script call, one large slot over several calls, TTLs kept, a key on both sides
-// (identical: overwritten; different: the move stops and says so), and the client path taking
-// over when scripts are not allowed, with MIGRATE authenticating as the same ACL user.
+// (identical: overwritten; different: the move stops and says so), the client path taking over
+// when scripts are not allowed, and with a password (MIGRATE authenticating as the same user).
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -123,19 +123,46 @@ describe('reshard: keys moved by a script on the source', () => {
     await waitClusterStable(cluster)
   })
 
-  test('without permission to run scripts, the client moves the keys, MIGRATE authenticating as the same user', async () => {
-    for (const client of cluster.admin.values()) {
-      await client.call('ACL', 'SETUSER', 'mover', 'on', '>mover-secret', '~*', '+@all', '-eval', '-evalsha', '-eval_ro', '-evalsha_ro', '-fcall')
+  test('without permission to run scripts, the client moves the keys', async () => {
+    const keys = await fillSlot(first, 200, 120, 'noperm')
+    try {
+      for (const client of cluster.admin.values()) await client.call('ACL', 'SETUSER', 'default', '-eval', '-evalsha')
+      await first.call('CONFIG', 'RESETSTAT')
+      const {result} = await move([200], {}, 50)
+      assert.equal(result.status, 'complete', JSON.stringify(result.failed))
+      assert.equal(result.keysMoved, keys.length)
+      assert.equal(Number(await second.call('CLUSTER', 'COUNTKEYSINSLOT', 200)), 120)
+      const stats = await commandStats(first)
+      assert.equal(stats.get('eval')?.calls ?? 0, 0, 'no script ran')
+      assert.ok((stats.get('eval')?.failed ?? 0) > 0, 'the script was tried and refused')
+      assert.ok((stats.get('migrate')?.calls ?? 0) >= 3, 'the client sent MIGRATE in batches of 50')
+    } finally {
+      for (const client of cluster.admin.values()) await client.call('ACL', 'SETUSER', 'default', '+@all')
     }
-    const keys = await fillSlot(first, 200, 120, 'acl')
+    await waitClusterStable(cluster)
+  })
+
+  test('with a password, MIGRATE authenticates as the same user and no script carries the password', async () => {
+    for (const client of cluster.admin.values()) {
+      await client.call('ACL', 'SETUSER', 'mover', 'on', '>mover-secret', '~*', '+@all')
+    }
+    const keys = await fillSlot(first, 300, 120, 'auth')
     await first.call('CONFIG', 'RESETSTAT')
-    const {result} = await move([200], {username: 'mover', password: 'mover-secret'}, 50)
-    assert.equal(result.status, 'complete', JSON.stringify(result.failed))
-    assert.equal(result.keysMoved, keys.length)
-    assert.equal(Number(await second.call('CLUSTER', 'COUNTKEYSINSLOT', 200)), 120)
-    const stats = await commandStats(first)
-    assert.equal(stats.get('eval')?.calls ?? 0, 0, 'no script ran')
-    assert.ok((stats.get('migrate')?.calls ?? 0) >= 3, 'the client sent MIGRATE in batches of 50')
+    // every command into SLOWLOG, which hides MIGRATE's AUTH argument but not a script's
+    await first.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0')
+    await first.call('SLOWLOG', 'RESET')
+    try {
+      const {result} = await move([300], {username: 'mover', password: 'mover-secret'}, 50)
+      assert.equal(result.status, 'complete', JSON.stringify(result.failed))
+      assert.equal(result.keysMoved, keys.length)
+    } finally {
+      await first.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000')
+    }
+    assert.equal(Number(await second.call('CLUSTER', 'COUNTKEYSINSLOT', 300)), 120)
+    const logged = JSON.stringify(await first.call('SLOWLOG', 'GET', '-1'))
+    assert.ok(logged.includes('MIGRATE') || logged.includes('migrate'), 'the slow log saw the MIGRATEs')
+    assert.ok(!logged.includes('mover-secret'), 'the password is in the slow log')
+    assert.ok(((await commandStats(first)).get('migrate')?.calls ?? 0) >= 3)
     await waitClusterStable(cluster)
   })
 })

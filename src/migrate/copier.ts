@@ -3,6 +3,7 @@
 // the source twemproxy hashing routes it to, and reported. When the hashing is not known (bare
 // --from servers) the first source listed that holds the key wins.
 import type {ClusterTarget} from './cluster-target.js'
+import {settleDuplicates, writesOptimistically} from './duplicates.js'
 import {keyText} from './key-text.js'
 import {existsOn, pageKeys, readKeys, type KeyRecord, type ScannedPage} from './reader.js'
 import type {Source, SourceSet} from './sources.js'
@@ -68,9 +69,18 @@ export async function keysOwnedHere(ctx: CopyContext, source: Source, keys: Buff
   return dropped.size === 0 ? keys : keys.filter((key) => !dropped.has(key))
 }
 
-/** The bulk path: one SCAN page of one source, already read (readPage). */
+/**
+ * The bulk path: one SCAN page of one source, already read (readPage). Duplicates are taken out
+ * before writing when pool hashing names each key's owner (cheap: only keys on the wrong server
+ * are asked about) or under --on-conflict replace; otherwise after (duplicates.ts).
+ */
 export async function copyScannedPage(ctx: CopyContext, source: Source, page: ScannedPage): Promise<void> {
   ctx.stats.scanned += page.count
+  if (writesOptimistically(ctx)) {
+    const all = Array.from({length: page.count}, (_, i) => i)
+    await writePage(source, ctx.target.client, page, all, ctx.write, ctx.stats, (records) => settleDuplicates(ctx, source, records))
+    return
+  }
   await writePage(source, ctx.target.client, page, await ownedPositions(ctx, source, page, true), ctx.write, ctx.stats)
 }
 

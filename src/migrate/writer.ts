@@ -38,7 +38,7 @@ type Outcome = 'copied' | 'identical' | 'conflict'
  * rebuilt in chunks gets its own encoding and element order), so those are settled by the
  * type-aware digest on both sides.
  */
-async function sameValue(source: Source, target: Cluster, record: KeyRecord, existing: Buffer): Promise<boolean> {
+export async function sameValue(source: Source, target: Cluster, record: KeyRecord, existing: Buffer): Promise<boolean> {
   if (existing.equals(record.payload as Buffer)) return true
   const [mine, theirs] = await Promise.all([
     valueDigest(source.client, record.key),
@@ -142,10 +142,11 @@ export async function writeRecords(source: Source, target: Cluster, records: Key
  * The bulk path for one SCAN page: the records at `indexes` of `page`. Every record under the
  * big-key limit is restored packed (one script call per owning master, record bytes forwarded
  * as read); the few that fail (BUSYKEY on a rerun, a slot that moved, a node failing over) and
- * the big keys then go through writeRecords, which compares, retries, routes and chunks them.
+ * the big keys then go through writeRecords, which compares, retries, routes and chunks them,
+ * after `settle` (duplicates.ts) when given has taken out and marked the duplicates.
  */
 export async function writePage(source: Source, target: Cluster, page: RecordPage, indexes: number[],
-  options: WriteOptions, stats: MigrationStats): Promise<void> {
+  options: WriteOptions, stats: MigrationStats, settle?: (records: KeyRecord[]) => Promise<{ordinary: KeyRecord[]; replace: KeyRecord[]}>): Promise<void> {
   const replace = options.onConflict === 'replace'
   const packed: number[] = []
   const settleOneByOne: number[] = []
@@ -165,7 +166,13 @@ export async function writePage(source: Source, target: Cluster, page: RecordPag
   }
   if (settleOneByOne.length === 0) return
   const records = settleOneByOne.map((i): KeyRecord => ({key: keyOf(page, i), payload: payloadOf(page, i), expireAt: expireAtOf(page, i)}))
-  await writeRecords(source, target, records, options, stats)
+  if (!settle) {
+    await writeRecords(source, target, records, options, stats)
+    return
+  }
+  const {ordinary, replace: replacing} = await settle(records)
+  await writeRecords(source, target, ordinary, options, stats)
+  await writeRecords(source, target, replacing, options, stats, true)
 }
 
 /** Deletes keys that no source holds any more (online mode: deletes and expiries). */

@@ -2,6 +2,8 @@
 // (-c nutcracker.yml [--pool NAME], or --lab NAME, or the only running lab), whose hashing then
 // settles keys found on several servers; or bare servers (--from HOST:PORT,...).
 import {Flags} from '@oclif/core'
+import {clusterSeedsOf, loadConfig} from '../config/index.js'
+import {loadLab} from '../lab/state.js'
 import {PoolTarget, resolveTarget} from '../targets/index.js'
 import {UserError} from '../ui/errors.js'
 import {parseAddressList, type Address} from './address.js'
@@ -52,6 +54,7 @@ export async function openSources(flags: SourceFlags): Promise<SourceSet> {
     return connectSources(addresses.map((address) => ({name: address.text, address, password: flags.password})),
       `${addresses.length} server(s) given by --from`)
   }
+  await refuseCutOverPool(flags)
   let target
   try {
     target = await resolveTarget({lab: flags.lab, config: flags.config, pool: flags.pool, password: flags.password})
@@ -79,5 +82,25 @@ export async function openSources(flags: SourceFlags): Promise<SourceSet> {
     return await connectSources(servers, target.description, {ownerOf, hashTag: pool.hashTag, db: pool.redisDb})
   } finally {
     await target.close()
+  }
+}
+
+/**
+ * A pool already cut over (its file has cluster: instead of servers:) has nothing left to
+ * migrate: its keys live in the cluster now. Said plainly rather than failing on an empty pool.
+ */
+async function refuseCutOverPool(flags: SourceFlags): Promise<void> {
+  const file = flags.config ?? (flags.lab !== undefined ? loadLab(flags.lab).proxy.configFile : undefined)
+  if (!file) return
+  let pools
+  try {
+    pools = (await loadConfig(file, {extensions: true})).pools
+  } catch {
+    return // the source resolution explains a file it cannot read
+  }
+  const pool = flags.pool !== undefined ? pools.find((p) => p.name === flags.pool) : pools.length === 1 ? pools[0] : undefined
+  const seeds = pool && clusterSeedsOf(pool)
+  if (pool && seeds) {
+    throw new UserError(`Pool ${pool.name} in ${file} is already served by a Redis Cluster (cluster: ${seeds.map((s) => `${s.host}:${s.port}`).join(', ')}): its keys live there now, so there is nothing left to migrate.`)
   }
 }

@@ -24,12 +24,15 @@ export interface TargetLab {
 
 /**
  * The lab a migration reads from, when the source is a lab: --lab NAME, or (no source given at
- * all) the only running lab, as the source resolution picks it. Undefined for -c and --from.
+ * all) the only running pool lab. Undefined for -c and --from. The caller names it to the source
+ * resolution, so a target lab started meanwhile does not make "the only running lab" ambiguous.
  */
 export function sourceLabOf(flags: {lab?: string; config?: string; from?: string}): LabState | undefined {
   if (flags.config !== undefined || flags.from !== undefined) return undefined
   if (flags.lab !== undefined) return loadLab(flags.lab)
-  const running = listLabs().filter(isRunning)
+  // A cluster lab is never a source (it may well be the target of an earlier run): the only
+  // running pool or Sentinel lab is.
+  const running = listLabs().filter((lab) => lab.topology !== 'cluster' && isRunning(lab))
   return running.length === 1 ? running[0] : undefined
 }
 

@@ -131,6 +131,10 @@ describe('twlab migrate --to-cluster --online --cutover', () => {
       for (const server of oldServers) assert.equal(await server.exists('after:cutover'), 0)
       // the old servers take writes again (the pause was lifted)
       assert.equal(await oldServers[0].set('unpaused', '1', 'PX', 1000), 'OK')
+      // the pool has nothing left to migrate now, and says so
+      const again = await lab.run(['migrate', '--lab', 'shop', '--to-cluster', '--json'])
+      assert.notEqual(again.code, 0)
+      assert.match(again.stdout, /already served by a Redis Cluster/)
     } finally {
       target.disconnect()
       for (const server of oldServers) server.disconnect()

@@ -11,26 +11,10 @@ import {ProgressReporter} from '../../src/migrate/progress.js'
 import {renderMigration, renderPlan} from '../../src/migrate/report.js'
 import {sourceFlags} from '../../src/migrate/source-options.js'
 import type {ClusterTarget} from '../../src/migrate/cluster-target.js'
-import {ensureTargetLab, sourceLabOf} from '../../src/migrate/target-lab.js'
+import {ensureTargetLab, existingTargetLab, NEW_LAB_CLUSTER, sourceLabOf, withBareToCluster} from '../../src/migrate/target-lab.js'
 import {ConflictError, type ConflictPolicy} from '../../src/migrate/writer.js'
 
 const CUTOVER = 'CUT-OVER'
-/** what a bare --to-cluster (no address) stands for after withBareToCluster */
-const NEW_LAB_CLUSTER = 'new'
-
-/**
- * `--to-cluster` given without a value (last on the line, or followed by another flag) means
- * "create a lab cluster": oclif flags always take a value, so it gets the value "new".
- */
-function withBareToCluster(argv: string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    out.push(argv[i])
-    if (argv[i] === '--to-cluster' && (i + 1 >= argv.length || argv[i + 1].startsWith('-'))) out.push(NEW_LAB_CLUSTER)
-  }
-  return out
-}
-
 export default class Migrate extends BaseCommand {
   static override summary = 'Copy every key of a twemproxy pool (or of standalone servers) into a Redis Cluster, optionally online, resumable, verified.'
 
@@ -101,7 +85,10 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
       if (!sourceLab) {
         throw new UserError('--to-cluster without an address creates a lab cluster, so the source must be a lab: give --lab NAME (or start one with twlab up), or give --to-cluster HOST:PORT.')
       }
-      const lab = await ensureTargetLab(sourceLab, {masters: flags.masters, replicas: flags.replicas, resume: flags.resume, note: (m) => this.note(m)})
+      // a dry run starts nothing: it plans against the target lab only when one is running
+      const lab = flags['dry-run']
+        ? existingTargetLab(sourceLab, '--dry-run starts no processes')
+        : await ensureTargetLab(sourceLab, {masters: flags.masters, replicas: flags.replicas, resume: flags.resume, note: (m) => this.note(m)})
       toCluster = lab.address.text
       newTargetLab = lab.name
       reusedTargetLab = !lab.created
@@ -111,7 +98,7 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
     const stopHandlers = installStopHandlers(() => this.note('Stopping after the keys in flight (Ctrl-C again to quit at once)...'))
     try {
       if (flags.cutover) checkCutoverSources(sources.sources)
-      if (reusedTargetLab && !flags.resume && (await keysOn(target)) > 0) {
+      if (reusedTargetLab && !flags.resume && !flags['dry-run'] && (await keysOn(target)) > 0) {
         throw new UserError(`The target lab "${newTargetLab}" already holds keys: continue its migration with --resume, or remove it with twlab destroy --name ${newTargetLab} --yes.`)
       }
       const addresses = sources.sources.map((s) => s.address.text)
@@ -130,8 +117,8 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
       })
       if (!this.jsonEnabled()) this.log(renderPlan(plan))
       if (flags['dry-run']) return {plan, dryRun: true}
-      if (onConflict === 'replace') {
-        await this.confirmOrRefuse('--on-conflict replace overwrites keys that already exist on the target cluster.', flags.yes)
+      if (onConflict === 'replace' && !(await this.confirmOrRefuse('--on-conflict replace overwrites keys that already exist on the target cluster.', flags.yes))) {
+        throw new UserError('Nothing was copied: run again and confirm, or choose --on-conflict skip or fail.')
       }
       const result = await runMigration(sources, target, {
         write: {onConflict, bigKeyBytes: flags['big-key-bytes'], chunk: {elements: flags['chunk-elements'], bytes: 1 << 20}},

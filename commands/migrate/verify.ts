@@ -3,6 +3,8 @@ import {BaseCommand} from '../../src/ui/base-command.js'
 import {openEndpoints} from '../../src/migrate/endpoints.js'
 import {renderMismatchCounts, renderMismatches} from '../../src/migrate/report.js'
 import {sourceFlags} from '../../src/migrate/source-options.js'
+import {existingTargetLab, NEW_LAB_CLUSTER, sourceLabOf, withBareToCluster} from '../../src/migrate/target-lab.js'
+import {UserError} from '../../src/ui/errors.js'
 import {describeMismatch, verifyMigration} from '../../src/migrate/verify.js'
 
 export default class MigrateVerify extends BaseCommand {
@@ -12,19 +14,29 @@ export default class MigrateVerify extends BaseCommand {
 
   static override examples = [
     '<%= config.bin %> migrate verify --from 127.0.0.1:6379,127.0.0.1:6380 --to-cluster 127.0.0.1:7000',
+    '<%= config.bin %> migrate verify --lab default --to-cluster',
   ]
 
   static override flags = {
     ...sourceFlags,
-    'to-cluster': Flags.string({description: 'a node of the target Redis Cluster, HOST:PORT', required: true}),
+    'to-cluster': Flags.string({description: 'a node of the target Redis Cluster, HOST:PORT; with a lab source and no value, the lab cluster `twlab migrate --to-cluster` made for it', required: true}),
     'ttl-tolerance': Flags.integer({description: 'expiries this many ms apart still match', default: 1000, min: 0}),
     'scan-count': Flags.integer({description: 'SCAN COUNT (keys per page)', default: 1000, min: 1}),
     limit: Flags.integer({description: 'mismatches listed in the human output', default: 50, min: 1}),
   }
 
   async run(): Promise<unknown> {
-    const {flags} = await this.parse(MigrateVerify)
-    const {sources, target, targetAddress} = await openEndpoints(flags)
+    const {flags} = await this.parse(MigrateVerify, withBareToCluster(this.argv))
+    let endpoints = flags
+    if (flags['to-cluster'] === NEW_LAB_CLUSTER) {
+      const sourceLab = sourceLabOf(flags)
+      if (!sourceLab) {
+        throw new UserError('--to-cluster without an address means the lab cluster made for a lab source: give --lab NAME, or give --to-cluster HOST:PORT.')
+      }
+      // the source lab is pinned by name: its target lab makes "the only running lab" ambiguous
+      endpoints = {...flags, lab: sourceLab.name, 'to-cluster': existingTargetLab(sourceLab, 'verify only reads').address.text}
+    }
+    const {sources, target, targetAddress} = await openEndpoints(endpoints)
     try {
       this.note(`Verifying ${sources.description} against cluster ${targetAddress.text}...`)
       const report = await verifyMigration(sources, target, {

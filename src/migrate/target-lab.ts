@@ -23,6 +23,18 @@ export interface TargetLab {
 }
 
 /**
+ * The source lab's target cluster lab when it is running; `why` says why none is created here.
+ */
+export function existingTargetLab(source: LabState, why: string): TargetLab {
+  const name = targetLabName(source)
+  const existing = readState(name)
+  if (!existing || !isRunning(loadLab(name)) || existing.topology !== 'cluster') {
+    throw new UserError(`A bare --to-cluster means lab "${name}", which is not running, and ${why}: run \`twlab migrate --lab ${source.name} --to-cluster\` to create it, or give --to-cluster HOST:PORT.`)
+  }
+  return {name, address: firstMaster(existing), created: false}
+}
+
+/**
  * The lab a migration reads from, when the source is a lab: --lab NAME, or (no source given at
  * all) the only running pool lab. Undefined for -c and --from. The caller names it to the source
  * resolution, so a target lab started meanwhile does not make "the only running lab" ambiguous.
@@ -34,6 +46,22 @@ export function sourceLabOf(flags: {lab?: string; config?: string; from?: string
   // running pool or Sentinel lab is.
   const running = listLabs().filter((lab) => lab.topology !== 'cluster' && isRunning(lab))
   return running.length === 1 ? running[0] : undefined
+}
+
+/** what a bare --to-cluster (no address) stands for after withBareToCluster */
+export const NEW_LAB_CLUSTER = 'new'
+
+/**
+ * `--to-cluster` given without a value (last on the line, or followed by another flag) means
+ * "the source lab's own cluster": oclif flags always take a value, so it gets the value "new".
+ */
+export function withBareToCluster(argv: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    out.push(argv[i])
+    if (argv[i] === '--to-cluster' && (i + 1 >= argv.length || argv[i + 1].startsWith('-'))) out.push(NEW_LAB_CLUSTER)
+  }
+  return out
 }
 
 export function targetLabName(source: LabState): string {

@@ -3,7 +3,6 @@
 // one. A running one is used again (the caller refuses it when it holds keys and the migration
 // is not a --resume: those may be another migration's keys).
 import {isRunning, listLabs, loadLab, readState, type LabState} from '../lab/state.js'
-import {upLab} from '../lab/up.js'
 import {UserError} from '../ui/errors.js'
 import type {Address} from './address.js'
 
@@ -91,6 +90,8 @@ export async function ensureTargetLab(source: LabState, options: TargetLabOption
     throw new UserError(`The target lab "${name}" of the migration being resumed is stopped, and lab nodes keep no data: start over with --restart.`)
   }
   options.note(`Creating the target lab "${name}": a Redis Cluster of ${options.masters} masters, ${options.replicas} replica(s) each...`)
+  // loaded here: starting processes pulls in modules no other migrate path needs
+  const {upLab} = await import('../lab/up.js')
   const {lab} = await upLab({
     name,
     topology: 'cluster',

@@ -8,73 +8,19 @@
 // each of BENCH_ROUNDS rounds (the order turned round each time, so none is always first), the
 // ratio is taken within a round, and the medians are printed. CPU time per request (user + system,
 // of the proxy's processes) is the figure least moved by other load.
-import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {loadavg} from 'node:os'
-import {join} from 'node:path'
-import {TWPROXY} from '../support/cli.js'
-import {freePort, startNutcracker, startRedis, stopAll, stopPid, tempDir, waitForPort} from '../support/servers.js'
+import {rmSync} from 'node:fs'
+import {cpus} from 'node:os'
+import {freePort, startNutcracker, startRedis, stopAll, stopPid, tempDir} from '../support/servers.js'
+import {childPids, measure, printSamples, startTwproxy, type BenchSettings, type BenchTarget} from './redis-benchmark.js'
 
-interface Sample {
-  rps: number
-  p50: number
-  p99: number
-  /** CPU µs per request of the target's processes */
-  cpu: number
+const SETTINGS: BenchSettings = {
+  clients: 50,
+  keyspace: 100_000,
+  requests: {1: Number(process.env.BENCH_REQUESTS_P1 ?? 100_000), 16: Number(process.env.BENCH_REQUESTS_P16 ?? 500_000)},
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  warmupRequests: 20_000,
 }
-
-interface Target {
-  name: string
-  port: number
-  /** the processes whose CPU time is the target's */
-  pids: () => number[]
-}
-
-const CLIENTS = 50
-const KEYSPACE = 100_000
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
-const REQUESTS: Record<number, number> = {1: Number(process.env.BENCH_REQUESTS_P1 ?? 100_000), 16: Number(process.env.BENCH_REQUESTS_P16 ?? 500_000)}
 const TESTS = ['SET', 'GET']
-const WARMUP_REQUESTS = 20_000
-const TICKS_PER_SECOND = 100
-
-/** utime + stime of a process, in clock ticks (0 once it is gone). */
-function cpuTicks(pid: number): number {
-  const file = `/proc/${pid}/stat`
-  if (!existsSync(file)) return 0
-  const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ')
-  return Number(fields[11]) + Number(fields[12])
-}
-
-/** The direct children of a process (--workers: the primary's workers). */
-function childPids(pid: number): number[] {
-  const file = `/proc/${pid}/task/${pid}/children`
-  if (!existsSync(file)) return []
-  return readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-}
-
-function benchmark(target: Target, pipeline: number, test: string, requests = REQUESTS[pipeline]): Sample {
-  const pids = target.pids()
-  const before = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0)
-  const result = spawnSync('redis-benchmark', [
-    '-h', '127.0.0.1', '-p', String(target.port), '-c', String(CLIENTS), '-r', String(KEYSPACE), '-n', String(requests),
-    '-P', String(pipeline), '-t', test.toLowerCase(), '--csv',
-  ], {encoding: 'utf8', timeout: 600_000})
-  const ticks = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0) - before
-  for (const line of result.stdout.split('\n')) {
-    const cells = line.split(',').map((cell) => cell.replace(/"/g, ''))
-    if (cells.length < 7 || cells[0] !== test) continue
-    const cpu = (ticks / TICKS_PER_SECOND) * 1e6 / requests
-    return {rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]), cpu}
-  }
-  throw new Error(`redis-benchmark gave no ${test} figures on port ${target.port}: ${result.stderr}`)
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
 
 async function main(): Promise<void> {
   const dir = tempDir('twproxy-bench-')
@@ -83,43 +29,17 @@ async function main(): Promise<void> {
   const pool = (port: number) => `bench:\n  listen: 127.0.0.1:${port}\n  redis: true\n  hash: fnv1a_64\n  distribution: ketama\n` +
     `  servers:\n${redis.map((r, i) => `   - 127.0.0.1:${r.port}:1 server${i + 1}\n`).join('')}`
   const nutcracker = await startNutcracker({config: pool(nutcrackerPort), waitPort: nutcrackerPort})
-  const startTwproxy = async (port: number, extra: string[]) => {
-    const file = join(dir, `twproxy-${port}.yml`)
-    writeFileSync(file, pool(port))
-    const child = spawn(process.execPath, [TWPROXY, '-c', file, '-s', String(await freePort()), '-a', '127.0.0.1', '-o', join(dir, `twproxy-${port}.log`), ...extra], {stdio: 'ignore'})
-    await waitForPort(port)
-    return child
-  }
-  const single = await startTwproxy(twproxyPort, [])
-  const workers = await startTwproxy(workersPort, ['--workers', '2'])
-  const targets: Target[] = [
-    {name: 'redis (one server, direct)', port: redis[0].port, pids: () => [redis[0].pid]},
-    {name: 'nutcracker 0.5.0', port: nutcrackerPort, pids: () => [nutcracker.pid]},
-    {name: 'twproxy', port: twproxyPort, pids: () => [single.pid!]},
-    {name: 'twproxy --workers 2', port: workersPort, pids: () => [workers.pid!, ...childPids(workers.pid!)]},
+  const single = await startTwproxy(dir, twproxyPort, pool(twproxyPort))
+  const workers = await startTwproxy(dir, workersPort, pool(workersPort), ['--workers', '2'])
+  const targets: BenchTarget[] = [
+    {name: 'redis (one server, direct)', port: redis[0].port, pids: () => [redis[0].pid], tests: TESTS},
+    {name: 'nutcracker 0.5.0', port: nutcrackerPort, pids: () => [nutcracker.pid], tests: TESTS},
+    {name: 'twproxy', port: twproxyPort, pids: () => [single.pid!], tests: TESTS},
+    {name: 'twproxy --workers 2', port: workersPort, pids: () => [workers.pid!, ...childPids(workers.pid!)], tests: TESTS},
   ]
-  // samples[pipeline][target][test] holds one Sample per round
-  const samples = new Map<number, Map<string, Map<string, Sample[]>>>()
-  const loads: string[] = []
+  let measured
   try {
-    // the same warm-up for every target: twproxy's hot path compiled, GET's keys present
-    for (const target of targets) {
-      process.stderr.write(`warming up ${target.name}...\n`)
-      for (const test of TESTS) benchmark(target, 1, test, WARMUP_REQUESTS)
-    }
-    for (const pipeline of [1, 16]) {
-      const byTarget = new Map(targets.map((t) => [t.name, new Map(TESTS.map((test) => [test, [] as Sample[]]))]))
-      samples.set(pipeline, byTarget)
-      const loadBefore = loadavg()[0]
-      for (let round = 0; round < ROUNDS; round++) {
-        const order = targets.map((_, i) => targets[(i + round) % targets.length])
-        for (const target of order) {
-          process.stderr.write(`round ${round + 1}/${ROUNDS}: ${target.name}, pipeline ${pipeline}...\n`)
-          for (const test of TESTS) byTarget.get(target.name)!.get(test)!.push(benchmark(target, pipeline, test))
-        }
-      }
-      loads.push(`-P ${pipeline}: 1-minute load ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`)
-    }
+    measured = measure(targets, SETTINGS)
   } finally {
     await stopPid(single)
     await stopPid(workers)
@@ -127,30 +47,10 @@ async function main(): Promise<void> {
     await stopAll()
     rmSync(dir, {recursive: true, force: true})
   }
-  const cpus = (await import('node:os')).cpus().length
-  console.log(`redis-benchmark -c ${CLIENTS} -r ${KEYSPACE} -t get,set; -n ${REQUESTS[1]} at -P 1, ${REQUESTS[16]} at -P 16; ` +
-    `${ROUNDS} rounds, medians; ${cpus} CPUs shared by everything`)
-  for (const line of loads) console.log(line)
-  console.log(`${'target'.padEnd(28)} ${'P'.padStart(3)} ${'test'.padEnd(5)} ${'ops/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ` +
-    `${'cpu µs/req'.padStart(11)} ${'vs nutcracker'.padStart(14)}  ratio per round`)
-  for (const [pipeline, byTarget] of samples) {
-    const reference = byTarget.get('nutcracker 0.5.0')!
-    for (const [target, byTest] of byTarget) {
-      for (const [test, runs] of byTest) {
-        let ratio = ''
-        let perRound = ''
-        if (target.startsWith('twproxy')) {
-          const ratios = runs.map((run, round) => run.rps / reference.get(test)![round].rps)
-          ratio = median(ratios).toFixed(2)
-          perRound = ratios.map((r) => r.toFixed(2)).join(' ')
-        }
-        console.log(`${target.padEnd(28)} ${String(pipeline).padStart(3)} ${test.padEnd(5)} ` +
-          `${median(runs.map((r) => r.rps)).toFixed(0).padStart(10)} ${median(runs.map((r) => r.p50)).toFixed(3).padStart(8)} ` +
-          `${median(runs.map((r) => r.p99)).toFixed(3).padStart(8)} ${median(runs.map((r) => r.cpu)).toFixed(2).padStart(11)} ` +
-          `${ratio.padStart(14)}  ${perRound}`)
-      }
-    }
-  }
+  console.log(`redis-benchmark -c ${SETTINGS.clients} -r ${SETTINGS.keyspace} -t get,set; -n ${SETTINGS.requests[1]} at -P 1, ${SETTINGS.requests[16]} at -P 16; ` +
+    `${SETTINGS.rounds} rounds, medians; ${cpus().length} CPUs shared by everything`)
+  for (const line of measured.loads) console.log(line)
+  printSamples(measured.samples, 'nutcracker 0.5.0', (target) => target.startsWith('twproxy'), 'vs nutcracker')
 }
 
 await main()

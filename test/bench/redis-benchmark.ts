@@ -1,0 +1,138 @@
+// What the proxy benchmarks share: redis-benchmark run against a target with the CPU time its
+// processes spent, rounds measured in turn (the order rotated each round, so no target always
+// runs on a warmer or a quieter machine), and the table of medians with a ratio to a reference.
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {loadavg} from 'node:os'
+import {join} from 'node:path'
+import {TWPROXY} from '../support/cli.js'
+import {freePort, waitForPort} from '../support/servers.js'
+
+export interface Sample {
+  rps: number
+  p50: number
+  p99: number
+  /** CPU µs per request of the target's processes (0 when it names none) */
+  cpu: number
+}
+
+export interface BenchTarget {
+  name: string
+  port: number
+  /** the processes whose CPU time is the target's */
+  pids: () => number[]
+  /** redis-benchmark --cluster */
+  cluster?: boolean
+  /** redis-benchmark -t tests, upper case */
+  tests: string[]
+}
+
+export interface BenchSettings {
+  clients: number
+  keyspace: number
+  /** requests per run, by pipeline depth */
+  requests: Record<number, number>
+  rounds: number
+  warmupRequests: number
+}
+
+/** samples[pipeline][target][test]: one Sample per round */
+export type Samples = Map<number, Map<string, Map<string, Sample[]>>>
+
+const TICKS_PER_SECOND = 100
+
+/** utime + stime of a process, in clock ticks (0 once it is gone). */
+function cpuTicks(pid: number): number {
+  const file = `/proc/${pid}/stat`
+  if (!existsSync(file)) return 0
+  const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ')
+  return Number(fields[11]) + Number(fields[12])
+}
+
+/** The direct children of a process (--workers: the primary's workers). */
+export function childPids(pid: number): number[] {
+  const file = `/proc/${pid}/task/${pid}/children`
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+function runRedisBenchmark(target: BenchTarget, pipeline: number, test: string, requests: number, settings: BenchSettings): Sample {
+  const pids = target.pids()
+  const before = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0)
+  const result = spawnSync('redis-benchmark', [
+    '-h', '127.0.0.1', '-p', String(target.port), '-c', String(settings.clients), '-r', String(settings.keyspace), '-n', String(requests),
+    '-P', String(pipeline), '-t', test.toLowerCase(), '--csv', ...(target.cluster ? ['--cluster'] : []),
+  ], {encoding: 'utf8', timeout: 600_000})
+  const ticks = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0) - before
+  for (const line of result.stdout.split('\n')) {
+    const cells = line.split(',').map((cell) => cell.replace(/"/g, ''))
+    // MSET's row is named "MSET (10 keys)"
+    if (cells.length < 7 || !(cells[0] === test || cells[0].startsWith(`${test} `))) continue
+    return {rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]), cpu: (ticks / TICKS_PER_SECOND) * 1e6 / requests}
+  }
+  throw new Error(`redis-benchmark gave no ${test} figures on port ${target.port}: ${result.stderr}`)
+}
+
+/** The same warm-up for every target, then every pipeline depth in rounds; with the load seen. */
+export function measure(targets: BenchTarget[], settings: BenchSettings): {samples: Samples; loads: string[]} {
+  const samples: Samples = new Map()
+  const loads: string[] = []
+  for (const target of targets) {
+    process.stderr.write(`warming up ${target.name}...\n`)
+    for (const test of target.tests) runRedisBenchmark(target, 1, test, settings.warmupRequests, settings)
+  }
+  for (const pipeline of [1, 16]) {
+    const byTarget = new Map(targets.map((t) => [t.name, new Map(t.tests.map((test) => [test, [] as Sample[]]))]))
+    samples.set(pipeline, byTarget)
+    const loadBefore = loadavg()[0]
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = targets.map((_, i) => targets[(i + round) % targets.length])
+      for (const target of order) {
+        process.stderr.write(`round ${round + 1}/${settings.rounds}: ${target.name}, pipeline ${pipeline}...\n`)
+        for (const test of target.tests) byTarget.get(target.name)!.get(test)!.push(runRedisBenchmark(target, pipeline, test, settings.requests[pipeline], settings))
+      }
+    }
+    loads.push(`-P ${pipeline}: 1-minute load ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`)
+  }
+  return {samples, loads}
+}
+
+/** Medians per target and test; `compared` targets get their ratio to `reference`, round by round. */
+export function printSamples(samples: Samples, reference: string, compared: (target: string) => boolean, ratioHeader: string): void {
+  const width = Math.max(14, ratioHeader.length)
+  console.log(`${'target'.padEnd(28)} ${'P'.padStart(3)} ${'test'.padEnd(5)} ${'ops/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ` +
+    `${'cpu µs/req'.padStart(11)} ${ratioHeader.padStart(width)}  ratio per round`)
+  for (const [pipeline, byTarget] of samples) {
+    const base = byTarget.get(reference)!
+    for (const [target, byTest] of byTarget) {
+      for (const [test, runs] of byTest) {
+        let ratio = ''
+        let perRound = ''
+        if (compared(target)) {
+          const ratios = runs.map((run, round) => run.rps / base.get(test)![round].rps)
+          ratio = median(ratios).toFixed(2)
+          perRound = ratios.map((r) => r.toFixed(2)).join(' ')
+        }
+        console.log(`${target.padEnd(28)} ${String(pipeline).padStart(3)} ${test.padEnd(5)} ` +
+          `${median(runs.map((r) => r.rps)).toFixed(0).padStart(10)} ${median(runs.map((r) => r.p50)).toFixed(3).padStart(8)} ` +
+          `${median(runs.map((r) => r.p99)).toFixed(3).padStart(8)} ${median(runs.map((r) => r.cpu)).toFixed(2).padStart(11)} ` +
+          `${ratio.padStart(width)}  ${perRound}`)
+      }
+    }
+  }
+}
+
+/** twproxy on `config` (written to `dir`), listening on `port`, with its own stats port and log. */
+export async function startTwproxy(dir: string, port: number, config: string, extra: string[] = []): Promise<ChildProcess> {
+  const file = join(dir, `twproxy-${port}.yml`)
+  writeFileSync(file, config)
+  const child = spawn(process.execPath, [TWPROXY, '-c', file, '-s', String(await freePort()), '-a', '127.0.0.1', '-o', join(dir, `twproxy-${port}.log`), ...extra], {stdio: 'ignore'})
+  await waitForPort(port)
+  return child
+}

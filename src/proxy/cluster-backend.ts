@@ -27,6 +27,7 @@ import {latencyRecorder} from './latency.js'
 import type {Logger} from './log.js'
 import {Request, type RequestOwner} from './request.js'
 import {type ConnectionSettings, ServerConnection, type ServerEndpoint} from './server-connection.js'
+import {connectionTo, dropConnection, openConnection} from './server-connections.js'
 import {PoolStats, ServerStats} from './stats.js'
 
 /** How long a request may keep being retried (TRYAGAIN, CLUSTERDOWN, refused connections). */
@@ -152,7 +153,7 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
 
   preconnect(): void {
     for (const node of this.nodes.values()) {
-      if (node.index >= 0 && node.connections.length === 0) this.open(node)
+      if (node.index >= 0 && node.connections.length === 0) openConnection(node, this.settings)
     }
   }
 
@@ -260,7 +261,7 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
   }
 
   private send(node: ClusterNode, request: ClusterRequest, asking: boolean): void {
-    const conn = this.connectionFor(node)
+    const conn = connectionTo(node, this.config.serverConnections, this.settings)
     // ASKING applies to the next command on the same connection only
     if (asking) conn.send(new Request(null, ASKING))
     request.serverIndex = node.index
@@ -374,24 +375,9 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
     return node
   }
 
-  private connectionFor(node: ClusterNode): ServerConnection {
-    const conns = node.connections
-    if (conns.length < this.config.serverConnections) return this.open(node)
-    const conn = conns[node.nextConnection++ % conns.length]
-    if (node.nextConnection >= conns.length) node.nextConnection = 0
-    return conn
-  }
-
-  private open(node: ClusterNode): ServerConnection {
-    const conn = new ServerConnection(node, this.settings)
-    node.connections.push(conn)
-    return conn
-  }
-
   private connectionClosed(conn: ServerConnection): void {
     const node = conn.server as ClusterNode
-    const i = node.connections.indexOf(conn)
-    if (i >= 0) node.connections.splice(i, 1)
+    dropConnection(node, conn)
     // a node going away is how a failover starts: learn the new map without waiting for a request
     if (!this.closing && !this.retired.has(conn)) this.scheduleRefresh()
   }

@@ -10,6 +10,7 @@ import type {Logger} from './log.js'
 import type {ReplyScanner} from './reply-scanner.js'
 import type {Request} from './request.js'
 import {type ConnectionSettings, ServerConnection, type ServerEndpoint} from './server-connection.js'
+import {connectionTo, dropConnection, openConnection} from './server-connections.js'
 import {PoolStats, ServerStats} from './stats.js'
 
 /** health_check: resolves true when the server answers (health-probe.ts). */
@@ -95,7 +96,7 @@ export class ServerPool implements PoolBackend {
   forward(index: number, request: Request): void {
     const server = this.servers[index]
     request.serverIndex = index
-    this.connectionFor(server).send(request)
+    connectionTo(server, this.config.serverConnections, this.settings).send(request)
   }
 
   /** Every open connection (reload.ts waits for them to go idle before closing the pool). */
@@ -112,7 +113,7 @@ export class ServerPool implements PoolBackend {
     // nutcracker 0.5.0 opens one connection per server at start, whatever server_connections
     // says; the others open on demand
     for (const server of this.servers) {
-      if (server.connections.length === 0) this.open(server)
+      if (server.connections.length === 0) openConnection(server, this.settings)
     }
   }
 
@@ -121,24 +122,9 @@ export class ServerPool implements PoolBackend {
     for (const server of this.servers) for (const conn of [...server.connections]) conn.fail(ECONNREFUSED, 'err')
   }
 
-  private connectionFor(server: Server): ServerConnection {
-    const conns = server.connections
-    if (conns.length < this.config.serverConnections) return this.open(server)
-    const conn = conns[server.nextConnection++ % conns.length]
-    if (server.nextConnection >= conns.length) server.nextConnection = 0
-    return conn
-  }
-
-  private open(server: Server): ServerConnection {
-    const conn = new ServerConnection(server, this.settings)
-    server.connections.push(conn)
-    return conn
-  }
-
   private connectionClosed(conn: ServerConnection): void {
     const server = conn.server as Server
-    const i = server.connections.indexOf(conn)
-    if (i >= 0) server.connections.splice(i, 1)
+    dropConnection(server, conn)
     if (this.closing || this.moved.has(conn)) return
     this.serverFailure(server)
   }

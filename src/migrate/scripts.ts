@@ -122,6 +122,19 @@ for i = 1, #keys do
 end
 return {page[1], table.concat(parts)}`
 
+// One record of a packed batch (record-pack.ts): key length, payload length (u32 big-endian),
+// expiry length (u8), then the key, the expiry digits and the payload. Returns those three and
+// where the next record starts.
+const READ_RECORD = `
+local function read_record(blob, pos)
+  local klen, plen, elen, at = struct.unpack('>I4I4B', blob, pos)
+  local key = string.sub(blob, at, at + klen - 1)
+  at = at + klen
+  local expiry = string.sub(blob, at, at + elen - 1)
+  at = at + elen
+  return key, expiry, string.sub(blob, at, at + plen - 1), at + plen
+end`
+
 // Verify on one cluster node: ARGV[1] the expiry tolerance (ms), ARGV[2] packed records as the
 // source's verify read wrote them (record-pack.ts, with the value digest as payload).
 // Returns the records that do not plainly match, as record number (from 1) and why: 'missing',
@@ -129,6 +142,7 @@ return {page[1], table.concat(parts)}`
 // (not served here: slot moved). Everything not listed matches.
 const COMPARE_PACKED = `#!lua flags=allow-cross-slot-keys,no-writes
 ${VALUE_DIGEST}
+${READ_RECORD}
 local tolerance = tonumber(ARGV[1])
 local blob = ARGV[2]
 local size = #blob
@@ -136,13 +150,9 @@ local pos = 1
 local n = 0
 local flagged = {}
 while pos <= size do
-  local klen, dlen, elen, at = struct.unpack('>I4I4B', blob, pos)
-  local key = string.sub(blob, at, at + klen - 1)
-  at = at + klen
-  local want = tonumber(string.sub(blob, at, at + elen - 1))
-  at = at + elen
-  local digest = string.sub(blob, at, at + dlen - 1)
-  pos = at + dlen
+  local key, expiry, digest
+  key, expiry, digest, pos = read_record(blob, pos)
+  local want = tonumber(expiry)
   n = n + 1
   local why
   local payload = redis.pcall('DUMP', key)
@@ -171,6 +181,7 @@ return flagged`
 // Returns only the failures, as record number (from 1) and error text (BUSYKEY, a key whose slot
 // is not served here...); every record not listed was restored.
 const RESTORE_PACKED = `#!lua flags=allow-cross-slot-keys
+${READ_RECORD}
 local replace = ARGV[1] == '1'
 local blob = ARGV[2]
 local size = #blob
@@ -178,13 +189,8 @@ local pos = 1
 local n = 0
 local failed = {}
 while pos <= size do
-  local klen, plen, elen, at = struct.unpack('>I4I4B', blob, pos)
-  local key = string.sub(blob, at, at + klen - 1)
-  at = at + klen
-  local expiry = string.sub(blob, at, at + elen - 1)
-  at = at + elen
-  local payload = string.sub(blob, at, at + plen - 1)
-  pos = at + plen
+  local key, expiry, payload
+  key, expiry, payload, pos = read_record(blob, pos)
   n = n + 1
   local reply
   if replace then

@@ -137,23 +137,9 @@ export async function restoreOnTarget(cluster: Cluster, items: RestoreItem[], re
  * those through the per-key path.
  */
 export async function restorePacked(cluster: Cluster, page: RecordPage, indexes: number[], replace: boolean): Promise<Map<number, Error>> {
-  const failed = new Map<number, Error>()
-  await Promise.all(bySlotOwner(cluster, indexes, (i) => keySlotOf(page, i)).map(async ({node, indexes: group}) => {
-    let reply: unknown[] | undefined
-    if (node) {
-      try {
-        reply = await script(node, 'twlabRestorePacked')(0, replace ? '1' : '0', gatherRecords(page, group))
-      } catch {
-        reply = undefined // the node went away mid-call: every record of the group is retried
-      }
-    }
-    if (!reply) {
-      for (const i of group) failed.set(i, new Error('node unavailable'))
-      return
-    }
-    for (let f = 0; f + 1 < reply.length; f += 2) failed.set(group[Number(reply[f]) - 1], new Error(String(reply[f + 1])))
-  }))
-  return failed
+  const failed = await packedPerOwner(cluster, page, indexes, 'node unavailable',
+    (node, records) => script(node, 'twlabRestorePacked')(0, replace ? '1' : '0', records))
+  return new Map([...failed].map(([i, text]) => [i, new Error(text)]))
 }
 
 export type CompareFlag = 'missing' | 'value' | 'ttl' | 'error'
@@ -165,23 +151,35 @@ export type CompareFlag = 'missing' | 'value' | 'ttl' | 'error'
  * could not be asked are flagged 'error' for the caller to check one by one.
  */
 export async function compareOnTarget(cluster: Cluster, page: RecordPage, indexes: number[], toleranceMs: number): Promise<Map<number, CompareFlag>> {
-  const flagged = new Map<number, CompareFlag>()
+  return packedPerOwner(cluster, page, indexes, 'error',
+    (node, records) => script(node, 'twlabComparePacked')(0, toleranceMs, records)) as Promise<Map<number, CompareFlag>>
+}
+
+/**
+ * The records at `indexes`, grouped by the master that owns each key, sent to it packed in one
+ * script call that answers [record number (from 1), text, ...] for the records it reports.
+ * Returns those texts by index; every record of a group whose node could not be asked (no owner
+ * known, or it went away mid-call) gets `unreachable`.
+ */
+async function packedPerOwner(cluster: Cluster, page: RecordPage, indexes: number[], unreachable: string,
+  call: (node: Redis, records: Buffer) => Promise<unknown[]>): Promise<Map<number, string>> {
+  const reported = new Map<number, string>()
   await Promise.all(bySlotOwner(cluster, indexes, (i) => keySlotOf(page, i)).map(async ({node, indexes: group}) => {
     let reply: unknown[] | undefined
     if (node) {
       try {
-        reply = await script(node, 'twlabComparePacked')(0, toleranceMs, gatherRecords(page, group))
+        reply = await call(node, gatherRecords(page, group))
       } catch {
-        reply = undefined
+        reply = undefined // the node went away mid-call: every record of the group is reported
       }
     }
     if (!reply) {
-      for (const i of group) flagged.set(i, 'error')
+      for (const i of group) reported.set(i, unreachable)
       return
     }
-    for (let f = 0; f + 1 < reply.length; f += 2) flagged.set(group[Number(reply[f]) - 1], String(reply[f + 1]) as CompareFlag)
+    for (let f = 0; f + 1 < reply.length; f += 2) reported.set(group[Number(reply[f]) - 1], String(reply[f + 1]))
   }))
-  return flagged
+  return reported
 }
 
 /** DUMP payload and absolute expiry (0 for none) of every key on the target. */

@@ -4,7 +4,7 @@
 // following MOVED/ASK as the cluster reshards or fails over. hash, hash_tag and distribution do
 // not apply to such a pool: the cluster's own slot rule places keys. A cluster has only database
 // 0, so redis_db must be 0. nutcracker itself rejects the key.
-import {ExtensionValueError, registerExtension} from './extensions.js'
+import {ExtensionValueError, nonEmptyList, registerExtension} from './extensions.js'
 import {FALLBACK_SERVERS_KEY} from './fallback-servers.js'
 import {parseHostPort, SENTINELS_KEY, type SentinelAddress} from './sentinels.js'
 import type {PoolConfig} from './types.js'
@@ -16,24 +16,13 @@ export interface ClusterSeed {
   port: number
 }
 
-function parseSeed(text: string): ClusterSeed {
-  try {
-    return parseHostPort(text, 'cluster node')
-  } catch (error) {
-    if (!(error instanceof ExtensionValueError)) throw error
-    throw new ExtensionValueError(error.problem, 'Write each cluster node as host:port, as in 127.0.0.1:7000.')
-  }
-}
-
 registerExtension({
   key: CLUSTER_KEY,
   description: 'the pool is a Redis Cluster reached through these seed nodes (instead of servers:); keys go by cluster slot, MOVED/ASK are followed',
   value: 'sequence',
   providesServers: true,
   parse(value) {
-    const items = Array.isArray(value) ? value : [value]
-    if (items.length === 0) throw new ExtensionValueError('cluster is empty', 'List at least one cluster node as host:port, or delete the key.')
-    return items.map((item) => parseSeed(item.trim()))
+    return nonEmptyList(value, CLUSTER_KEY, 'List at least one cluster node as host:port, or delete the key.').map((item) => parseHostPort(item.trim(), 'cluster node', '127.0.0.1:7000'))
   },
   format: (parsed) => (parsed as ClusterSeed[]).map((seed) => `${seed.host}:${seed.port}`),
   check(pool) {

@@ -38,6 +38,13 @@ export class ExtensionValueError extends Error {
 
 const registry = new Map<string, ExtensionKey>()
 
+/** A sequence key's entries (a lone scalar counts as one); an empty list is refused with `fix`. */
+export function nonEmptyList(value: string | string[], key: string, fix: string): string[] {
+  const items = Array.isArray(value) ? value : [value]
+  if (items.length === 0) throw new ExtensionValueError(`${key} is empty`, fix)
+  return items
+}
+
 export function registerExtension(extension: ExtensionKey): void {
   if (registry.has(extension.key)) throw new Error(`twlab extension key "${extension.key}" is registered twice`)
   registry.set(extension.key, extension)

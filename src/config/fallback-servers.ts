@@ -2,7 +2,7 @@
 // moves keys to their new owners. twproxy routes by `servers:` and, for a key whose owner under
 // this list is another server, first asks that server to hand the key over (MIGRATE), so no key
 // vanishes and no write lands on a stale copy. nutcracker itself rejects the key.
-import {ExtensionValueError, registerExtension} from './extensions.js'
+import {ExtensionValueError, nonEmptyList, registerExtension} from './extensions.js'
 import {compareNutcracker} from './nutcracker-text.js'
 import {formatServerEntry, parseServerEntry} from './server-entry.js'
 import type {PoolConfig, ServerConfig} from './types.js'
@@ -14,9 +14,7 @@ registerExtension({
   description: 'the previous servers while keys move to their new owners (twproxy hands moving keys over on first touch)',
   value: 'sequence',
   parse(value) {
-    const entries = Array.isArray(value) ? value : [value]
-    if (entries.length === 0) throw new ExtensionValueError('fallback_servers is empty', 'List the previous servers, or delete the key.')
-    const servers = entries.map((entry) => {
+    const servers = nonEmptyList(value, FALLBACK_SERVERS_KEY, 'List the previous servers, or delete the key.').map((entry) => {
       const parsed = parseServerEntry(entry)
       if (!parsed.ok) throw new ExtensionValueError(parsed.problem, parsed.fix)
       return parsed.server

@@ -5,7 +5,7 @@
 // (SENTINEL get-master-addr-by-name) for each master and follows +switch-master. nutcracker
 // itself rejects the key ("directive sentinels is unknown"); delete it and nutcracker serves the
 // same placement on the written addresses.
-import {ExtensionValueError, registerExtension} from './extensions.js'
+import {ExtensionValueError, nonEmptyList, registerExtension} from './extensions.js'
 import type {PoolConfig} from './types.js'
 
 export const SENTINELS_KEY = 'sentinels'
@@ -19,13 +19,13 @@ export interface SentinelAddress {
 const MASTER_NAME = /^[A-Za-z0-9._-]+$/
 
 /** "host:port" (the host may be an IPv6 address: the last ':' starts the port). */
-export function parseHostPort(text: string, what: string): SentinelAddress {
+export function parseHostPort(text: string, what: string, example = '127.0.0.1:26379'): SentinelAddress {
   const colon = text.lastIndexOf(':')
   const host = colon > 0 ? text.slice(0, colon) : ''
   const portText = colon > 0 ? text.slice(colon + 1) : ''
   const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : 0
   if (host === '' || port < 1 || port > 65535) {
-    throw new ExtensionValueError(`"${text}" is not a ${what} address "host:port"`, `Write each ${what} as host:port, as in 127.0.0.1:26379.`)
+    throw new ExtensionValueError(`"${text}" is not a ${what} address "host:port"`, `Write each ${what} as host:port, as in ${example}.`)
   }
   return {host, port}
 }
@@ -35,9 +35,7 @@ registerExtension({
   description: 'servers are Sentinel masters named by their server name; twproxy follows failovers (+switch-master) without moving keys',
   value: 'sequence',
   parse(value) {
-    const items = Array.isArray(value) ? value : [value]
-    if (items.length === 0) throw new ExtensionValueError('sentinels is empty', 'List at least one sentinel as host:port, or delete the key.')
-    return items.map((item) => parseHostPort(item.trim(), 'sentinel'))
+    return nonEmptyList(value, SENTINELS_KEY, 'List at least one sentinel as host:port, or delete the key.').map((item) => parseHostPort(item.trim(), 'sentinel'))
   },
   format: (parsed) => (parsed as SentinelAddress[]).map((s) => `${s.host}:${s.port}`),
   check(pool) {

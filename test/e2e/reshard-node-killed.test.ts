@@ -167,21 +167,26 @@ describe('a node killed during twlab reshard', () => {
     assert.ok(done >= 30 && done < 1500, `${done} slots done before the kill`)
   }
 
+  /** `--resume` completes the plan; the killed node comes back and `cluster check` is clean. */
+  async function resumeAndRecover(journal: string, killed: string, to: string): Promise<void> {
+    const resumed = await twlab(['reshard', '--cluster', to, '--resume', '--yes', '--json'], {env: env(), timeoutMs: 180_000})
+    assert.equal(resumed.code, 0, resumed.stderr)
+    assert.equal(JSON.parse(resumed.stdout).result.status, 'complete')
+    await assertFinished(journal, to)
+
+    await restart(killed)
+    await waitClusterStable(cluster, 60_000)
+    const check = await twlab(['cluster', 'check', '--cluster', to, '--json'], {env: env()})
+    assert.equal(check.code, 0, check.stdout)
+  }
+
   test('source master killed: the run fails on one slot, the replica takes over, --resume finishes', async () => {
     const [from, to] = [cluster.masters[0], cluster.masters[1]]
     const run = await reshardAndKill(from, to, from)
     assertFailedClearly(run, from)
     await waitFailover(from)
 
-    const resumed = await twlab(['reshard', '--cluster', to, '--resume', '--yes', '--json'], {env: env(), timeoutMs: 180_000})
-    assert.equal(resumed.code, 0, resumed.stderr)
-    assert.equal(JSON.parse(resumed.stdout).result.status, 'complete')
-    await assertFinished(run.journal, to)
-
-    await restart(from)
-    await waitClusterStable(cluster, 60_000)
-    const check = await twlab(['cluster', 'check', '--cluster', to, '--json'], {env: env()})
-    assert.equal(check.code, 0, check.stdout)
+    await resumeAndRecover(run.journal, from, to)
   })
 
   test('source master killed: after the failover cluster fix closes the open slots, --resume moves the rest', async () => {
@@ -203,14 +208,6 @@ describe('a node killed during twlab reshard', () => {
       await target.close()
     }
 
-    const resumed = await twlab(['reshard', '--cluster', to, '--resume', '--yes', '--json'], {env: env(), timeoutMs: 180_000})
-    assert.equal(resumed.code, 0, resumed.stderr)
-    assert.equal(JSON.parse(resumed.stdout).result.status, 'complete')
-    await assertFinished(run.journal, to)
-
-    await restart(from)
-    await waitClusterStable(cluster, 60_000)
-    const check = await twlab(['cluster', 'check', '--cluster', to, '--json'], {env: env()})
-    assert.equal(check.code, 0, check.stdout)
+    await resumeAndRecover(run.journal, from, to)
   })
 })

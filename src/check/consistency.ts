@@ -7,6 +7,7 @@ import {randomBytes} from 'node:crypto'
 import net from 'node:net'
 import {Cluster, Redis} from 'ioredis'
 import {UserError, describeSystemError} from '../ui/errors.js'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 export interface ConsistencyOptions {
   host: string
@@ -94,10 +95,6 @@ class Tally {
     const message = String((error as Error)?.message ?? error).replace(/\d+\.\d+\.\d+\.\d+:\d+/g, 'HOST:PORT').slice(0, 120)
     this.errors.set(message, (this.errors.get(message) ?? 0) + 1)
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /**

@@ -3,7 +3,7 @@
 // with ADDSLOTSRANGE, MEET, REPLICATE, then wait until every node agrees and says ok.
 import type {Redis} from 'ioredis'
 import {adminClient, parseInfo} from './admin-client.js'
-import {sleep} from './processes.js'
+import {setTimeout as sleep} from 'node:timers/promises'
 import type {LabNode} from './state.js'
 
 export const CLUSTER_SLOTS = 16384

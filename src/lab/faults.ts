@@ -4,7 +4,8 @@
 import {UserError} from '../ui/errors.js'
 import {adminClient, parseInfo} from './admin-client.js'
 import {stopNode} from './down.js'
-import {isNodeProcess, isPaused, killProcess, launchDetached, pauseProcess, resumeProcess, sleep, waitForNode} from './processes.js'
+import {isNodeProcess, isPaused, killProcess, launchDetached, pauseProcess, resumeProcess, waitForNode} from './processes.js'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {findNode, writeState, type LabNode, type LabState} from './state.js'
 
 function requireRunning(lab: LabState, node: LabNode): void {

@@ -1,6 +1,6 @@
 // Reading lab logs: the last lines of a node's log, and following several logs as they grow.
 import {closeSync, existsSync, openSync, readSync, statSync} from 'node:fs'
-import {sleep} from './processes.js'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 /** The last `count` lines of a file (reads at most the last 1 MiB). */
 export function tailLines(file: string, count: number): string[] {

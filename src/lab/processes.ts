@@ -7,10 +7,7 @@ import {UserError} from '../ui/errors.js'
 import {isListening} from './ports.js'
 import {isPidOfNode, isProcessAlive, processState} from './process-alive.js'
 import type {LabNode, LaunchCommand} from './state.js'
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
+import {setTimeout as sleep} from 'node:timers/promises'
 
 /** Starts `launch` detached in `cwd` and returns its pid; output goes to the node's log file. */
 export function launchDetached(launch: LaunchCommand, cwd: string): number {

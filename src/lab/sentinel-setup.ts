@@ -1,7 +1,7 @@
 // Readiness of a Sentinel lab: replicas linked to their masters, and every sentinel seeing each
 // group's master, its replicas and the other sentinels, so a failover can start at once.
 import {adminClient, parseInfo} from './admin-client.js'
-import {sleep} from './processes.js'
+import {setTimeout as sleep} from 'node:timers/promises'
 import type {LabNode, LabState} from './state.js'
 
 /** SENTINEL replies are flat [field, value, field, value...] arrays. */

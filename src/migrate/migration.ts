@@ -15,6 +15,7 @@ import type {SourceSet} from './sources.js'
 import type {MigrationStats} from './stats.js'
 import {describeMismatch, verifyKeys, verifyMigration, type Mismatch, type MismatchKind} from './verify.js'
 import type {WriteOptions} from './writer.js'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 export interface MigrationOptions {
   write: WriteOptions
@@ -78,10 +79,6 @@ const REPAIR_ROUNDS = 3
 const CAUGHT_UP_PENDING = 100
 const CAUGHT_UP_LAG_MS = 500
 const REPAIRABLE: MismatchKind[] = ['missing', 'type', 'value', 'ttl']
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
 
 export async function runMigration(sources: SourceSet, target: ClusterTarget, options: MigrationOptions): Promise<MigrationResult> {
   const addresses = sources.sources.map((s) => s.address.text)

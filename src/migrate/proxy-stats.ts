@@ -4,10 +4,7 @@
 // sees that twproxy runs the new configuration.
 import net from 'node:net'
 import type {Address} from './address.js'
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
+import {setTimeout as sleep} from 'node:timers/promises'
 
 export function readStats(address: Address, timeoutMs = 2000): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {

@@ -17,13 +17,10 @@ import type {Logger} from './log.js'
 import type {PoolServers, Proxy} from './proxy.js'
 import {ReloadedBackend, type Fallback} from './reloaded-backend.js'
 import {ServerPool} from './server-pool.js'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 /** Longest wait for the old backend's requests before the new one goes ahead anyway. */
 const DRAIN_LIMIT_MS = 10_000
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
 
 /** Why `next` cannot replace `current` without a restart, or undefined when it can. */
 export function restartNeeded(current: NutcrackerConfig, next: NutcrackerConfig): string | undefined {

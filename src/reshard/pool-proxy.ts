@@ -9,6 +9,7 @@ import type {ListenAddress, PoolConfig} from '../config/index.js'
 import {UserError} from '../ui/errors.js'
 import type {PoolServerClients} from './pool-clients.js'
 import type {MovePlacement} from './pool-plan.js'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 export type ProxyKind = 'twproxy' | 'nutcracker' | 'none'
 
@@ -60,10 +61,6 @@ export function proxyFromPid(pid: number): PoolProxy {
     return {kind: 'nutcracker', pid, restartStep: `kill -TERM ${pid} && ${quoted}`}
   }
   throw new UserError(`Process ${pid} (${argv[0]}) is neither twproxy nor nutcracker: pass the proxy's pid with --proxy-pid.`)
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 function proxyClient(listen: ListenAddress, password: string | undefined): Redis {

@@ -1,6 +1,6 @@
 // Reshard speed: the same 1000 slots holding the same keys, moved on the same 3-master cluster by
-// `redis-cli --cluster reshard` (A -> B) and by `twlab reshard` (back B -> A), timed as a user sees
-// it (whole command, wall clock), in one run.
+// `redis-cli --cluster reshard` (A -> B) and by `twlab reshard` (back B -> A, then A -> B again),
+// timed as a user sees it (whole command, wall clock), in one run.
 //
 // The dataset: slots 0-999 (1000 of 16384, what `--slots 1000` takes from one master), 64-byte
 // string values, in two sizes: 100 keys per slot (100k keys; a cluster of about 1.6M keys) and
@@ -10,8 +10,12 @@
 // per key the same for both tools, so the ratio measures the protocol, not the data.
 // BENCH_KEYS_PER_SLOT=N (one size) and BENCH_SLOTS=N change the dataset.
 //
-// Prints for each size: both tools' time and keys/s, twlab's phases (start-up, preflight,
-// moving), the ratio for the whole command and for moving alone, and the load average.
+// twlab runs twice: with its defaults (which size every key first, to report big keys before
+// anything moves), and with that check off (--big-key-limit 0): the same work as redis-cli, which
+// sizes nothing. Each run moves the slots back the other way, so every run moves the same keys.
+//
+// Prints for each size: every run's time and keys/s, twlab's phases (start-up, preflight,
+// moving), the ratios for the whole command and for moving alone, and the load average.
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {loadavg, tmpdir} from 'node:os'
@@ -66,50 +70,72 @@ async function fill(client: Redis, perSlot: number): Promise<number> {
   return written
 }
 
-async function measure(cluster: TestCluster, home: string, perSlot: number): Promise<void> {
-  const [a, b] = cluster.masters
-  const clientA = cluster.admin.get(a)!
-  const idA = String(await clientA.call('CLUSTER', 'MYID'))
-  const idB = String(await cluster.admin.get(b)!.call('CLUSTER', 'MYID'))
-  const written = await fill(clientA, perSlot)
-  console.log(`\ndataset: slots 0-${SLOTS - 1} holding ${thousands(written)} keys (${perSlot} per slot, ${VALUE.length}-byte strings) on 3 masters`)
-  const loadBefore = load()
+interface Run {
+  label: string
+  seconds: number
+  summary?: {result: {keysMoved: number; seconds: number}; preflightSeconds: number}
+}
 
-  let started = process.hrtime.bigint()
-  const cli = await run('redis-cli', ['--cluster', 'reshard', a, '--cluster-from', idA, '--cluster-to', idB, '--cluster-slots', String(SLOTS), '--cluster-yes'])
-  const cliSeconds = seconds(started)
+async function redisCli(cluster: TestCluster, from: string, to: string, written: number): Promise<Run> {
+  const ids = await Promise.all([from, to].map(async (node) => String(await cluster.admin.get(node)!.call('CLUSTER', 'MYID'))))
+  const started = process.hrtime.bigint()
+  const cli = await run('redis-cli', ['--cluster', 'reshard', from, '--cluster-from', ids[0], '--cluster-to', ids[1], '--cluster-slots', String(SLOTS), '--cluster-yes'])
+  const elapsed = seconds(started)
   if (cli.code !== 0) throw new Error(`redis-cli failed: ${cli.out.slice(-500)}`)
-  const onB = Number(await cluster.admin.get(b)!.dbsize())
-  if (onB < written) throw new Error(`redis-cli left keys behind: ${onB} of ${written} on the target`)
-  const loadBetween = load()
-  await waitClusterStable(cluster)
+  await expectAll(cluster, to, written, 'redis-cli')
+  return {label: 'redis-cli --cluster reshard (10 keys per MIGRATE, one slot at a time)', seconds: elapsed}
+}
 
-  started = process.hrtime.bigint()
-  const ours = await twlab(['reshard', '--cluster', a, '--from', b, '--to', a, '--range', `0-${SLOTS - 1}`, '--yes', '--json'], {env: {TWLAB_HOME: home}, timeoutMs: 600_000})
-  const oursSeconds = seconds(started)
+async function twlabReshard(cluster: TestCluster, home: string, from: string, to: string, written: number, label: string, extra: string[] = []): Promise<Run> {
+  const started = process.hrtime.bigint()
+  const ours = await twlab(['reshard', '--cluster', from, '--from', from, '--to', to, '--range', `0-${SLOTS - 1}`, '--yes', '--json', ...extra], {env: {TWLAB_HOME: home}, timeoutMs: 600_000})
+  const elapsed = seconds(started)
   if (ours.code !== 0) throw new Error(`twlab reshard failed: ${ours.stderr.slice(-500)}`)
   const summary = JSON.parse(ours.stdout)
   if (summary.result.keysMoved !== written) throw new Error(`twlab moved ${summary.result.keysMoved} keys, expected ${written}`)
-  const onA = Number(await clientA.dbsize())
-  if (onA !== written) throw new Error(`after twlab the source of redis-cli's move holds ${onA} of ${written} keys`)
-  await waitClusterStable(cluster)
+  await expectAll(cluster, to, written, 'twlab')
+  return {label, seconds: elapsed, summary}
+}
 
-  const moveSeconds = summary.result.seconds as number
-  const preflightSeconds = summary.preflightSeconds as number
-  const startupSeconds = oursSeconds - preflightSeconds - moveSeconds
+async function expectAll(cluster: TestCluster, node: string, written: number, tool: string): Promise<void> {
+  const held = Number(await cluster.admin.get(node)!.dbsize())
+  if (held !== written) throw new Error(`after ${tool} the target holds ${held} of ${written} keys`)
+  await waitClusterStable(cluster)
+}
+
+/** Fills `a`, then moves the slots a -> b (redis-cli), b -> a (twlab), a -> b (twlab, no sizing): the keys end on `b`. */
+async function measure(cluster: TestCluster, home: string, perSlot: number, a: string, b: string): Promise<void> {
+  const written = await fill(cluster.admin.get(a)!, perSlot)
+  console.log(`\ndataset: slots 0-${SLOTS - 1} holding ${thousands(written)} keys (${perSlot} per slot, ${VALUE.length}-byte strings) on 3 masters`)
+  const loadBefore = load()
+  const cli = await redisCli(cluster, a, b, written)
+  const defaults = await twlabReshard(cluster, home, b, a, written, 'twlab reshard (defaults: 500 keys per MIGRATE, 256 slots in flight, every key sized for big keys first)')
+  const same = await twlabReshard(cluster, home, a, b, written, 'twlab reshard --big-key-limit 0 (no sizing: the same work as redis-cli)', ['--big-key-limit', '0'])
+
   const rate = (s: number) => `${thousands(written / s)} keys/s`
-  console.log(`  redis-cli --cluster reshard (10 keys per MIGRATE, one slot at a time):   ${cliSeconds.toFixed(2)} s, ${rate(cliSeconds)}`)
-  console.log(`  twlab reshard (defaults: 500 keys per MIGRATE, 256 slots in flight, big-key check on): ${oursSeconds.toFixed(2)} s, ${rate(oursSeconds)}`)
-  console.log(`    twlab phases: start-up, connect, slot map and exit ${startupSeconds.toFixed(2)} s; preflight (key counts, big-key sizing) ${preflightSeconds.toFixed(2)} s; moving ${moveSeconds.toFixed(2)} s (${rate(moveSeconds)})`)
-  console.log(`  ratio: whole command ${(cliSeconds / oursSeconds).toFixed(2)}x redis-cli; moving alone ${(cliSeconds / moveSeconds).toFixed(2)}x (redis-cli's whole command against twlab's moving phase)`)
-  console.log(`  load average (1, 5, 15 min): before ${loadBefore}; after redis-cli ${loadBetween}; after twlab ${load()} (2 shared cores: figures are noisy)`)
+  for (const entry of [cli, defaults, same]) {
+    console.log(`  ${entry.label}: ${entry.seconds.toFixed(2)} s, ${rate(entry.seconds)}`)
+    if (!entry.summary) continue
+    const moving = entry.summary.result.seconds
+    const preflight = entry.summary.preflightSeconds
+    console.log(`    phases: start-up, connect, slot map and exit ${(entry.seconds - preflight - moving).toFixed(2)} s; preflight ${preflight.toFixed(2)} s; moving ${moving.toFixed(2)} s (${rate(moving)})`)
+  }
+  const ratio = (entry: Run) => `${(cli.seconds / entry.seconds).toFixed(2)}x`
+  console.log(`  ratio, whole command: ${ratio(defaults)} redis-cli with the defaults; ${ratio(same)} doing the same work as redis-cli`)
+  console.log(`  ratio, moving alone: ${(cli.seconds / defaults.summary!.result.seconds).toFixed(2)}x and ${(cli.seconds / same.summary!.result.seconds).toFixed(2)}x (redis-cli's whole command against twlab's moving phase)`)
+  console.log(`  load average (1, 5, 15 min): before ${loadBefore}; after ${load()} (2 shared cores: figures are noisy)`)
 }
 
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'twlab-bench-home-'))
   const cluster = await startCluster({masters: 3, slotRanges: evenRanges(3)})
   try {
-    for (const perSlot of SIZES) await measure(cluster, home, perSlot)
+    // each size leaves its keys on the other master: the next size starts from there
+    let [a, b] = cluster.masters
+    for (const perSlot of SIZES) {
+      await measure(cluster, home, perSlot, a, b)
+      ;[a, b] = [b, a]
+    }
   } finally {
     await cluster.stop()
     await stopAll()

@@ -12,7 +12,9 @@
 //
 // twlab runs twice: with its defaults (which size every key first, to report big keys before
 // anything moves), and with that check off (--big-key-limit 0): the same work as redis-cli, which
-// sizes nothing. Each run moves the slots back the other way, so every run moves the same keys.
+// sizes nothing. A last run times the bare protocol (SETSLOTs and MIGRATEs of keys listed in
+// advance, all pipelined, no tool around them): the floor for any tool that moves slots with MIGRATE.
+// Each run moves the slots back the other way, so every run moves the same keys.
 //
 // Prints for each size: every run's time and keys/s, twlab's phases (start-up, preflight,
 // moving), the ratios for the whole command and for moving alone, and the load average.
@@ -49,17 +51,17 @@ const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9
 const load = () => loadavg().map((value) => value.toFixed(2)).join(' ')
 const thousands = (n: number) => Math.round(n).toLocaleString('en-US')
 
-/** `perSlot` keys in each of slots 0..SLOTS-1, written straight to `client` (their owner). */
-async function fill(client: Redis, perSlot: number): Promise<number> {
+/** `perSlot` keys in each of slots 0..SLOTS-1, written straight to `client` (their owner); the keys of each slot. */
+async function fill(client: Redis, perSlot: number): Promise<string[][]> {
   await client.flushall()
-  const counts = new Array(SLOTS).fill(0)
+  const bySlot: string[][] = Array.from({length: SLOTS}, () => [])
   let written = 0
   let pipeline = client.pipeline()
   for (let i = 0; written < SLOTS * perSlot && i < perSlot * 16384 * 4; i++) {
     const key = `bench:${i}`
     const slot = keySlot(key)
-    if (slot >= SLOTS || counts[slot] >= perSlot) continue
-    counts[slot]++
+    if (slot >= SLOTS || bySlot[slot].length >= perSlot) continue
+    bySlot[slot].push(key)
     pipeline.set(key, VALUE)
     if (++written % 10_000 === 0) {
       await pipeline.exec()
@@ -67,7 +69,7 @@ async function fill(client: Redis, perSlot: number): Promise<number> {
     }
   }
   await pipeline.exec()
-  return written
+  return bySlot
 }
 
 interface Run {
@@ -103,17 +105,55 @@ async function expectAll(cluster: TestCluster, node: string, written: number, to
   await waitClusterStable(cluster)
 }
 
-/** Fills `a`, then moves the slots a -> b (redis-cli), b -> a (twlab), a -> b (twlab, no sizing): the keys end on `b`. */
-async function measure(cluster: TestCluster, home: string, perSlot: number, a: string, b: string): Promise<void> {
-  const written = await fill(cluster.admin.get(a)!, perSlot)
+/**
+ * The safe protocol with nothing else, as no tool can do less: every slot opened in one pipeline
+ * per node, one MIGRATE per slot of its keys, listed in advance (no GETKEYSINSLOT), 64 in flight,
+ * every slot closed in one pipeline per node. MIGRATE copies and deletes one key at a time on a
+ * blocked source, so this is the floor for any tool that follows the protocol, redis-cli and
+ * twlab alike (no start-up, no plan, no journal, no slot map).
+ */
+async function migrateFloor(cluster: TestCluster, from: string, to: string, bySlot: string[][], written: number): Promise<Run> {
+  const src = cluster.admin.get(from)!
+  const dst = cluster.admin.get(to)!
+  const [fromId, toId] = await Promise.all([src, dst].map(async (client) => String(await client.call('CLUSTER', 'MYID'))))
+  const [host, port] = to.split(':')
+  const slots = bySlot.keys()
+  const each = async (client: Redis, command: (slot: number) => Array<string | number>) => {
+    const pipeline = client.pipeline()
+    for (let slot = 0; slot < SLOTS; slot++) pipeline.call(...(command(slot) as [string, ...Array<string | number>]))
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
+  }
+  const started = process.hrtime.bigint()
+  await each(dst, (slot) => ['CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId])
+  await each(src, (slot) => ['CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId])
+  await Promise.all(Array.from({length: 64}, async () => {
+    for (let next = slots.next(); !next.done; next = slots.next()) {
+      if (bySlot[next.value].length > 0) await src.call('MIGRATE', host, port, '', 0, 60_000, 'KEYS', ...bySlot[next.value])
+    }
+  }))
+  await each(dst, (slot) => ['CLUSTER', 'SETSLOT', slot, 'NODE', toId])
+  await each(src, (slot) => ['CLUSTER', 'SETSLOT', slot, 'NODE', toId])
+  const third = cluster.masters.find((node) => node !== from && node !== to)!
+  await each(cluster.admin.get(third)!, (slot) => ['CLUSTER', 'SETSLOT', slot, 'NODE', toId])
+  const elapsed = seconds(started)
+  await expectAll(cluster, to, written, 'the bare protocol')
+  return {label: 'the bare protocol (no tool: slots opened and closed in one pipeline per node, one MIGRATE per slot of its pre-listed keys, 64 in flight)', seconds: elapsed}
+}
+
+/** Fills `a`, then moves the slots a -> b (redis-cli), b -> a (twlab), a -> b (twlab, no sizing), b -> a (the bare protocol). */
+async function measure(cluster: TestCluster, home: string, perSlot: number): Promise<void> {
+  const [a, b] = cluster.masters
+  const bySlot = await fill(cluster.admin.get(a)!, perSlot)
+  const written = bySlot.reduce((sum, keys) => sum + keys.length, 0)
   console.log(`\ndataset: slots 0-${SLOTS - 1} holding ${thousands(written)} keys (${perSlot} per slot, ${VALUE.length}-byte strings) on 3 masters`)
   const loadBefore = load()
   const cli = await redisCli(cluster, a, b, written)
   const defaults = await twlabReshard(cluster, home, b, a, written, 'twlab reshard (defaults: 500 keys per MIGRATE, 256 slots in flight, every key sized for big keys first)')
   const same = await twlabReshard(cluster, home, a, b, written, 'twlab reshard --big-key-limit 0 (no sizing: the same work as redis-cli)', ['--big-key-limit', '0'])
+  const floor = await migrateFloor(cluster, b, a, bySlot, written)
 
   const rate = (s: number) => `${thousands(written / s)} keys/s`
-  for (const entry of [cli, defaults, same]) {
+  for (const entry of [cli, defaults, same, floor]) {
     console.log(`  ${entry.label}: ${entry.seconds.toFixed(2)} s, ${rate(entry.seconds)}`)
     if (!entry.summary) continue
     const moving = entry.summary.result.seconds
@@ -123,6 +163,7 @@ async function measure(cluster: TestCluster, home: string, perSlot: number, a: s
   const ratio = (entry: Run) => `${(cli.seconds / entry.seconds).toFixed(2)}x`
   console.log(`  ratio, whole command: ${ratio(defaults)} redis-cli with the defaults; ${ratio(same)} doing the same work as redis-cli`)
   console.log(`  ratio, moving alone: ${(cli.seconds / defaults.summary!.result.seconds).toFixed(2)}x and ${(cli.seconds / same.summary!.result.seconds).toFixed(2)}x (redis-cli's whole command against twlab's moving phase)`)
+  console.log(`  ratio, the bare protocol: ${ratio(floor)} redis-cli (the most any tool that moves slots with MIGRATE can reach in this run); twlab's moving phase takes ${(same.summary!.result.seconds / floor.seconds).toFixed(2)}x as long`)
   console.log(`  load average (1, 5, 15 min): before ${loadBefore}; after ${load()} (2 shared cores: figures are noisy)`)
 }
 
@@ -130,12 +171,7 @@ async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'twlab-bench-home-'))
   const cluster = await startCluster({masters: 3, slotRanges: evenRanges(3)})
   try {
-    // each size leaves its keys on the other master: the next size starts from there
-    let [a, b] = cluster.masters
-    for (const perSlot of SIZES) {
-      await measure(cluster, home, perSlot, a, b)
-      ;[a, b] = [b, a]
-    }
+    for (const perSlot of SIZES) await measure(cluster, home, perSlot)
   } finally {
     await cluster.stop()
     await stopAll()

@@ -164,7 +164,7 @@ export abstract class ClientConnection implements RequestOwner {
         return
       }
     }
-    if (this.out.bytes + this.socket.writableLength > this.ctx.limits.maxOutputBytes) {
+    if (this.out.pendingBytes > this.ctx.limits.maxOutputBytes) {
       this.ctx.logger.error(`client on pool '${this.ctx.poolName}' does not read its replies: closing it`, 'client.ts')
       this.close(false)
       return

@@ -5,7 +5,9 @@
 // - `Flush.Callback` (client connections): as soon as the I/O callback that produced them returns
 //   (process.nextTick), so a reply does not wait a loop phase; the replies one server read
 //   completed for a client still leave together.
+// Each batch leaves in one write, through the socket's handle where possible (socket-write.ts).
 import type {Socket} from 'node:net'
+import {SocketWriter} from './socket-write.js'
 
 export const enum Flush {
   Turn = 0,
@@ -23,8 +25,16 @@ export class OutBuffer {
   scheduled = false
   /** end the socket once the queued bytes are written (QUIT, client EOF) */
   endAfterFlush = false
+  readonly writer: SocketWriter
 
-  constructor(readonly socket: Socket, readonly when: Flush = Flush.Turn) {}
+  constructor(readonly socket: Socket, readonly when: Flush = Flush.Turn) {
+    this.writer = new SocketWriter(socket)
+  }
+
+  /** Bytes queued here or written and not yet taken by the kernel (an upper bound). */
+  get pendingBytes(): number {
+    return this.bytes + this.writer.queuedBytes
+  }
 }
 
 class FlushQueue {
@@ -95,6 +105,6 @@ function flush(out: OutBuffer): void {
   out.count = 0
   out.bytes = 0
   if (data === null) return
-  socket.write(data)
-  if (out.endAfterFlush) socket.end()
+  out.writer.write(data)
+  if (out.endAfterFlush && !socket.destroyed) socket.end()
 }

@@ -1,9 +1,16 @@
 // Looks at the slots of a plan before anything moves: how many keys each holds (for the plan
 // table and the progress bar) and which keys are big enough (MEMORY USAGE over a limit) that
 // MIGRATE would block both nodes while copying them. Read-only.
+//
+// A source runs a script to the end before it serves anyone else, so no script call sizes more
+// than KEYS_PER_SIZING_CALL keys (tens of milliseconds): small slots share a call, and a slot
+// holding more keys than that (hash tags can put millions in one slot) is sized from a SCAN of
+// the node, a page at a time, since GETKEYSINSLOT cannot page.
 import type {Redis} from 'ioredis'
+import {keySlot} from '../hashing/index.js'
 import type {ClusterTarget} from '../targets/cluster.js'
 import type {SlotMove} from './plan.js'
+import {groupSlots} from './source-script.js'
 
 export interface BigKey {
   key: string
@@ -18,31 +25,26 @@ export interface Preflight {
   bigKeys: BigKey[]
 }
 
-const SLOTS_PER_CALL = 100
+/** The most keys one sizing script call looks at. */
+export const KEYS_PER_SIZING_CALL = 20_000
 
-/**
- * Counts keys in each slot and, with a limit, sizes every key, inside the source node (one short
- * Lua call per 100 slots, all sent at once), so a plan of 100k keys costs a few round trips instead of 100k.
- * Returns [count, bigKey1, bytes1, bigKey2, bytes2, ...] per slot.
- */
+/** Keys of one source found over the limit, as [slot, key, bytes]. */
+type Found = Array<[number, string, number]>
+
+/** ARGV: limit, then slots. Sizes every key of each slot; returns slot, key, bytes of each key over the limit. */
 const SIZE_SLOTS = `
-local out = {}
 local limit = tonumber(ARGV[1])
+local out = {}
 for i = 2, #ARGV do
   local slot = tonumber(ARGV[i])
-  local count = redis.call('CLUSTER', 'COUNTKEYSINSLOT', slot)
-  local entry = {count}
-  if limit > 0 and count > 0 then
-    local keys = redis.call('CLUSTER', 'GETKEYSINSLOT', slot, count)
-    for _, key in ipairs(keys) do
-      local bytes = redis.call('MEMORY', 'USAGE', key)
-      if bytes and bytes > limit then
-        entry[#entry + 1] = key
-        entry[#entry + 1] = bytes
-      end
+  for _, key in ipairs(redis.call('CLUSTER', 'GETKEYSINSLOT', slot, ${KEYS_PER_SIZING_CALL})) do
+    local bytes = redis.call('MEMORY', 'USAGE', key)
+    if bytes and bytes > limit then
+      out[#out + 1] = slot
+      out[#out + 1] = key
+      out[#out + 1] = bytes
     end
   end
-  out[#out + 1] = entry
 end
 return out
 `
@@ -61,18 +63,16 @@ export async function preflight(target: ClusterTarget, moves: SlotMove[], bigKey
     const node = target.byId(id)
     if (!node || node.failing) return
     const client = target.client(node)
-    const limit = bigKeyBytes > 0 && (await mayHoldKeyOver(client, bigKeyBytes)) ? bigKeyBytes : 0
-    // every chunk sent at once: the node answers them back to back instead of one per round trip
-    const chunks: number[][] = []
-    for (let i = 0; i < slots.length; i += SLOTS_PER_CALL) chunks.push(slots.slice(i, i + SLOTS_PER_CALL))
-    const answers = await Promise.all(chunks.map((chunk) => (client.eval(SIZE_SLOTS, 0, limit, ...chunk) as Promise<SlotSizes[]>)
-      // scripts not allowed here (ACL): the same answer from plain commands, slower
-      .catch((error: Error) => (/NOPERM|NOSCRIPT|unknown command/i.test(error.message) ? sizeSlotsFromClient(client, limit, chunk) : Promise.reject(error)))))
-    chunks.forEach((chunk, c) => chunk.forEach((slot, index) => {
-      const [count, ...big] = answers[c][index] ?? [0]
-      keysBySlot.set(slot, Number(count))
-      for (let j = 0; j + 1 < big.length; j += 2) bigKeys.push({key: String(big[j]), slot, node: node.address, bytes: Number(big[j + 1])})
-    }))
+    const counts = await countKeys(client, slots)
+    slots.forEach((slot, i) => keysBySlot.set(slot, counts[i]))
+    if (bigKeyBytes <= 0 || !(await mayHoldKeyOver(client, bigKeyBytes))) return
+    const occupied = slots.filter((slot) => (keysBySlot.get(slot) ?? 0) > 0)
+    const crowded = new Set(occupied.filter((slot) => keysBySlot.get(slot)! > KEYS_PER_SIZING_CALL))
+    const found = await Promise.all([
+      sizeSlots(client, occupied.filter((slot) => !crowded.has(slot)), (slot) => keysBySlot.get(slot), bigKeyBytes),
+      crowded.size > 0 ? sizeFromScan(client, crowded, bigKeyBytes) : [],
+    ])
+    for (const [slot, key, bytes] of found.flat()) bigKeys.push({key, slot, node: node.address, bytes})
   }))
   let totalKeys = 0
   for (const count of keysBySlot.values()) totalKeys += count
@@ -80,24 +80,68 @@ export async function preflight(target: ClusterTarget, moves: SlotMove[], bigKey
   return {keysBySlot, totalKeys, bigKeys}
 }
 
-/** Per slot: [count, bigKey1, bytes1, ...]. */
-type SlotSizes = Array<string | number>
+/** COUNTKEYSINSLOT (O(1)) for every slot, in one pipeline. */
+async function countKeys(client: Redis, slots: number[]): Promise<number[]> {
+  const replies = (await client.pipeline(slots.map((slot) => ['call', 'CLUSTER', 'COUNTKEYSINSLOT', slot])).exec()) ?? []
+  return replies.map(([error, count]) => {
+    if (error) throw error
+    return Number(count)
+  })
+}
+
+/**
+ * Sizes the keys of slots that each fit one call, in script calls of at most KEYS_PER_SIZING_CALL
+ * keys, all sent at once so the node answers them back to back.
+ */
+async function sizeSlots(client: Redis, slots: number[], expected: (slot: number) => number | undefined, limit: number): Promise<Found> {
+  const groups = groupSlots(slots, expected, KEYS_PER_SIZING_CALL)
+  const answers = await Promise.all(groups.map((group) => (client.eval(SIZE_SLOTS, 0, limit, ...group) as Promise<Array<string | number>>)
+    .then(triples)
+    // scripts not allowed here (ACL): the same answer from plain commands, slower
+    .catch((error: Error) => (/NOPERM|NOSCRIPT|unknown command/i.test(error.message) ? sizeFromClient(client, group, limit) : Promise.reject(error)))))
+  return answers.flat()
+}
+
+function triples(flat: Array<string | number>): Found {
+  const found: Found = []
+  for (let i = 0; i + 2 < flat.length; i += 3) found.push([Number(flat[i]), String(flat[i + 1]), Number(flat[i + 2])])
+  return found
+}
 
 /** What SIZE_SLOTS answers, from pipelined commands. */
-async function sizeSlotsFromClient(client: Redis, limit: number, slots: number[]): Promise<SlotSizes[]> {
-  const counts = await client.pipeline(slots.map((slot) => ['call', 'CLUSTER', 'COUNTKEYSINSLOT', slot])).exec() ?? []
-  return Promise.all(slots.map(async (slot, i) => {
-    const [error, count] = counts[i]
-    if (error) throw error
-    const entry: SlotSizes = [Number(count)]
-    if (limit <= 0 || Number(count) === 0) return entry
-    const keys = (await client.call('CLUSTER', 'GETKEYSINSLOT', slot, Number(count))) as string[]
-    const sizes = await client.pipeline(keys.map((key) => ['call', 'MEMORY', 'USAGE', key])).exec() ?? []
-    sizes.forEach(([, bytes], k) => {
-      if (Number(bytes) > limit) entry.push(keys[k], Number(bytes))
-    })
-    return entry
-  }))
+async function sizeFromClient(client: Redis, slots: number[], limit: number): Promise<Found> {
+  const found: Found = []
+  for (const slot of slots) {
+    const keys = (await client.call('CLUSTER', 'GETKEYSINSLOT', slot, KEYS_PER_SIZING_CALL)) as string[]
+    for (const [i, bytes] of await sizeKeys(client, keys, limit)) found.push([slot, keys[i], bytes])
+  }
+  return found
+}
+
+/** Sizes the keys of `slots` from a SCAN of the whole node: one short command at a time. */
+async function sizeFromScan(client: Redis, slots: Set<number>, limit: number): Promise<Found> {
+  const found: Found = []
+  let cursor = '0'
+  // SCAN ends when the cursor comes back to 0; the bound only guards against a node that never says so
+  for (let page = 0; page < 100_000_000; page++) {
+    const [next, keys] = await client.scanBuffer(cursor, 'COUNT', 1000)
+    const mine = keys.filter((key) => slots.has(keySlot(key)))
+    for (const [i, bytes] of await sizeKeys(client, mine, limit)) found.push([keySlot(mine[i]), mine[i].toString(), bytes])
+    cursor = String(next)
+    if (cursor === '0') break
+  }
+  return found
+}
+
+/** MEMORY USAGE of each key, pipelined; [index in keys, bytes] of those over the limit. */
+async function sizeKeys(client: Redis, keys: Array<string | Buffer>, limit: number): Promise<Array<[number, number]>> {
+  if (keys.length === 0) return []
+  const sizes = (await client.pipeline(keys.map((key) => ['call', 'MEMORY', 'USAGE', key])).exec()) ?? []
+  const over: Array<[number, number]> = []
+  sizes.forEach(([, bytes], i) => {
+    if (Number(bytes) > limit) over.push([i, Number(bytes)])
+  })
+  return over
 }
 
 /**

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {keySlot} from '../../src/hashing/index.js'
-import {preflight} from '../../src/reshard/preflight.js'
+import {KEYS_PER_SIZING_CALL, preflight} from '../../src/reshard/preflight.js'
 import {ClusterTarget} from '../../src/targets/cluster.js'
 import {twlab} from '../support/cli.js'
 import {stopAll} from '../support/servers.js'
@@ -74,5 +74,27 @@ describe('reshard preflight: key counts and big keys', () => {
     assert.match(result.stdout + result.stderr, /over 100kb.*big:/)
     assert.equal(Number(await cluster.admin.get(first)!.dbsize()), 21)
     assert.equal(String(await cluster.admin.get(first)!.call('CLUSTER', 'COUNTKEYSINSLOT', bigSlot)), String(counts.get(bigSlot)))
+  })
+
+  test('a slot with more keys than one sizing call takes is sized from SCAN pages, big key found', async () => {
+    const first = cluster.admin.get(cluster.masters[0])!
+    let tag = ''
+    for (let i = 0; !tag && i < 100_000; i++) if (keySlot(`crowd${i}`) < 100) tag = `crowd${i}`
+    const crowded = keySlot(tag)
+    const extra = KEYS_PER_SIZING_CALL + 10
+    for (let written = 0; written < extra; written += 5000) {
+      const pipeline = first.pipeline()
+      for (let i = written; i < Math.min(extra, written + 5000); i++) pipeline.set(`{${tag}}:${i}`, 'x')
+      await pipeline.exec()
+    }
+    await first.set(`{${tag}}:big`, 'b'.repeat(256 * 1024))
+    await first.call('CONFIG', 'RESETSTAT')
+    const pre = await preflight(target, moves(), 100 * 1024)
+    assert.equal(pre.keysBySlot.get(crowded), (counts.get(crowded) ?? 0) + extra + 1)
+    assert.equal(pre.totalKeys, 21 + extra + 1)
+    assert.deepEqual(pre.bigKeys.map((big) => [big.key, big.slot]).sort(), [[`{${tag}}:big`, crowded], [pre.bigKeys.find((big) => big.key.startsWith('big:'))!.key, bigSlot]].sort())
+    // the crowded slot was read a SCAN page at a time, never in one GETKEYSINSLOT of all its keys
+    const stats = String(await first.info('commandstats'))
+    assert.match(stats, /^cmdstat_scan:calls=\d+/m)
   })
 })

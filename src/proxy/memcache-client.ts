@@ -27,7 +27,8 @@ export class MemcacheClient extends ClientConnection {
 
   protected override handle(buf: Uint8Array, start: number, end: number): void {
     const scanner = this.scanner
-    const request = new Request(this, buf.subarray(start, end))
+    // at pipeline depth 1 a read is one whole request: no view of it to make
+    const request = new Request(this, start === 0 && end === buf.length ? buf : buf.subarray(start, end))
     this.enqueue(request)
     const command = scanner.command
     if (command === McCommand.Quit) {

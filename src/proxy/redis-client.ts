@@ -39,7 +39,8 @@ export class RedisClient extends ClientConnection {
   protected override handle(buf: Uint8Array, start: number, end: number): void {
     const scanner = this.scanner
     const cmd = scanner.cmd!
-    const request = new Request(this, buf.subarray(start, end))
+    // at pipeline depth 1 a read is one whole request: no view of it to make
+    const request = new Request(this, start === 0 && end === buf.length ? buf : buf.subarray(start, end))
     this.enqueue(request)
     const special = cmd.special
     if (special === Special.Quit) {

@@ -190,7 +190,7 @@ export class ServerConnection {
       if (this.settings.observeLatency !== undefined) this.settings.observeLatency(stats, performance.now() - request.sentAt)
     }
     this.settings.serverOk(this.server)
-    const reply = buf.subarray(start, end)
+    const reply = start === 0 && end === buf.length ? buf : buf.subarray(start, end)
     if (request.onInternalReply !== null) request.onInternalReply(reply)
     request.complete(reply, null)
     if (this.timer !== null && this.inflight.length === 0) {

@@ -8,13 +8,17 @@
 import type net from 'node:net'
 
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+// A plain Uint8Array over the read bytes is made in half the time of a Buffer's subarray (which
+// goes through Buffer's own constructor); it only lives for the copy.
+const READ_MEMORY = READ_BUFFER.buffer
+const READ_OFFSET = READ_BUFFER.byteOffset
 
 export type ChunkHandler = (chunk: Buffer) => void
 
 /** Returns true: keep reading (pausing is the socket's pause()). */
 function copyOut(nread: number, buf: Uint8Array, onChunk: ChunkHandler): boolean {
   const chunk = Buffer.allocUnsafe(nread)
-  chunk.set(nread === buf.length ? buf : buf.subarray(0, nread))
+  chunk.set(buf === READ_BUFFER ? new Uint8Array(READ_MEMORY, READ_OFFSET, nread) : buf.subarray(0, nread))
   onChunk(chunk)
   return true
 }

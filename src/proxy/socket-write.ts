@@ -9,7 +9,7 @@
 // Everything else takes socket.write(): no handle, still connecting, ended, bytes held in the
 // stream, a direct write still queued in libuv (so a peer that reads slowly gets the stream's
 // buffering and batching as before), or a Node without these internals.
-import type net from 'node:net'
+import net from 'node:net'
 import {getSystemErrorName} from 'node:util'
 
 /** The request object libuv writes carry (Node's WriteWrap); only touched by the fields below. */
@@ -45,6 +45,11 @@ function loadBinding(): StreamBinding | null {
 }
 
 const binding = process.env.TWPROXY_STREAM_WRITES === '1' ? null : loadBinding()
+
+type TimedSocket = net.Socket & {_unrefTimer?: () => void}
+
+/** socket.write() refreshes a socket's idle timeout; a direct write does it through the same method. */
+const canRefreshTimeout = typeof (net.Socket.prototype as TimedSocket)._unrefTimer === 'function'
 
 /**
  * A request object for the next direct write. A write that completes synchronously leaves it
@@ -82,7 +87,8 @@ export class SocketWriter {
     const socket = this.socket
     const handle = (socket as unknown as {_handle: StreamHandle | null})._handle
     if (binding === null || handle === null || this.queuedDirect !== 0 || socket.writableLength !== 0 ||
-      socket.connecting || !socket.writable || typeof handle.writeBuffer !== 'function') {
+      socket.connecting || !socket.writable || typeof handle.writeBuffer !== 'function' ||
+      (!canRefreshTimeout && socket.timeout !== undefined && socket.timeout > 0)) {
       socket.write(data)
       return
     }
@@ -108,8 +114,7 @@ export class SocketWriter {
     } else {
       spare = req
     }
-    // socket.write() refreshes the idle timeout on every write; so does this path
-    if (socket.timeout !== undefined && socket.timeout > 0) (socket as unknown as {_unrefTimer(): void})._unrefTimer()
+    if (socket.timeout !== undefined && socket.timeout > 0) (socket as TimedSocket)._unrefTimer!()
   }
 
   /** Bytes written to this socket and not yet taken by the kernel (an upper bound). */

@@ -160,6 +160,24 @@ describe(`socket-write (${STREAM_ONLY ? 'socket.write() only' : 'direct where po
     assert.equal((await receive(healthy.peer, 10)).data.toString(), 'still fine')
   })
 
+  test('a peer that resets the connection while writes are queued closes that socket with one error', async () => {
+    const {client, peer} = await pair()
+    const errors: NodeJS.ErrnoException[] = []
+    client.on('error', (error) => errors.push(error))
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
+    const writer = new SocketWriter(client)
+    for (const chunk of numberedChunks(64, 256 * 1024)) writer.write(chunk)
+    assert.ok(writer.queuedBytes > 0)
+    peer.resetAndDestroy()
+    await closed
+    assert.equal(errors.length, 1)
+    assert.ok(['EPIPE', 'ECONNRESET'].includes(errors[0].code ?? ''), `error code: ${errors[0].code}`)
+    // later batches for the closed socket are dropped without another error
+    writer.write(Buffer.from('late'))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.equal(errors.length, 1)
+  })
+
   test('the same cases pass with socket.write() only (TWPROXY_STREAM_WRITES=1)', {skip: STREAM_ONLY}, () => {
     // without NODE_TEST_CONTEXT, which would make the child report to this runner instead of stdout
     const {NODE_TEST_CONTEXT: _, ...env} = process.env
@@ -169,6 +187,6 @@ describe(`socket-write (${STREAM_ONLY ? 'socket.write() only' : 'direct where po
       timeout: 120_000,
     })
     assert.equal(result.status, 0, result.stdout + result.stderr)
-    assert.match(result.stdout, /# pass 4/)
+    assert.match(result.stdout, /# pass 5/)
   })
 })

@@ -6,6 +6,7 @@ import {ClientConnection, type ClientContext} from './client.js'
 import {ECONNREFUSED} from './errno.js'
 import {splitGetAndForward} from './memcache-fragment.js'
 import {Request} from './request.js'
+import {readSpan} from './socket-read.js'
 
 const EMPTY = new Uint8Array(0)
 const PLACEHOLDER = Buffer.from('placeholder')
@@ -27,8 +28,7 @@ export class MemcacheClient extends ClientConnection {
 
   protected override handle(buf: Uint8Array, start: number, end: number): void {
     const scanner = this.scanner
-    // at pipeline depth 1 a read is one whole request: no view of it to make
-    const request = new Request(this, start === 0 && end === buf.length ? buf : buf.subarray(start, end))
+    const request = new Request(this, readSpan(buf, start, end))
     this.enqueue(request)
     const command = scanner.command
     if (command === McCommand.Quit) {

@@ -8,6 +8,7 @@ import {ClientConnection, type ClientContext} from './client.js'
 import {ECONNREFUSED} from './errno.js'
 import {splitAndForward} from './fragment.js'
 import {Merge, Request} from './request.js'
+import {readSpan} from './socket-read.js'
 
 const PONG = Buffer.from('+PONG\r\n')
 const OK = Buffer.from('+OK\r\n')
@@ -39,8 +40,7 @@ export class RedisClient extends ClientConnection {
   protected override handle(buf: Uint8Array, start: number, end: number): void {
     const scanner = this.scanner
     const cmd = scanner.cmd!
-    // at pipeline depth 1 a read is one whole request: no view of it to make
-    const request = new Request(this, start === 0 && end === buf.length ? buf : buf.subarray(start, end))
+    const request = new Request(this, readSpan(buf, start, end))
     this.enqueue(request)
     const special = cmd.special
     if (special === Special.Quit) {

@@ -9,7 +9,7 @@ import {isTransientError} from '../protocol/redis-reply.js'
 import type {ReplyScanner} from './reply-scanner.js'
 import {Request} from './request.js'
 import {RequestQueue} from './request-queue.js'
-import {onreadOption} from './socket-read.js'
+import {onreadOption, readSpan} from './socket-read.js'
 import {countConnectionClosed, countConnectionOpened, type ServerStats} from './stats.js'
 import {OutBuffer, queueWrite} from './write-batcher.js'
 
@@ -190,7 +190,7 @@ export class ServerConnection {
       if (this.settings.observeLatency !== undefined) this.settings.observeLatency(stats, performance.now() - request.sentAt)
     }
     this.settings.serverOk(this.server)
-    const reply = start === 0 && end === buf.length ? buf : buf.subarray(start, end)
+    const reply = readSpan(buf, start, end)
     if (request.onInternalReply !== null) request.onInternalReply(reply)
     request.complete(reply, null)
     if (this.timer !== null && this.inflight.length === 0) {

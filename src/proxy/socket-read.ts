@@ -15,6 +15,14 @@ const READ_OFFSET = READ_BUFFER.byteOffset
 
 export type ChunkHandler = (chunk: Buffer) => void
 
+/**
+ * Bytes [start, end) of a chunk read: the chunk itself when that is all of it (at pipeline depth
+ * 1 a read is one whole request or reply), so no view is made of it.
+ */
+export function readSpan(chunk: Uint8Array, start: number, end: number): Uint8Array {
+  return start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end)
+}
+
 /** Returns true: keep reading (pausing is the socket's pause()). */
 function copyOut(nread: number, buf: Uint8Array, onChunk: ChunkHandler): boolean {
   const chunk = Buffer.allocUnsafe(nread)

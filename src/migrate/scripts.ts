@@ -122,17 +122,23 @@ for i = 1, #keys do
 end
 return {page[1], table.concat(parts)}`
 
-// One record of a packed batch (record-pack.ts): key length, payload length (u32 big-endian),
-// expiry length (u8), then the key, the expiry digits and the payload. Returns those three and
-// where the next record starts.
-const READ_RECORD = `
-local function read_record(blob, pos)
-  local klen, plen, elen, at = struct.unpack('>I4I4B', blob, pos)
-  local key = string.sub(blob, at, at + klen - 1)
-  at = at + klen
-  local expiry = string.sub(blob, at, at + elen - 1)
-  at = at + elen
-  return key, expiry, string.sub(blob, at, at + plen - 1), at + plen
+// The records of a packed batch (record-pack.ts: key length, payload length (u32 big-endian),
+// expiry length (u8), then the key, the expiry digits and the payload), in order:
+// `for n, key, expiry, payload in records(blob) do ... end`, n counting from 1.
+const RECORDS = `
+local function records(blob)
+  local pos, n = 1, 0
+  return function()
+    if pos > #blob then return nil end
+    local klen, plen, elen, at = struct.unpack('>I4I4B', blob, pos)
+    local key = string.sub(blob, at, at + klen - 1)
+    at = at + klen
+    local expiry = string.sub(blob, at, at + elen - 1)
+    at = at + elen
+    pos = at + plen
+    n = n + 1
+    return n, key, expiry, string.sub(blob, at, at + plen - 1)
+  end
 end`
 
 // Verify on one cluster node: ARGV[1] the expiry tolerance (ms), ARGV[2] packed records as the
@@ -142,18 +148,11 @@ end`
 // (not served here: slot moved). Everything not listed matches.
 const COMPARE_PACKED = `#!lua flags=allow-cross-slot-keys,no-writes
 ${VALUE_DIGEST}
-${READ_RECORD}
+${RECORDS}
 local tolerance = tonumber(ARGV[1])
-local blob = ARGV[2]
-local size = #blob
-local pos = 1
-local n = 0
 local flagged = {}
-while pos <= size do
-  local key, expiry, digest
-  key, expiry, digest, pos = read_record(blob, pos)
+for n, key, expiry, digest in records(ARGV[2]) do
   local want = tonumber(expiry)
-  n = n + 1
   local why
   local payload = redis.pcall('DUMP', key)
   if type(payload) == 'table' then
@@ -181,17 +180,10 @@ return flagged`
 // Returns only the failures, as record number (from 1) and error text (BUSYKEY, a key whose slot
 // is not served here...); every record not listed was restored.
 const RESTORE_PACKED = `#!lua flags=allow-cross-slot-keys
-${READ_RECORD}
+${RECORDS}
 local replace = ARGV[1] == '1'
-local blob = ARGV[2]
-local size = #blob
-local pos = 1
-local n = 0
 local failed = {}
-while pos <= size do
-  local key, expiry, payload
-  key, expiry, payload, pos = read_record(blob, pos)
-  n = n + 1
+for n, key, expiry, payload in records(ARGV[2]) do
   local reply
   if replace then
     reply = redis.pcall('RESTORE', key, expiry, payload, 'ABSTTL', 'REPLACE')

@@ -8,7 +8,7 @@ import {rmSync} from 'node:fs'
 import {cpus} from 'node:os'
 import {freePort, startRedis, stopAll, stopPid, tempDir} from '../support/servers.js'
 import {startCluster} from '../migrate/cluster-support.js'
-import {measure, printSamples, startTwproxy, type BenchSettings, type BenchTarget} from './redis-benchmark.js'
+import {ketamaPool, measure, printSamples, startTwproxy, type BenchSettings, type BenchTarget} from './redis-benchmark.js'
 
 const SETTINGS: BenchSettings = {
   clients: 50,
@@ -23,8 +23,7 @@ async function main(): Promise<void> {
   const redis = [await startRedis(), await startRedis(), await startRedis()]
   const cluster = await startCluster({masters: 3, args: ['--cluster-node-timeout', '5000']})
   const [serversPort, clusterPort] = [await freePort(), await freePort()]
-  const servers = await startTwproxy(dir, serversPort, `bench:\n  listen: 127.0.0.1:${serversPort}\n  redis: true\n  hash: fnv1a_64\n  distribution: ketama\n` +
-    `  servers:\n${redis.map((r, i) => `   - 127.0.0.1:${r.port}:1 server${i + 1}\n`).join('')}`)
+  const servers = await startTwproxy(dir, serversPort, ketamaPool(serversPort, redis))
   const clustered = await startTwproxy(dir, clusterPort, `bench:\n  listen: 127.0.0.1:${clusterPort}\n  redis: true\n  cluster:\n   - ${cluster.address}\n`)
   const targets: BenchTarget[] = [
     {name: 'cluster direct (--cluster)', port: cluster.masters[0].port, pids: () => [], cluster: true, tests: ['SET', 'GET']},

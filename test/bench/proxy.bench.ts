@@ -11,11 +11,10 @@
 //
 // BENCH_STREAM_WRITES=1 adds a twproxy whose writes all take socket.write() (TWPROXY_STREAM_WRITES=1),
 // to compare socket-write.ts's direct path with Node's stream path in the same run.
-import type {ChildProcess} from 'node:child_process'
 import {rmSync} from 'node:fs'
 import {cpus} from 'node:os'
 import {freePort, startNutcracker, startRedis, stopAll, stopPid, tempDir} from '../support/servers.js'
-import {childPids, measure, printSamples, startTwproxy, type BenchSettings, type BenchTarget} from './redis-benchmark.js'
+import {childPids, ketamaPool, measure, printSamples, startTwproxy, type BenchSettings, type BenchTarget} from './redis-benchmark.js'
 
 const SETTINGS: BenchSettings = {
   clients: 50,
@@ -29,27 +28,26 @@ const TESTS = ['SET', 'GET']
 async function main(): Promise<void> {
   const dir = tempDir('twproxy-bench-')
   const redis = [await startRedis(), await startRedis(), await startRedis()]
-  const [nutcrackerPort, twproxyPort, workersPort] = [await freePort(), await freePort(), await freePort()]
-  const pool = (port: number) => `bench:\n  listen: 127.0.0.1:${port}\n  redis: true\n  hash: fnv1a_64\n  distribution: ketama\n` +
-    `  servers:\n${redis.map((r, i) => `   - 127.0.0.1:${r.port}:1 server${i + 1}\n`).join('')}`
+  const [nutcrackerPort, twproxyPort, workersPort, streamPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
+  const pool = (port: number) => ketamaPool(port, redis)
   const nutcracker = await startNutcracker({config: pool(nutcrackerPort), waitPort: nutcrackerPort})
   const single = await startTwproxy(dir, twproxyPort, pool(twproxyPort))
-  const workers = await startTwproxy(dir, workersPort, pool(workersPort), ['--workers', '2'])
-  const streamWrites = process.env.BENCH_STREAM_WRITES === '1' ? await startStreamWrites(dir, pool) : undefined
+  const workers = await startTwproxy(dir, workersPort, pool(workersPort), {args: ['--workers', '2']})
+  const streamWrites = process.env.BENCH_STREAM_WRITES === '1' ? await startTwproxy(dir, streamPort, pool(streamPort), {env: {TWPROXY_STREAM_WRITES: '1'}}) : undefined
   const targets: BenchTarget[] = [
     {name: 'redis (one server, direct)', port: redis[0].port, pids: () => [redis[0].pid], tests: TESTS},
     {name: 'nutcracker 0.5.0', port: nutcrackerPort, pids: () => [nutcracker.pid], tests: TESTS},
     {name: 'twproxy', port: twproxyPort, pids: () => [single.pid!], tests: TESTS},
     {name: 'twproxy --workers 2', port: workersPort, pids: () => [workers.pid!, ...childPids(workers.pid!)], tests: TESTS},
   ]
-  if (streamWrites !== undefined) targets.push({name: 'twproxy (stream writes)', port: streamWrites.port, pids: () => [streamWrites.child.pid!], tests: TESTS})
+  if (streamWrites !== undefined) targets.push({name: 'twproxy (stream writes)', port: streamPort, pids: () => [streamWrites.pid!], tests: TESTS})
   let measured
   try {
     measured = measure(targets, SETTINGS)
   } finally {
     await stopPid(single)
     await stopPid(workers)
-    if (streamWrites !== undefined) await stopPid(streamWrites.child)
+    if (streamWrites !== undefined) await stopPid(streamWrites)
     await nutcracker.stop()
     await stopAll()
     rmSync(dir, {recursive: true, force: true})
@@ -58,17 +56,6 @@ async function main(): Promise<void> {
     `${SETTINGS.rounds} rounds, medians; ${cpus().length} CPUs shared by everything`)
   for (const line of measured.loads) console.log(line)
   printSamples(measured.samples, 'nutcracker 0.5.0', (target) => target.startsWith('twproxy'), 'vs nutcracker')
-}
-
-/** twproxy with TWPROXY_STREAM_WRITES=1 in its environment: every write through socket.write(). */
-async function startStreamWrites(dir: string, pool: (port: number) => string): Promise<{port: number; child: ChildProcess}> {
-  const port = await freePort()
-  process.env.TWPROXY_STREAM_WRITES = '1'
-  try {
-    return {port, child: await startTwproxy(dir, port, pool(port))}
-  } finally {
-    delete process.env.TWPROXY_STREAM_WRITES
-  }
 }
 
 await main()

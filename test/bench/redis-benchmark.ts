@@ -129,10 +129,17 @@ export function printSamples(samples: Samples, reference: string, compared: (tar
 }
 
 /** twproxy on `config` (written to `dir`), listening on `port`, with its own stats port and log. */
-export async function startTwproxy(dir: string, port: number, config: string, extra: string[] = []): Promise<ChildProcess> {
+/** The benchmarks' nutcracker-style pool: `servers` behind 127.0.0.1:port, ketama over fnv1a_64. */
+export function ketamaPool(port: number, servers: Array<{port: number}>): string {
+  return `bench:\n  listen: 127.0.0.1:${port}\n  redis: true\n  hash: fnv1a_64\n  distribution: ketama\n` +
+    `  servers:\n${servers.map((server, i) => `   - 127.0.0.1:${server.port}:1 server${i + 1}\n`).join('')}`
+}
+
+export async function startTwproxy(dir: string, port: number, config: string, options: {args?: string[]; env?: NodeJS.ProcessEnv} = {}): Promise<ChildProcess> {
   const file = join(dir, `twproxy-${port}.yml`)
   writeFileSync(file, config)
-  const child = spawn(process.execPath, [TWPROXY, '-c', file, '-s', String(await freePort()), '-a', '127.0.0.1', '-o', join(dir, `twproxy-${port}.log`), ...extra], {stdio: 'ignore'})
+  const child = spawn(process.execPath, [TWPROXY, '-c', file, '-s', String(await freePort()), '-a', '127.0.0.1', '-o', join(dir, `twproxy-${port}.log`), ...(options.args ?? [])],
+    {stdio: 'ignore', env: {...process.env, ...options.env}})
   await waitForPort(port)
   return child
 }

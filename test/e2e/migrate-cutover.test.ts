@@ -5,11 +5,10 @@
 // lost, verify clean, every key readable through the same twproxy endpoint from the cluster,
 // and the pause time reported.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {after, before, describe, test} from 'node:test'
 import {Cluster, Redis} from 'ioredis'
-import {TWLAB} from '../support/cli.js'
+import {TWLAB, startCli, type CliResult} from '../support/cli.js'
 import {sleep} from '../support/servers.js'
 import {makeLabHome, type LabHome} from '../lab/support.js'
 import type {LabState} from '../../src/lab/state.js'
@@ -35,25 +34,14 @@ async function fillThroughProxy(client: Redis, count: number): Promise<void> {
 }
 
 interface Checker {
-  done: Promise<{code: number | null; stdout: string; stderr: string}>
+  done: Promise<CliResult>
   stop(): void
 }
 
 /** `twlab check consistency` through the proxy, until stop() (SIGINT) or its own duration. */
 function startChecker(lab: LabHome, port: number): Checker {
-  const child = spawn(process.execPath, [TWLAB, 'check', 'consistency', '--target', `127.0.0.1:${port}`,
-    '--duration', '180s', '--keys', '300', '--concurrency', '4', '--json'], {env: {...process.env, ...lab.env}, stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk))
-  const killer = setTimeout(() => child.kill('SIGKILL'), 240_000)
-  const done = new Promise<{code: number | null; stdout: string; stderr: string}>((resolve) => {
-    child.once('close', (code) => {
-      clearTimeout(killer)
-      resolve({code, stdout, stderr})
-    })
-  })
+  const {child, done} = startCli(TWLAB, ['check', 'consistency', '--target', `127.0.0.1:${port}`,
+    '--duration', '180s', '--keys', '300', '--concurrency', '4', '--json'], {env: lab.env, timeoutMs: 240_000})
   return {done, stop: () => child.kill('SIGINT')}
 }
 

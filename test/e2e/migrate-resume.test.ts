@@ -1,10 +1,9 @@
 // A migration killed mid-copy (SIGKILL: no chance to save anything more) or stopped by Ctrl-C
 // continues from its checkpoint with --resume, without copying everything again.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import {after, before, describe, test} from 'node:test'
-import {TWLAB, twlab} from '../support/cli.js'
+import {TWLAB, startCli, twlab} from '../support/cli.js'
 import {sleep} from '../support/servers.js'
 import {fillMixed} from '../migrate/dataset.js'
 import {sourceKeyCount, startHarness, targetKeyCount, type Harness} from '../migrate/harness.js'
@@ -28,11 +27,8 @@ function progress(checkpoint: string): Progress | undefined {
 
 /** Starts a migration, waits until its checkpoint shows some progress, then sends `signal`. */
 async function startAndStop(h: Harness, checkpoint: string, signal: NodeJS.Signals): Promise<{code: number | null; stderr: string}> {
-  const child = spawn(process.execPath, [TWLAB, 'migrate', '--from', h.from, '--to-cluster', h.cluster.address,
-    '--checkpoint', checkpoint, '--scan-count', '20', '--no-verify'], {stdio: ['ignore', 'ignore', 'pipe']})
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const {child, done} = startCli(TWLAB, ['migrate', '--from', h.from, '--to-cluster', h.cluster.address,
+    '--checkpoint', checkpoint, '--scan-count', '20', '--no-verify'], {timeoutMs: 120_000})
   try {
     const deadline = Date.now() + 60_000
     for (let i = 0; i < 6000 && Date.now() < deadline; i++) {
@@ -44,11 +40,12 @@ async function startAndStop(h: Harness, checkpoint: string, signal: NodeJS.Signa
     const p = progress(checkpoint)
     assert.ok(p && p.scanned >= 2000 && !p.anyDone, `stopped mid-copy (progress ${JSON.stringify(p)})`)
     child.kill(signal)
-    return {code: await exited, stderr}
+    const {code, stderr} = await done
+    return {code, stderr}
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL')
-      await exited
+      await done
     }
   }
 }

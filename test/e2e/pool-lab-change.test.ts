@@ -3,16 +3,14 @@
 // twproxy and a reader reads every preloaded key through it. No acknowledged write is lost, no
 // preloaded key is ever missing or wrong, and afterwards each key sits on its new owner only.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {after, before, describe, test} from 'node:test'
 import {Redis} from 'ioredis'
 import {parseConfig, type PoolConfig} from '../../src/config/index.js'
 import {KeyPlacer} from '../../src/hashing/index.js'
-import {TWLAB} from '../support/cli.js'
-import {sleep, startRedis, stopAll, type RunningServer} from '../support/servers.js'
+import {TWLAB, startCli} from '../support/cli.js'
+import {sleep, startRedis, stopAll, waitUntil, type RunningServer} from '../support/servers.js'
 import {makeLabHome, type LabHome} from '../lab/support.js'
-import {waitUntil} from '../reshard/cluster-fixture.js'
 import {missingOrWrong, preload} from './pool-fixture.js'
 
 const LAB = 'grow'
@@ -86,14 +84,8 @@ describe('pool add-server and remove-server on a lab (--lab)', () => {
 
   /** Runs `change` while `twlab check consistency` writes and a reader reads through the lab's proxy. */
   async function underLoad(change: () => Promise<void>): Promise<{report: Record<string, number>; reader: Reader}> {
-    const checker = spawn(process.execPath, [TWLAB, 'check', 'consistency', '--target', `127.0.0.1:${proxyPort}`, '--duration', '150s',
-      '--keys', '300', '--concurrency', '4', '--timeout', '5s', '--json'], {env: {...process.env, ...lab.env}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    checker.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk))
-    checker.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk))
-    const exited = new Promise<number | null>((resolve) => checker.once('close', (code) => resolve(code)))
-    const guard = setTimeout(() => checker.kill('SIGKILL'), 170_000)
+    const checker = startCli(TWLAB, ['check', 'consistency', '--target', `127.0.0.1:${proxyPort}`, '--duration', '150s',
+      '--keys', '300', '--concurrency', '4', '--timeout', '5s', '--json'], {env: lab.env, timeoutMs: 170_000})
     const reader = startReader(proxyPort, keys)
     try {
       // the checker's counters show up on the servers once it writes
@@ -113,11 +105,10 @@ describe('pool add-server and remove-server on a lab (--lab)', () => {
       // a little more traffic on the final layout before stopping
       await sleep(300)
     } finally {
-      checker.kill('SIGINT')
+      checker.child.kill('SIGINT')
       await reader.stop()
     }
-    const code = await exited
-    clearTimeout(guard)
+    const {code, stdout, stderr} = await checker.done
     assert.equal(code, 0, `check consistency: ${stderr}${stdout}`)
     return {report: JSON.parse(stdout), reader}
   }

@@ -6,15 +6,16 @@
 // folder and rejoins as a replica, so the cluster ends whole.
 import assert from 'node:assert/strict'
 import {spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, afterEach, before, beforeEach, describe, test} from 'node:test'
 import {readJournal} from '../../src/reshard/journal.js'
 import {ClusterTarget} from '../../src/targets/cluster.js'
-import {TWLAB, twlab} from '../support/cli.js'
-import {stopAll, stopPid, waitForPort, type RunningServer} from '../support/servers.js'
-import {assertKeysReadable, fillKeys, startCluster, waitClusterStable, waitUntil, type TestCluster} from '../reshard/cluster-fixture.js'
+import {twlab} from '../support/cli.js'
+import {stopAll, stopPid, waitForPort, waitUntil, type RunningServer} from '../support/servers.js'
+import {assertKeysReadable, fillKeys, startCluster, waitClusterStable, type TestCluster} from '../reshard/cluster-fixture.js'
+import {startSlowReshard} from './slow-reshard.js'
 
 describe('a node killed during twlab reshard', () => {
   let cluster: TestCluster
@@ -60,39 +61,11 @@ describe('a node killed during twlab reshard', () => {
     return server
   }
 
-  function journalFile(): string | undefined {
-    const dir = join(home, 'reshard')
-    if (!existsSync(dir)) return undefined
-    const name = readdirSync(dir).find((file) => file.endsWith('.jsonl'))
-    return name ? join(dir, name) : undefined
-  }
-
-  const doneSlots = (path: string) => readFileSync(path, 'utf8').split('\n').filter((line) => line.includes('"state":"done"')).length
-
-  /**
-   * Starts a slow reshard from `from` to `to` (one key per MIGRATE), kills the redis-server at
-   * `victim` with SIGKILL once 30 slots are done, and waits (bounded) for the command to end.
-   */
+  /** A slow reshard from `from` to `to`; the redis-server at `victim` is SIGKILLed once 30 slots are done. */
   async function reshardAndKill(from: string, to: string, victim: string): Promise<{code: number | null; stdout: string; stderr: string; journal: string}> {
-    const child = spawn(process.execPath, [TWLAB, 'reshard', '--cluster', to, '--from', from, '--to', to, '--slots', '1500',
-      '--batch', '1', '--parallel', '8', '--big-key-limit', '0', '--yes', '--json'], {env: {...process.env, ...env()}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk))
-    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
-    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    try {
-      await waitUntil(async () => {
-        const path = journalFile()
-        return path !== undefined && doneSlots(path) >= 30
-      }, 'the reshard to move 30 slots', 60_000)
-      serverAt(victim).child.kill('SIGKILL')
-      return {code: await exited, stdout, stderr, journal: journalFile()!}
-    } finally {
-      clearTimeout(guard)
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    }
+    const {run, journal} = await startSlowReshard(home, to, from, to, 120_000)
+    serverAt(victim).child.kill('SIGKILL')
+    return {...(await run.done), journal}
   }
 
   /** Waits until the dead master owns no slot any more: its replica serves them. */

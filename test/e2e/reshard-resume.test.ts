@@ -2,17 +2,17 @@
 // with `cluster fix`; stopped with Ctrl-C (SIGINT) and resumed; hand-made half-moved and
 // ownerless slots closed by `cluster fix`. A writer runs throughout: no acknowledged write lost.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, afterEach, before, beforeEach, describe, test} from 'node:test'
 import {ClusterTarget} from '../../src/targets/cluster.js'
 import {keySlot} from '../../src/hashing/index.js'
-import {TWLAB, twlab} from '../support/cli.js'
-import {stopAll} from '../support/servers.js'
-import {assertKeysReadable, clusterClient, fillKeys, startCluster, waitClusterStable, waitUntil, type TestCluster} from '../reshard/cluster-fixture.js'
+import {twlab} from '../support/cli.js'
+import {stopAll, waitUntil} from '../support/servers.js'
+import {assertKeysReadable, clusterClient, fillKeys, startCluster, waitClusterStable, type TestCluster} from '../reshard/cluster-fixture.js'
 import {ConsistencyWriter} from '../reshard/counter-writer.js'
+import {doneSlots, startSlowReshard} from './slow-reshard.js'
 
 describe('interrupted reshards: --resume and cluster fix', () => {
   let cluster: TestCluster
@@ -58,36 +58,12 @@ describe('interrupted reshards: --resume and cluster fix', () => {
     await assertKeysReadable(cluster, keys)
   }
 
-  function journalFile(): string | undefined {
-    const dir = join(home, 'reshard')
-    if (!existsSync(dir)) return undefined
-    const name = readdirSync(dir).find((file) => file.endsWith('.jsonl'))
-    return name ? join(dir, name) : undefined
-  }
-
-  function doneSlots(path: string): number {
-    return readFileSync(path, 'utf8').split('\n').filter((line) => line.includes('"state":"done"')).length
-  }
-
-  /** Starts a slow reshard (one key per MIGRATE) and stops it with `signal` once 30 slots are done. */
+  /** A slow reshard, stopped with `signal` once 30 slots are done. */
   async function interruptedReshard(signal: NodeJS.Signals, from: string, to: string): Promise<{code: number | null; stdout: string; journal: string}> {
-    const child = spawn(process.execPath, [TWLAB, 'reshard', '--cluster', cluster.seed, '--from', from, '--to', to, '--slots', '1500',
-      '--batch', '1', '--parallel', '8', '--big-key-limit', '0', '--yes', '--json'], {env: {...process.env, ...env()}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk))
-    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
-    try {
-      await waitUntil(async () => {
-        const path = journalFile()
-        return path !== undefined && doneSlots(path) >= 30
-      }, 'the reshard to move 30 slots', 60_000)
-    } finally {
-      child.kill(signal)
-    }
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    const code = await exited
-    clearTimeout(killer)
-    return {code, stdout, journal: journalFile()!}
+    const {run, journal} = await startSlowReshard(home, cluster.seed, from, to, 120_000)
+    run.child.kill(signal)
+    const {code, stdout} = await run.done
+    return {code, stdout, journal}
   }
 
   async function plannedSlotsOn(journal: string): Promise<{planned: number[]; to: string}> {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import {after, before, describe, test} from 'node:test'
 import {onreadOption, readAccepted} from '../../src/proxy/socket-read.js'
+import {waitUntil} from '../support/servers.js'
 
 const CLIENTS = 4
 const MESSAGES = 50
@@ -30,24 +31,12 @@ after(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()))
 })
 
-function until(check: () => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let tries = 0
-    const poll = () => {
-      if (check()) resolve()
-      else if (++tries > 500) reject(new Error(`timed out waiting for ${what}`))
-      else setTimeout(poll, 10)
-    }
-    poll()
-  })
-}
-
 describe('socket-read', () => {
   test('accepted sockets: chunks keep their bytes after later reads on other sockets', async () => {
     const clients = await Promise.all(Array.from({length: CLIENTS}, () => new Promise<net.Socket>((resolve) => {
       const socket = net.connect(port, '127.0.0.1', () => resolve(socket))
     })))
-    await until(() => accepted.length === CLIENTS, 'accepts')
+    await waitUntil(() => accepted.length === CLIENTS, 'accepts', 5_000, 10)
     const sent = clients.map(() => [] as string[])
     for (let m = 0; m < MESSAGES; m++) {
       clients.forEach((socket, c) => {
@@ -60,7 +49,7 @@ describe('socket-read', () => {
     const total = (id: number) => received.get(id)!.reduce((sum, chunk) => sum + chunk.length, 0)
     // every client sends the same number of bytes (one-digit client numbers)
     const bytes = Buffer.byteLength(sent[0].join(''))
-    await until(() => [...received.keys()].every((id) => total(id) === bytes), 'all bytes')
+    await waitUntil(() => [...received.keys()].every((id) => total(id) === bytes), 'all bytes', 5_000, 10)
     // which accepted socket is which client: by the first message
     for (const [id, chunks] of received) {
       const text = Buffer.concat(chunks).toString()
@@ -74,17 +63,17 @@ describe('socket-read', () => {
     const client = await new Promise<net.Socket>((resolve) => {
       const socket = net.connect(port, '127.0.0.1', () => resolve(socket))
     })
-    await until(() => accepted.length === CLIENTS + 1, 'accept')
+    await waitUntil(() => accepted.length === CLIENTS + 1, 'accept', 5_000, 10)
     const id = CLIENTS
     const socket = accepted[id]
     client.write('one;')
-    await until(() => received.get(id)!.length === 1, 'first chunk')
+    await waitUntil(() => received.get(id)!.length === 1, 'first chunk', 5_000, 10)
     socket.pause()
     client.write('two;')
     await new Promise((resolve) => setTimeout(resolve, 100))
     assert.equal(Buffer.concat(received.get(id)!).toString(), 'one;')
     socket.resume()
-    await until(() => Buffer.concat(received.get(id)!).toString() === 'one;two;', 'the chunk held back')
+    await waitUntil(() => Buffer.concat(received.get(id)!).toString() === 'one;two;', 'the chunk held back', 5_000, 10)
     client.destroy()
   })
 
@@ -102,7 +91,7 @@ describe('socket-read', () => {
       socket.write(text)
       await new Promise((resolve) => setImmediate(resolve))
     }
-    await until(() => chunks.reduce((sum, chunk) => sum + chunk.length, 0) === expected.length, 'echoed bytes')
+    await waitUntil(() => chunks.reduce((sum, chunk) => sum + chunk.length, 0) === expected.length, 'echoed bytes', 5_000, 10)
     assert.equal(Buffer.concat(chunks).toString(), expected)
     socket.destroy()
     await new Promise<void>((resolve) => echo.close(() => resolve()))

@@ -8,6 +8,7 @@ import net from 'node:net'
 import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
 import {SocketWriter, directWrites} from '../../src/proxy/socket-write.js'
+import {waitUntil} from '../support/servers.js'
 
 const STREAM_ONLY = process.env.TWPROXY_STREAM_WRITES === '1'
 
@@ -80,18 +81,6 @@ function numberedChunks(count: number, size: number): Buffer[] {
   })
 }
 
-function until(check: () => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let tries = 0
-    const poll = () => {
-      if (check()) resolve()
-      else if (++tries > 1000) reject(new Error(`timed out waiting for ${what}`))
-      else setTimeout(poll, 10)
-    }
-    poll()
-  })
-}
-
 describe(`socket-write (${STREAM_ONLY ? 'socket.write() only' : 'direct where possible'})`, () => {
   test('a write on an idle connected socket skips socket.write() where the direct path exists', async () => {
     const {client, peer} = await pair()
@@ -126,7 +115,7 @@ describe(`socket-write (${STREAM_ONLY ? 'socket.write() only' : 'direct where po
     const {data} = await receive(peer, total)
     assert.equal(data.length, total)
     assert.ok(data.equals(Buffer.concat(chunks)), 'every byte arrives in write order')
-    await until(() => writer.queuedBytes === 0, 'the queue to empty')
+    await waitUntil(() => writer.queuedBytes === 0, 'the queue to empty', 10_000, 10)
   })
 
   test('end() after writes queued for a peer that does not read sends every byte, then EOF', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import {Redis} from 'ioredis'
 import {ClusterTarget} from '../../src/targets/cluster.js'
 import {countSlots} from '../../src/targets/cluster-nodes.js'
-import {sleep, startRedis, type RunningServer} from '../support/servers.js'
+import {startRedis, waitUntil, type RunningServer} from '../support/servers.js'
 
 export interface TestCluster {
   servers: RunningServer[]
@@ -109,16 +109,6 @@ export async function waitClusterStable(cluster: TestCluster, timeoutMs = 30_000
     }
     return signatures.size === 1
   }, 'the cluster to settle (cluster_state:ok, one view)', timeoutMs)
-}
-
-export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (let attempt = 0; attempt < 10_000; attempt++) {
-    if (await check().catch(() => false)) return
-    if (Date.now() > deadline) break
-    await sleep(100)
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 /** Writes `count` string keys through a cluster client (value = key), in pipelines. */

@@ -82,6 +82,17 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+/** Polls `check` (a throw counts as false) every `everyMs` until it holds, for at most `timeoutMs` and 10,000 tries. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (let attempt = 0; attempt < 10_000; attempt++) {
+    if (await (async () => check())().catch(() => false)) return
+    if (Date.now() > deadline) break
+    await sleep(everyMs)
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
 function track(kind: string, port: number, child: ChildProcess, dir: string, ownsDir: boolean): RunningServer {
   if (child.pid === undefined) throw new Error(`${kind} did not start`)
   const server: RunningServer = {

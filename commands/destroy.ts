@@ -1,5 +1,5 @@
-import {BaseCommand} from '../src/ui/base-command.js'
-import {labNameFlag} from '../src/ui/lab-options.js'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {labNameFlag} from '../src/cli/lab-options.js'
 import {destroyLab} from '../src/lab/down.js'
 import {loadLab} from '../src/lab/state.js'
 

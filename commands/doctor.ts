@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../src/ui/base-command.js'
-import {renderTable} from '../src/ui/table.js'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {renderTable} from '../src/cli/table.js'
 import {runDoctor} from '../src/lab/doctor.js'
 
 export default class Doctor extends BaseCommand {

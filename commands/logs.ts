@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../src/ui/base-command.js'
-import {labNameFlag} from '../src/ui/lab-options.js'
-import {UserError} from '../src/ui/errors.js'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {labNameFlag} from '../src/cli/lab-options.js'
+import {UserError} from '../src/errors.js'
 import {followFiles, tailLines} from '../src/lab/logs.js'
 import {findNode, loadLab} from '../src/lab/state.js'
 

@@ -1,5 +1,5 @@
-import {BaseCommand} from '../src/ui/base-command.js'
-import {renderTable} from '../src/ui/table.js'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {renderTable} from '../src/cli/table.js'
 import {twlabHome} from '../src/lab/home.js'
 import {isRunning, listLabs} from '../src/lab/state.js'
 import {describeLab} from '../src/lab/summary.js'

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../src/ui/base-command.js'
-import {labNameFlag, labNodeArg} from '../src/ui/lab-options.js'
-import {parseDuration} from '../src/ui/duration.js'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {labNameFlag, labNodeArg} from '../src/cli/lab-options.js'
+import {parseDuration} from '../src/cli/duration.js'
 import {pauseNode} from '../src/lab/faults.js'
 import {loadLab} from '../src/lab/state.js'
 

@@ -1,8 +1,8 @@
 import {checkConfigFile, formatProblem} from '../src/config/index.js'
-import {main} from '../src/proxy/cli.js'
-import {parseProxyArgs} from '../src/proxy/options.js'
-import {BaseCommand} from '../src/ui/base-command.js'
-import {UserError} from '../src/ui/errors.js'
+import {main} from '../src/proxy/cli/cli.js'
+import {parseProxyArgs} from '../src/proxy/cli/options.js'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {UserError} from '../src/errors.js'
 
 export default class ProxyCommand extends BaseCommand {
   static override summary = 'Run twproxy, the drop-in nutcracker: same flags, same nutcracker.yml, same replies and stats.'

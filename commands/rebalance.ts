@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../src/ui/base-command.js'
-import {UserError} from '../src/ui/errors.js'
-import {renderTable} from '../src/ui/table.js'
-import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../src/reshard/move-command.js'
-import {planClusterRebalance} from '../src/reshard/rebalance.js'
-import type {RebalanceShare} from '../src/reshard/rebalance-plan.js'
-import {assertReady} from '../src/reshard/requests.js'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {UserError} from '../src/errors.js'
+import {renderTable} from '../src/cli/table.js'
+import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../src/cli/slot-move-command.js'
+import {planClusterRebalance} from '../src/cluster/rebalance.js'
+import type {RebalanceShare} from '../src/cluster/rebalance-plan.js'
+import {assertReady} from '../src/cluster/requests.js'
 
 export default class Rebalance extends SlotMoveCommand {
   static override summary = 'Even out slots across the masters of a Redis Cluster (optionally weighted), online.'

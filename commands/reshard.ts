@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../src/ui/base-command.js'
-import {UserError} from '../src/ui/errors.js'
-import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../src/reshard/move-command.js'
-import {parseSlotRange} from '../src/reshard/plan.js'
-import {assertReady, planReshard, planResume} from '../src/reshard/requests.js'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {UserError} from '../src/errors.js'
+import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../src/cli/slot-move-command.js'
+import {parseSlotRange} from '../src/cluster/plan.js'
+import {assertReady, planReshard, planResume} from '../src/cluster/requests.js'
 
 export default class Reshard extends SlotMoveCommand {
   static override summary = 'Move Redis Cluster slots (and their keys) from some masters to another, online.'

@@ -1,5 +1,5 @@
-import {BaseCommand} from '../src/ui/base-command.js'
-import {labNameFlag, labNodeArg} from '../src/ui/lab-options.js'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {labNameFlag, labNodeArg} from '../src/cli/lab-options.js'
 import {startNode} from '../src/lab/faults.js'
 import {loadLab} from '../src/lab/state.js'
 

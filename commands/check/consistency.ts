@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../src/ui/base-command.js'
-import {parseDuration} from '../../src/ui/duration.js'
-import {UserError} from '../../src/ui/errors.js'
-import {renderTable} from '../../src/ui/table.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {parseDuration} from '../../src/cli/duration.js'
+import {UserError} from '../../src/errors.js'
+import {renderTable} from '../../src/cli/table.js'
 import {runConsistencyCheck, type ConsistencyReport} from '../../src/check/consistency.js'
 
 function parseTarget(text: string): {host: string; port: number} {

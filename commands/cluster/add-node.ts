@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {addNode, type AddedNode} from '../../src/reshard/membership.js'
-import {SlotMoveCommand, clusterFlags} from '../../src/reshard/move-command.js'
+import {addNode, type AddedNode} from '../../src/cluster/membership.js'
+import {SlotMoveCommand, clusterFlags} from '../../src/cli/slot-move-command.js'
 
 export default class ClusterAddNode extends SlotMoveCommand {
   static override summary = 'Add an empty cluster-enabled redis to a Redis Cluster, as a master or as a replica.'

@@ -1,6 +1,6 @@
-import {renderTable} from '../../src/ui/table.js'
-import {checkCluster, type ClusterReport} from '../../src/reshard/check.js'
-import {SlotMoveCommand, clusterFlags} from '../../src/reshard/move-command.js'
+import {renderTable} from '../../src/cli/table.js'
+import {checkCluster, type ClusterReport} from '../../src/cluster/check.js'
+import {SlotMoveCommand, clusterFlags} from '../../src/cli/slot-move-command.js'
 
 export default class ClusterCheck extends SlotMoveCommand {
   static override summary = 'Check a Redis Cluster: every node agrees, every slot has one owner, nothing is half-moved.'

@@ -1,10 +1,10 @@
 import {Args} from '@oclif/core'
-import {BaseCommand} from '../../src/ui/base-command.js'
-import {UserError} from '../../src/ui/errors.js'
-import {forgetNode} from '../../src/reshard/membership.js'
-import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../../src/reshard/move-command.js'
-import {drainPlan} from '../../src/reshard/rebalance.js'
-import {assertReady} from '../../src/reshard/requests.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {UserError} from '../../src/errors.js'
+import {forgetNode} from '../../src/cluster/membership.js'
+import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../../src/cli/slot-move-command.js'
+import {drainPlan} from '../../src/cluster/rebalance.js'
+import {assertReady} from '../../src/cluster/requests.js'
 
 export default class ClusterDelNode extends SlotMoveCommand {
   static override summary = 'Remove a node from a Redis Cluster, first moving its slots (and keys) to the other masters.'

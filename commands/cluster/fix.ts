@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../src/ui/base-command.js'
-import {UserError} from '../../src/ui/errors.js'
-import {renderTable} from '../../src/ui/table.js'
-import {applyFix, planFix, type FixResult} from '../../src/reshard/fix.js'
-import {SlotMoveCommand, clusterFlags, moveFlags} from '../../src/reshard/move-command.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {UserError} from '../../src/errors.js'
+import {renderTable} from '../../src/cli/table.js'
+import {applyFix, planFix, type FixResult} from '../../src/cluster/fix.js'
+import {SlotMoveCommand, clusterFlags, moveFlags} from '../../src/cli/slot-move-command.js'
 
 export default class ClusterFix extends SlotMoveCommand {
   static override summary = 'Close half-moved slots and give ownerless slots an owner, keeping every key.'

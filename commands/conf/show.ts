@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 import {checkConfigFile, DEFAULT_CONFIG_FILE, formatProblem, renderConfig, type NutcrackerConfig, type PoolConfig} from '../../src/config/index.js'
-import {BaseCommand} from '../../src/ui/base-command.js'
-import {UserError} from '../../src/ui/errors.js'
-import {renderTable} from '../../src/ui/table.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {UserError} from '../../src/errors.js'
+import {renderTable} from '../../src/cli/table.js'
 
 export default class ConfShow extends BaseCommand {
   static override summary = 'Show the effective configuration: every pool and server, defaults filled in.'

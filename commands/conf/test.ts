@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {checkConfigFile, DEFAULT_CONFIG_FILE, formatProblem, syntaxLine} from '../../src/config/index.js'
-import {BaseCommand} from '../../src/ui/base-command.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
 
 export default class ConfTest extends BaseCommand {
   static override summary = 'Check a nutcracker.yml as nutcracker -t does, and say exactly what is wrong.'

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 import {type DistributionReport, sampleDistribution, scanDistribution} from '../../src/keys/dist.js'
 import {openTarget, resolveTarget, targetFlags} from '../../src/targets/index.js'
-import {renderBarChart} from '../../src/ui/bar-chart.js'
-import {BaseCommand} from '../../src/ui/base-command.js'
-import {formatBytes, formatCount, formatPercent} from '../../src/ui/format.js'
-import {progressBar} from '../../src/ui/progress-bar.js'
-import {renderTable} from '../../src/ui/table.js'
+import {renderBarChart} from '../../src/cli/bar-chart.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {formatBytes, formatCount, formatPercent} from '../../src/cli/format.js'
+import {progressBar} from '../../src/cli/progress-bar.js'
+import {renderTable} from '../../src/cli/table.js'
 
 export default class KeysDist extends BaseCommand {
   static override summary = 'Show how keys and memory are spread over the servers or cluster nodes.'

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 import {CONFLICT_POLICIES, type ConflictPolicy, type FixAction, fixMisplaced, type FixReport} from '../../src/keys/fix.js'
 import {openTarget, targetFlags} from '../../src/targets/index.js'
-import {BaseCommand} from '../../src/ui/base-command.js'
-import {formatCount} from '../../src/ui/format.js'
-import {progressBar} from '../../src/ui/progress-bar.js'
-import {renderTable} from '../../src/ui/table.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {formatCount} from '../../src/cli/format.js'
+import {progressBar} from '../../src/cli/progress-bar.js'
+import {renderTable} from '../../src/cli/table.js'
 
 const ACTION_TEXT: Record<FixAction, string> = {
   'move': 'moved to its owner',

@@ -5,10 +5,10 @@ import {choosePools, PoolPlacement, type KeyPlacement} from '../../src/keys/wher
 import {streamPlacements} from '../../src/keys/where-stream.js'
 import {inspectKeys, type LiveStatus} from '../../src/keys/where-live.js'
 import {keySlot, openTarget, PoolTarget, targetFlags} from '../../src/targets/index.js'
-import {BaseCommand} from '../../src/ui/base-command.js'
-import {formatBytes} from '../../src/ui/format.js'
-import {UserError} from '../../src/ui/errors.js'
-import {renderTable} from '../../src/ui/table.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {formatBytes} from '../../src/cli/format.js'
+import {UserError} from '../../src/errors.js'
+import {renderTable} from '../../src/cli/table.js'
 
 export default class KeysWhere extends BaseCommand {
   static override summary = 'Show which server of a nutcracker pool holds each key, offline.'

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../src/ui/base-command.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
 import {openEndpoints} from '../../src/migrate/endpoints.js'
-import {renderMismatchCounts, renderMismatches} from '../../src/migrate/report.js'
-import {sourceFlags} from '../../src/migrate/source-options.js'
-import {existingTargetLab, NEW_LAB_CLUSTER, sourceLabOf, withBareToCluster} from '../../src/migrate/target-lab.js'
-import {UserError} from '../../src/ui/errors.js'
-import {describeMismatch, verifyMigration} from '../../src/migrate/verify.js'
+import {renderMismatchCounts, renderMismatches} from '../../src/cli/migrate-report.js'
+import {sourceFlags} from '../../src/migrate/source/source-options.js'
+import {existingTargetLab, NEW_LAB_CLUSTER, sourceLabOf, withBareToCluster} from '../../src/migrate/target/target-lab.js'
+import {UserError} from '../../src/errors.js'
+import {describeMismatch, verifyMigration} from '../../src/migrate/verify/verify.js'
 
 export default class MigrateVerify extends BaseCommand {
   static override summary = 'Compare every key of the sources with the target cluster, both ways; exit 1 on any mismatch.'

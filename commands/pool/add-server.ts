@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
-import {PoolChangeCommand, poolCommandFlags} from '../../src/reshard/pool-command.js'
-import type {PoolChangeSummary} from '../../src/reshard/pool-change.js'
-import {planAddServer, serverFromSpec} from '../../src/reshard/pool-plan.js'
+import {PoolChangeCommand, poolCommandFlags} from '../../src/cli/pool-command.js'
+import type {PoolChangeSummary} from '../../src/pool/change.js'
+import {planAddServer, serverFromSpec} from '../../src/pool/plan.js'
 
 export default class PoolAddServer extends PoolChangeCommand {
   static override summary = 'Add a server to a ketama pool online: move the keys it now owns, with twproxy reloaded in place.'

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
-import {PoolChangeCommand, poolCommandFlags} from '../../src/reshard/pool-command.js'
-import type {PoolChangeSummary} from '../../src/reshard/pool-change.js'
-import {planRemoveServer} from '../../src/reshard/pool-plan.js'
+import {PoolChangeCommand, poolCommandFlags} from '../../src/cli/pool-command.js'
+import type {PoolChangeSummary} from '../../src/pool/change.js'
+import {planRemoveServer} from '../../src/pool/plan.js'
 
 export default class PoolRemoveServer extends PoolChangeCommand {
   static override summary = 'Remove a server from a ketama pool online: move its keys to their new owners first.'

@@ -6,7 +6,7 @@
 import {randomBytes} from 'node:crypto'
 import net from 'node:net'
 import {Cluster, Redis} from 'ioredis'
-import {UserError, describeSystemError} from '../ui/errors.js'
+import {UserError, describeSystemError} from '../errors.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 export interface ConsistencyOptions {

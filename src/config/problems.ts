@@ -43,7 +43,7 @@ export class ConfigError extends Error implements ConfigProblem {
   readonly fix?: string
   readonly nutcracker?: string
   readonly problems: ConfigProblem[]
-  /** for UIs that print errors as one sentence and exit with a code (see src/ui/errors.ts) */
+  /** for UIs that print errors as one sentence and exit with a code (see src/errors.ts) */
   readonly exitCode = 1
 
   constructor(problems: ConfigProblem[]) {

@@ -11,7 +11,7 @@
 import type {Redis} from 'ioredis'
 import {ClusterTarget} from '../targets/cluster.js'
 import type {Target} from '../targets/types.js'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import {keySlot} from '../targets/index.js'
 import {keyToJson} from './key-text.js'
 import {findMisplaced, type Misplaced} from './misplaced.js'

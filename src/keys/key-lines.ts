@@ -1,7 +1,7 @@
 // Keys read one per line from a stream, as raw bytes (a key need not be UTF-8), in batches of
 // whatever each chunk holds, with memory bounded by the chunk size and the longest line.
 import type {Readable} from 'node:stream'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 
 /** Longer lines are refused rather than buffered without limit (nutcracker's own key limit is ~16 KB). */
 export const MAX_KEY_BYTES = 1 << 20

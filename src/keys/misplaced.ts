@@ -8,7 +8,7 @@
 import type {Redis} from 'ioredis'
 import {PoolTarget} from '../targets/pool.js'
 import type {Target, TargetNode} from '../targets/types.js'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import {CLUSTER_SLOTS} from './predicted.js'
 import {DEFAULT_SCAN_COUNT, scanServer} from './scan.js'
 

@@ -4,7 +4,7 @@ import {existsSync, statSync} from 'node:fs'
 import {delimiter, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {execa} from 'execa'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import type {LaunchCommand, ProxyKind, Topology} from './state.js'
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url))

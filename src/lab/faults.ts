@@ -1,7 +1,7 @@
 // Fault injection on a running lab: kill (SIGKILL), stop (graceful), start again, pause
 // (SIGSTOP/SIGCONT) and failovers (Sentinel or CLUSTER FAILOVER). Every signal goes to the pid
 // the state file recorded, after checking it is still that node's process.
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import {adminClient, parseInfo} from './admin-client.js'
 import {stopNode} from './down.js'
 import {isNodeProcess, isPaused, killProcess, launchDetached, pauseProcess, resumeProcess, waitForNode} from './processes.js'

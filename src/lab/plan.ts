@@ -3,7 +3,7 @@
 //   B proxy, B+1 proxy stats, B+2..B+4 sentinels, B+10... redis masters then replicas
 // (cluster bus ports are the redis port + 10000).
 import {join} from 'node:path'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import type {Distribution, HashName} from '../config/types.js'
 import type {LabBinaries} from './binaries.js'
 import type {LabNode, LabProxy, LabState, ProxyKind, Topology} from './state.js'

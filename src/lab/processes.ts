@@ -3,7 +3,7 @@
 // signalled by the pid twlab recorded, after checking that pid still is the process we started.
 import {existsSync, readFileSync} from 'node:fs'
 import {execa} from 'execa'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import {isListening} from './ports.js'
 import {isPidOfNode, isProcessAlive, processState} from './process-alive.js'
 import type {LabNode, LaunchCommand} from './state.js'

@@ -3,7 +3,7 @@
 // Other modules read labs only through listLabs() and loadLab().
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import type {Distribution, HashName} from '../config/types.js'
 import {isPidOfNode} from './process-alive.js'
 import {isValidLabName, labDir, stateFile, twlabHome} from './home.js'

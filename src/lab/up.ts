@@ -2,7 +2,7 @@
 // topology -> write the state file. Any failure stops what was started and removes the folder,
 // so a lab is either fully up or not there at all.
 import {existsSync, mkdirSync, rmSync} from 'node:fs'
-import {UserError, isUserError} from '../ui/errors.js'
+import {UserError, isUserError} from '../errors.js'
 import {resolveBinaries} from './binaries.js'
 import {createCluster} from './cluster-create.js'
 import {isValidLabName, labDir} from './home.js'

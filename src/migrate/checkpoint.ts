@@ -7,7 +7,7 @@
 import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import {emptyStats, type MigrationStats} from './stats.js'
 
 export interface SourceCursor {

@@ -1,9 +1,9 @@
 // Both ends of a migration, opened together the same way by `migrate` and `migrate verify`:
 // the sources from the source flags, then the target cluster; if the target cannot be reached,
 // the sources are closed again so nothing is left connected.
-import {parseAddress, type Address} from './address.js'
-import {connectCluster, type ClusterTarget} from './cluster-target.js'
-import {openSources, type SourceFlags} from './source-options.js'
+import {parseAddress, type Address} from './source/address.js'
+import {connectCluster, type ClusterTarget} from './target/cluster-target.js'
+import {openSources, type SourceFlags} from './source/source-options.js'
 
 export async function openEndpoints(flags: SourceFlags & {'to-cluster': string}): Promise<{
   sources: Awaited<ReturnType<typeof openSources>>

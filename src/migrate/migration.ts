@@ -3,18 +3,18 @@
 // user says stop (with --cutover: until the lag is near zero) -> verify both ways, re-copy keys
 // that changed under the copy, check them again -> (cutover) pause writes, copy the last
 // changes, switch twproxy to the cluster, resume writes (cutover.ts).
-import {bulkCopySource} from './bulk-copy.js'
-import {ChangeFeed} from './changes.js'
+import {bulkCopySource} from './copy/bulk-copy.js'
+import {ChangeFeed} from './changes/keyspace-notifications.js'
 import {freshCheckpoint, loadCheckpoint, removeCheckpoint, saveCheckpoint, type CheckpointData} from './checkpoint.js'
-import type {ClusterTarget} from './cluster-target.js'
-import {recopyKeys, type CopyContext} from './copier.js'
-import {cutOver, type CutoverOptions, type CutoverResult} from './cutover.js'
+import type {ClusterTarget} from './target/cluster-target.js'
+import {recopyKeys, type CopyContext} from './copy/copier.js'
+import {cutOver, type CutoverOptions, type CutoverResult} from './cutover/cutover.js'
 import {keyId} from './key-text.js'
-import type {ProgressReporter} from './progress.js'
-import type {SourceSet} from './sources.js'
+import type {ProgressReporter} from '../cli/migrate-progress.js'
+import type {SourceSet} from './source/sources.js'
 import type {MigrationStats} from './stats.js'
-import {describeMismatch, verifyKeys, verifyMigration, type Mismatch, type MismatchKind} from './verify.js'
-import type {WriteOptions} from './writer.js'
+import {describeMismatch, verifyKeys, verifyMigration, type Mismatch, type MismatchKind} from './verify/verify.js'
+import type {WriteOptions} from './target/writer.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 export interface MigrationOptions {

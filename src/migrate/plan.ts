@@ -9,9 +9,9 @@
 // - Headroom: each master's INFO memory (used_memory, maxmemory) against its share of the
 //   incoming bytes (by the slots it owns).
 import {HashTagRange, keySlot} from '../hashing/index.js'
-import type {ClusterTarget} from './cluster-target.js'
+import type {ClusterTarget} from './target/cluster-target.js'
 import {keyText} from './key-text.js'
-import type {SourceSet} from './sources.js'
+import type {SourceSet} from './source/sources.js'
 
 export interface SourcePlan {
   name: string

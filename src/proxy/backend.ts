@@ -2,7 +2,7 @@
 // server pool (server-pool.ts) is one implementation; a Redis Cluster (cluster-backend.ts) is
 // another, whose route indexes are slots rather than servers (so multi-key commands split per
 // slot); the client side does not change.
-import type {Request} from './request.js'
+import type {Request} from './client/request.js'
 
 export interface PoolBackend {
   /** how many route indexes there are (servers; slots for a cluster), fixed for the life of the backend */

@@ -3,7 +3,7 @@
 // resharding and `cluster fix` work from. refresh() re-reads the map after a change.
 import {Redis} from 'ioredis'
 import {keySlot} from '../hashing/index.js'
-import {UserError, describeSystemError} from '../ui/errors.js'
+import {UserError, describeSystemError} from '../errors.js'
 import {parseClusterNodes, rangesOf, slotsOf, type ClusterNodeInfo} from './cluster-nodes.js'
 import type {Target, TargetNode} from './types.js'
 

@@ -2,7 +2,7 @@
 // Sentinel lab is the pool of the nutcracker.yml the lab rendered for its proxy (or the cluster
 // that pool was cut over to).
 import type {LabState} from '../lab/state.js'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import {ClusterTarget} from './cluster.js'
 import {pickPool, readPoolConfig} from './pool.js'
 import {poolBackendTarget} from './pool-backend.js'

@@ -3,7 +3,7 @@
 // then follow the keys to where twproxy sends them, not to servers the pool no longer uses.
 import {clusterSeedsOf} from '../config/index.js'
 import type {PoolConfig} from '../config/types.js'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import {ClusterTarget} from './cluster.js'
 import {PoolTarget, type PoolTargetOptions} from './pool.js'
 import type {Target} from './types.js'

@@ -4,7 +4,7 @@ import type {Redis} from 'ioredis'
 import {buildKetamaContinuum, KeyPlacer} from '../hashing/index.js'
 import {isConfigError, loadConfig} from '../config/index.js'
 import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import {NodeClients} from './clients.js'
 import type {Target, TargetNode} from './types.js'
 

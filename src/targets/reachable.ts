@@ -1,6 +1,6 @@
 // Before a command starts work, every node must answer: a server that is down or refuses the
 // password becomes one sentence naming it, not a stack trace halfway through a scan.
-import {describeSystemError, UserError} from '../ui/errors.js'
+import {describeSystemError, UserError} from '../errors.js'
 import type {Target, TargetNode} from './types.js'
 
 export async function checkReachable(target: Target): Promise<void> {

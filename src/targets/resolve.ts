@@ -3,7 +3,7 @@
 // and exactly one lab running, that lab. `--password` overrides what the config or lab says.
 import {Flags} from '@oclif/core'
 import {isRunning, listLabs, loadLab} from '../lab/state.js'
-import {UserError} from '../ui/errors.js'
+import {UserError} from '../errors.js'
 import {ClusterTarget} from './cluster.js'
 import {labTarget} from './lab.js'
 import {checkReachable} from './reachable.js'

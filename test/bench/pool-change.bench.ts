@@ -11,7 +11,7 @@ import {loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
 import {loadConfig} from '../../src/config/index.js'
-import {MovePlacement, planAddServer, serverFromSpec} from '../../src/reshard/pool-plan.js'
+import {MovePlacement, planAddServer, serverFromSpec} from '../../src/pool/plan.js'
 import {TWPROXY, twlab} from '../support/cli.js'
 import {freePort, startRedis, stopAll, stopPid, waitForPort} from '../support/servers.js'
 

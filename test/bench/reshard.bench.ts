@@ -26,7 +26,7 @@ import type {Redis} from 'ioredis'
 import {keySlot} from '../../src/hashing/index.js'
 import {twlab} from '../support/cli.js'
 import {stopAll} from '../support/servers.js'
-import {evenRanges, startCluster, waitClusterStable, type TestCluster} from '../reshard/cluster-fixture.js'
+import {evenRanges, startCluster, waitClusterStable, type TestCluster} from '../cluster/cluster-fixture.js'
 
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 1000)
 const SIZES = process.env.BENCH_KEYS_PER_SLOT ? [Number(process.env.BENCH_KEYS_PER_SLOT)] : [100, 500]

@@ -6,7 +6,7 @@ import {Redis} from 'ioredis'
 import {startRedis, stopAll, freePort, type RunningServer} from '../support/servers.js'
 import {twlab} from '../support/cli.js'
 import {runConsistencyCheck, type ConsistencyOptions} from '../../src/check/consistency.js'
-import {isUserError} from '../../src/ui/errors.js'
+import {isUserError} from '../../src/errors.js'
 
 describe('check consistency', () => {
   let redis: RunningServer

@@ -9,7 +9,7 @@ import {after, before, describe, test} from 'node:test'
 import {Redis} from 'ioredis'
 import {makeLabHome, type LabHome} from '../lab/support.js'
 import type {LabState} from '../../src/lab/state.js'
-import {waitForPoolServers} from '../../src/migrate/proxy-stats.js'
+import {waitForPoolServers} from '../../src/migrate/cutover/proxy-stats.js'
 
 function errorOf(stdout: string): string {
   return (JSON.parse(stdout) as {error: {message: string}}).error.message

@@ -10,11 +10,11 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, afterEach, before, beforeEach, describe, test} from 'node:test'
-import {readJournal} from '../../src/reshard/journal.js'
+import {readJournal} from '../../src/cluster/journal.js'
 import {ClusterTarget} from '../../src/targets/cluster.js'
 import {twlab} from '../support/cli.js'
 import {stopAll, stopPid, waitForPort, waitUntil, type RunningServer} from '../support/servers.js'
-import {assertKeysReadable, fillKeys, startCluster, waitClusterStable, type TestCluster} from '../reshard/cluster-fixture.js'
+import {assertKeysReadable, fillKeys, startCluster, waitClusterStable, type TestCluster} from '../cluster/cluster-fixture.js'
 import {startSlowReshard} from './slow-reshard.js'
 
 describe('a node killed during twlab reshard', () => {

@@ -8,8 +8,8 @@ import {after, before, describe, test} from 'node:test'
 import {ClusterTarget} from '../../src/targets/cluster.js'
 import {twlab} from '../support/cli.js'
 import {startRedis, stopAll, waitUntil, type RunningServer} from '../support/servers.js'
-import {assertKeysReadable, clusterClient, fillKeys, slotCounts, startCluster, waitClusterStable, type TestCluster} from '../reshard/cluster-fixture.js'
-import {ConsistencyWriter} from '../reshard/counter-writer.js'
+import {assertKeysReadable, clusterClient, fillKeys, slotCounts, startCluster, waitClusterStable, type TestCluster} from '../cluster/cluster-fixture.js'
+import {ConsistencyWriter} from '../cluster/counter-writer.js'
 
 describe('twlab rebalance and cluster add-node / del-node', () => {
   let cluster: TestCluster

@@ -10,8 +10,8 @@ import {ClusterTarget} from '../../src/targets/cluster.js'
 import {keySlot} from '../../src/hashing/index.js'
 import {twlab} from '../support/cli.js'
 import {stopAll, waitUntil} from '../support/servers.js'
-import {assertKeysReadable, clusterClient, fillKeys, startCluster, waitClusterStable, type TestCluster} from '../reshard/cluster-fixture.js'
-import {ConsistencyWriter} from '../reshard/counter-writer.js'
+import {assertKeysReadable, clusterClient, fillKeys, startCluster, waitClusterStable, type TestCluster} from '../cluster/cluster-fixture.js'
+import {ConsistencyWriter} from '../cluster/counter-writer.js'
 import {doneSlots, startSlowReshard} from './slow-reshard.js'
 
 describe('interrupted reshards: --resume and cluster fix', () => {

@@ -8,8 +8,8 @@ import {after, before, describe, test} from 'node:test'
 import {ClusterTarget} from '../../src/targets/cluster.js'
 import {twlab} from '../support/cli.js'
 import {stopAll} from '../support/servers.js'
-import {assertKeysReadable, fillKeys, slotCounts, startCluster, waitClusterStable, type TestCluster} from '../reshard/cluster-fixture.js'
-import {startConsistencyCheck} from '../reshard/consistency-writer.js'
+import {assertKeysReadable, fillKeys, slotCounts, startCluster, waitClusterStable, type TestCluster} from '../cluster/cluster-fixture.js'
+import {startConsistencyCheck} from '../cluster/consistency-writer.js'
 
 describe('twlab reshard', () => {
   let cluster: TestCluster

@@ -4,7 +4,7 @@ import {describe, test} from 'node:test'
 import {isUtf8, keyToJson, keyToText} from '../../src/keys/key-text.js'
 import {spreadOf} from '../../src/keys/spread.js'
 import {TopKeys} from '../../src/keys/top-keys.js'
-import {renderBarChart} from '../../src/ui/bar-chart.js'
+import {renderBarChart} from '../../src/cli/bar-chart.js'
 
 describe('spreadOf', () => {
   test('an even spread has max/mean 1 and no deviation', () => {

@@ -5,7 +5,7 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {tempDir} from '../support/servers.js'
 import {isRunning, listLabs, loadLab, writeState, type LabState} from '../../src/lab/state.js'
 import {labDir} from '../../src/lab/home.js'
-import {isUserError} from '../../src/ui/errors.js'
+import {isUserError} from '../../src/errors.js'
 
 const FAKE_CONFIG = '/nonexistent/twlab-state-test/redis.conf'
 

@@ -4,7 +4,7 @@ import {renderTemplateText} from '../../src/lab/templates.js'
 import {splitSlots, clusterSignature, parseClusterNodes} from '../../src/lab/cluster-create.js'
 import {planLab, portsNeeded, portSpan, validateOptions, type UpOptions} from '../../src/lab/plan.js'
 import {renderPoolConfig, renderRedisConfig, renderSentinelConfigs} from '../../src/lab/render.js'
-import {isUserError} from '../../src/ui/errors.js'
+import {isUserError} from '../../src/errors.js'
 
 const options: UpOptions = {
   name: 't', topology: 'pool', masters: 3, replicas: 1, proxy: 'nutcracker', hash: 'fnv1a_64', distribution: 'ketama',

@@ -6,8 +6,8 @@ import net from 'node:net'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 import {ConfigEditor} from '../../src/config/index.js'
-import {restorePool, rewritePoolToCluster, switchPoolToCluster} from '../../src/migrate/pool-to-cluster.js'
-import {poolServers, waitForPoolServers} from '../../src/migrate/proxy-stats.js'
+import {restorePool, rewritePoolToCluster, switchPoolToCluster} from '../../src/migrate/cutover/pool-to-cluster.js'
+import {poolServers, waitForPoolServers} from '../../src/migrate/cutover/proxy-stats.js'
 import {tempDir} from '../support/servers.js'
 
 const FILE = [

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 import {keySlot} from '../../src/hashing/index.js'
-import {expireAtOf, gatherRecords, indexRecords, keyOf, keySlotOf, packKeys, payloadLengthOf, payloadOf, VANISHED} from '../../src/migrate/record-pack.js'
+import {expireAtOf, gatherRecords, indexRecords, keyOf, keySlotOf, packKeys, payloadLengthOf, payloadOf, VANISHED} from '../../src/migrate/copy/record-pack.js'
 
 /** A record as the source script writes it (scripts.ts SCAN_READ). */
 function record(key: Buffer, payload: Buffer | null, expireAt = 0): Buffer {

@@ -3,8 +3,8 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {keySlot} from '../../src/hashing/index.js'
-import {isCrossSlot} from '../../src/proxy/cluster-keys.js'
-import {parseClusterSlots, parseRedirect} from '../../src/proxy/cluster-slot-map.js'
+import {isCrossSlot} from '../../src/proxy/cluster/cluster-keys.js'
+import {parseClusterSlots, parseRedirect} from '../../src/proxy/cluster/cluster-slot-map.js'
 
 function resp(...args: string[]): Buffer {
   return Buffer.from(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`)

@@ -2,8 +2,8 @@
 // kept through the array reuse, the compaction of a queue that never empties, and takeAll.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {Request} from '../../src/proxy/request.js'
-import {RequestQueue} from '../../src/proxy/request-queue.js'
+import {Request} from '../../src/proxy/client/request.js'
+import {RequestQueue} from '../../src/proxy/client/request-queue.js'
 
 const request = (n: number) => new Request(null, Buffer.from(String(n)))
 const label = (r: Request | undefined) => (r === undefined ? undefined : Buffer.from(r.data).toString())

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import {after, before, describe, test} from 'node:test'
-import {onreadOption, readAccepted} from '../../src/proxy/socket-read.js'
+import {onreadOption, readAccepted} from '../../src/proxy/io/socket-read.js'
 import {waitUntil} from '../support/servers.js'
 
 const CLIENTS = 4

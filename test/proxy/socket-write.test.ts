@@ -7,7 +7,7 @@ import {spawnSync} from 'node:child_process'
 import net from 'node:net'
 import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
-import {SocketWriter, directWrites} from '../../src/proxy/socket-write.js'
+import {SocketWriter, directWrites} from '../../src/proxy/io/socket-write.js'
 import {waitUntil} from '../support/servers.js'
 
 const STREAM_ONLY = process.env.TWPROXY_STREAM_WRITES === '1'

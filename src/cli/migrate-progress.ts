@@ -1,0 +1,77 @@
+// Progress on stderr: a cli-progress bar (keys, keys/s, bytes/s, ETA) on a terminal; without one
+// (CI logs, pipes) a plain line every few seconds instead of a redrawn bar; nothing when quiet.
+import {SingleBar} from 'cli-progress'
+import {formatBytes} from './format.js'
+
+export interface ProgressSample {
+  done: number
+  bytes: number
+  /** a short phrase for the current phase: "copy", "catch-up 12 pending, lag 40 ms", "verify" */
+  phase: string
+}
+
+function rate(value: number, seconds: number): number {
+  return seconds > 0 ? value / seconds : 0
+}
+
+export class ProgressReporter {
+  private bar?: SingleBar
+  private readonly startedAt = Date.now()
+  private lastLine = 0
+  private total = 0
+
+  constructor(private readonly mode: 'bar' | 'lines' | 'quiet') {}
+
+  static forStderr(quiet: boolean): ProgressReporter {
+    if (quiet) return new ProgressReporter('quiet')
+    return new ProgressReporter(process.stderr.isTTY ? 'bar' : 'lines')
+  }
+
+  start(total: number): void {
+    this.total = Math.max(total, 1)
+    if (this.mode !== 'bar') return
+    this.bar = new SingleBar({
+      stream: process.stderr,
+      format: '{phase} [{bar}] {percentage}% | {value}/{total} keys | {rate} keys/s | {bytesRate}/s | ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 50,
+      fps: 5,
+    })
+    this.bar.start(this.total, 0, {phase: 'copy', rate: 0, bytesRate: '0 B'})
+  }
+
+  update(sample: ProgressSample): void {
+    const seconds = (Date.now() - this.startedAt) / 1000
+    const keysPerSecond = Math.round(rate(sample.done, seconds))
+    const bytesPerSecond = formatBytes(Math.round(rate(sample.bytes, seconds)))
+    if (sample.done > this.total) this.total = sample.done
+    if (this.bar) {
+      this.bar.setTotal(this.total)
+      this.bar.update(sample.done, {phase: sample.phase, rate: keysPerSecond, bytesRate: bytesPerSecond})
+      return
+    }
+    if (this.mode === 'lines' && Date.now() - this.lastLine >= 3000) {
+      this.lastLine = Date.now()
+      const left = keysPerSecond > 0 ? Math.max(0, Math.round((this.total - sample.done) / keysPerSecond)) : 0
+      process.stderr.write(`${sample.phase}: ${sample.done}/${this.total} keys, ${keysPerSecond} keys/s, ${bytesPerSecond}/s, ETA ${left}s\n`)
+    }
+  }
+
+  /** A line of its own (phase changes, warnings), not overwritten by the bar. */
+  note(message: string): void {
+    if (this.mode === 'quiet') return
+    if (this.bar) this.bar.stop()
+    process.stderr.write(`${message}\n`)
+    if (this.bar) {
+      const bar = this.bar
+      this.bar = undefined
+      void bar
+      this.start(this.total)
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop()
+    this.bar = undefined
+  }
+}

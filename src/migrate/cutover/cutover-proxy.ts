@@ -1,0 +1,114 @@
+// Which proxy a cut-over switches, found before anything is copied so a wrong pid or stats
+// address is refused at once rather than after an hour of copying. From a lab: its state file
+// (proxy pid, nutcracker.yml, pool, stats port). From -c FILE: --proxy-pid and --proxy-stats.
+// Only twproxy can switch a pool to a cluster (SIGUSR1 reload); nutcracker can neither reload
+// nor talk to a Redis Cluster, so a cut-over behind it is refused with the step that fixes it.
+import {readFileSync} from 'node:fs'
+import {loadConfig, type PoolConfig} from '../../config/index.js'
+import type {LabState} from '../../lab/state.js'
+import {UserError} from '../../errors.js'
+import {parseAddress, type Address} from '../source/address.js'
+
+/** nutcracker's default stats port (its -s) */
+export const DEFAULT_STATS_PORT = 22222
+
+export interface CutoverProxy {
+  pid: number
+  configFile: string
+  pool: string
+  stats: Address
+  /** what to tell the user the proxy is ("twproxy of lab shop", "twproxy pid 123") */
+  description: string
+}
+
+export interface CutoverProxyFlags {
+  config?: string
+  pool?: string
+  'proxy-pid'?: number
+  'proxy-stats'?: string
+}
+
+function commandLine(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
+  } catch {
+    return undefined
+  }
+}
+
+function shellWords(argv: string[]): string {
+  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`)).join(' ')
+}
+
+function refuseNutcracker(pid: number, restart: string): never {
+  throw new UserError(`The pool is served by nutcracker (pid ${pid}), which can neither reload its configuration nor talk to a Redis Cluster, so --cutover cannot switch it.`, {
+    hint: `Run the pool on twproxy first (same file, same flags: ${restart}), then run this command again; or migrate without --cutover and move clients to the cluster yourself.`,
+  })
+}
+
+/** The proxy of a lab, when the migration's source is that lab. */
+export function cutoverProxyOfLab(lab: LabState): CutoverProxy {
+  const node = lab.nodes.find((n) => n.role === 'proxy')
+  if (lab.proxy.kind === 'none' || !node || !lab.proxy.statsPort) {
+    throw new UserError(`Lab "${lab.name}" has no proxy in front of its pool, so there is nothing to cut over: migrate without --cutover.`)
+  }
+  if (!node.alive) {
+    throw new UserError(`The ${lab.proxy.kind} of lab "${lab.name}" is not running: start it with \`twlab start ${node.name} --name ${lab.name}\`, then run again.`)
+  }
+  if (lab.proxy.kind === 'nutcracker') {
+    const twproxy = shellWords(['twproxy', ...node.launch.args, '-d'])
+    refuseNutcracker(node.pid, `twlab stop ${node.name} --name ${lab.name} && ${twproxy}, then migrate with -c ${lab.proxy.configFile} --proxy-pid <its pid>`)
+  }
+  return {
+    pid: node.pid,
+    configFile: lab.proxy.configFile,
+    pool: lab.proxy.pool,
+    stats: {host: lab.host, port: lab.proxy.statsPort, text: `${lab.host}:${lab.proxy.statsPort}`},
+    description: `twproxy of lab "${lab.name}" (pid ${node.pid})`,
+  }
+}
+
+/** The proxy running -c FILE, named by --proxy-pid (and --proxy-stats, default :22222). */
+export async function cutoverProxyOfConfig(flags: CutoverProxyFlags): Promise<CutoverProxy> {
+  const file = flags.config as string
+  if (flags['proxy-pid'] === undefined) {
+    throw new UserError('--cutover with -c needs the pid of the twproxy running that file: pass --proxy-pid PID (and --proxy-stats HOST:PORT unless its stats port is the default 22222).')
+  }
+  const pid = flags['proxy-pid']
+  const argv = commandLine(pid)
+  if (!argv) throw new UserError(`No process has pid ${pid}: pass the running twproxy's pid with --proxy-pid.`)
+  const text = argv.join(' ')
+  if (/nutcracker/.test(text) && !/twproxy/.test(text)) refuseNutcracker(pid, `kill -TERM ${pid} && ${shellWords(['twproxy', ...argv.slice(1)])}`)
+  if (!/twproxy/.test(text)) throw new UserError(`Process ${pid} (${argv[0]}) is not twproxy: pass the pid of the twproxy running ${file} with --proxy-pid.`)
+  const config = await loadConfig(file, {extensions: true})
+  const pool = pickPool(config.pools, flags.pool, file)
+  const stats = flags['proxy-stats'] !== undefined
+    ? parseAddress(flags['proxy-stats'], '--proxy-stats')
+    : statsFromArgv(argv)
+  return {pid, configFile: file, pool: pool.name, stats, description: `twproxy pid ${pid}`}
+}
+
+/** The stats address from the proxy's own command line (-s PORT, -a HOST), else nutcracker's default. */
+function statsFromArgv(argv: string[]): Address {
+  const value = (short: string, long: string): string | undefined => {
+    for (let i = 0; i < argv.length; i++) {
+      if (argv[i] === short || argv[i] === long) return argv[i + 1]
+      if (argv[i].startsWith(`${long}=`)) return argv[i].slice(long.length + 1)
+    }
+    return undefined
+  }
+  const port = Number(value('-s', '--stats-port') ?? DEFAULT_STATS_PORT)
+  let host = value('-a', '--stats-addr') ?? '127.0.0.1'
+  if (host === '0.0.0.0') host = '127.0.0.1'
+  return {host, port, text: `${host}:${port}`}
+}
+
+function pickPool(pools: PoolConfig[], name: string | undefined, file: string): PoolConfig {
+  if (name !== undefined) {
+    const pool = pools.find((p) => p.name === name)
+    if (!pool) throw new UserError(`${file} has no pool "${name}": it has ${pools.map((p) => p.name).join(', ')}.`)
+    return pool
+  }
+  if (pools.length !== 1) throw new UserError(`${file} has ${pools.length} pools (${pools.map((p) => p.name).join(', ')}): say which with --pool.`)
+  return pools[0]
+}

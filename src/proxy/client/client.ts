@@ -1,0 +1,219 @@
+// A client connection: reads requests (protocol scanning is the subclass's job), keeps them in
+// arrival order, and writes each reply once it and every earlier one are done. Everything a
+// client can make the proxy hold is bounded (see limits.ts).
+import type net from 'node:net'
+import type {PoolBackend} from '../backend.js'
+import type {ClientLimits} from './limits.js'
+import type {Logger} from '../cli/log.js'
+import type {Request, RequestOwner} from './request.js'
+import {RequestQueue} from './request-queue.js'
+import {countConnectionClosed, countConnectionOpened, type PoolStats} from '../stats/stats.js'
+import {readAccepted} from '../io/socket-read.js'
+import {Flush, OutBuffer, queueWrite} from '../io/write-batcher.js'
+import {INCOMPLETE, INVALID} from '../../protocol/redis-request.js'
+
+export interface ClientContext {
+  backend: PoolBackend
+  stats: PoolStats
+  limits: ClientLimits
+  logger: Logger
+  poolName: string
+  redisAuth?: string
+  /** the largest key nutcracker accepts (mbuf data size) */
+  maxKeyLength: number
+}
+
+const EMPTY = new Uint8Array(0)
+
+/** What consume() needs of a protocol's request scanner; both scanners share INCOMPLETE/INVALID. */
+export interface RequestScanner {
+  scan(buf: Uint8Array, start: number, end: number): number
+  /** bytes still missing after INCOMPLETE, when known */
+  readonly need: number
+  /** why the request is INVALID */
+  readonly reason: string
+}
+
+export abstract class ClientConnection implements RequestOwner {
+  /** requests in arrival order, until their replies are written */
+  private readonly queue = new RequestQueue()
+  protected readonly out: OutBuffer
+  private partial: Uint8Array[] = []
+  private partialBytes = 0
+  private need = 0
+  /** the client half-closed: answer what is pending, then close */
+  private eof = false
+  /** QUIT seen or an error is being answered: read nothing more */
+  protected stopReading = false
+  private closed = false
+  private paused = false
+
+  constructor(readonly socket: net.Socket, protected readonly ctx: ClientContext) {
+    this.out = new OutBuffer(socket, Flush.Callback)
+    countConnectionOpened()
+    ctx.stats.client_connections++
+    socket.setNoDelay(true)
+    socket.on('end', () => this.onEnd())
+    socket.on('error', () => this.close(false))
+    socket.on('close', () => this.close(this.eof))
+    socket.on('drain', () => this.maybeResume())
+    readAccepted(socket, (chunk) => this.onData(chunk))
+    if (ctx.limits.idleTimeout > 0) {
+      socket.setTimeout(ctx.limits.idleTimeout, () => {
+        ctx.logger.info(`closing idle client on pool '${ctx.poolName}'`, 'client.ts')
+        this.close(false)
+      })
+    }
+  }
+
+  /** The protocol's request scanner (RESP or memcache ASCII). */
+  protected abstract readonly scanner: RequestScanner
+
+  /** Handles one complete request, buf[start, end), that the scanner has just recognised. */
+  protected abstract handle(buf: Uint8Array, start: number, end: number): void
+
+  /**
+   * Scans and handles the complete requests in buf[start, end). Returns the offset where an
+   * incomplete request starts (end when none), or -1 when the client was closed.
+   * Sets `this.setNeed(n)` when it stops at an incomplete request.
+   */
+  protected consume(buf: Uint8Array, start: number, end: number): number {
+    const scanner = this.scanner
+    let pos = start
+    while (pos < end) {
+      if (this.stopReading) return end
+      const requestEnd = scanner.scan(buf, pos, end)
+      if (requestEnd === INCOMPLETE) {
+        this.setNeed(scanner.need)
+        return pos
+      }
+      if (requestEnd === INVALID) {
+        this.fail(scanner.reason)
+        return -1
+      }
+      this.handle(buf, pos, requestEnd)
+      pos = requestEnd
+    }
+    return pos
+  }
+
+  /** The reply bytes the proxy sends for a request that failed with `error` (a strerror text). */
+  protected abstract errorReply(error: string): Uint8Array
+
+  protected setNeed(bytes: number): void {
+    this.need = bytes
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.stopReading || this.closed) return
+    let buf: Uint8Array
+    if (this.partialBytes > 0) {
+      this.partial.push(chunk)
+      this.partialBytes += chunk.length
+      if (this.partialBytes < this.need) {
+        if (this.partialBytes > this.ctx.limits.maxRequestBytes) this.fail('request too large')
+        return
+      }
+      buf = Buffer.concat(this.partial, this.partialBytes)
+      this.partial = []
+      this.partialBytes = 0
+    } else {
+      buf = chunk
+    }
+    const end = buf.length
+    const stop = this.consume(buf, 0, end)
+    if (stop < 0 || this.closed) return
+    if (stop < end && !this.stopReading) {
+      const rest = buf.subarray(stop)
+      this.partial.push(rest)
+      this.partialBytes = rest.length
+    }
+    if (this.depth >= this.ctx.limits.maxPipeline && !this.paused) {
+      this.paused = true
+      this.socket.pause()
+    }
+  }
+
+  /** Requests read and not yet answered. */
+  get depth(): number {
+    return this.queue.length
+  }
+
+  /** Adds a request to the reply order. */
+  protected enqueue(request: Request): void {
+    this.queue.push(request)
+  }
+
+  requestDone(request: Request): void {
+    if (this.queue.peek() === request) this.drain()
+  }
+
+  /** Writes the replies of the done requests at the head of the queue, in order. */
+  protected drain(): void {
+    const queue = this.queue
+    for (let request = queue.peek(); request !== undefined && request.done; request = queue.peek()) {
+      queue.shift()
+      if (request.error !== null) {
+        this.ctx.stats.forward_error++
+        queueWrite(this.out, this.errorReply(request.error))
+      } else if (request.reply !== null && request.reply.length > 0 && !request.noreply) {
+        queueWrite(this.out, request.reply)
+      }
+      if (request.closeAfter) {
+        this.finish()
+        return
+      }
+    }
+    if (this.out.pendingBytes > this.ctx.limits.maxOutputBytes) {
+      this.ctx.logger.error(`client on pool '${this.ctx.poolName}' does not read its replies: closing it`, 'client.ts')
+      this.close(false)
+      return
+    }
+    if (this.eof && this.depth === 0) this.finish()
+    else this.maybeResume()
+  }
+
+  private maybeResume(): void {
+    if (this.paused && !this.closed && this.depth <= this.ctx.limits.maxPipeline >> 1) {
+      this.paused = false
+      this.socket.resume()
+    }
+  }
+
+  private onEnd(): void {
+    this.eof = true
+    this.stopReading = true
+    if (this.depth === 0) this.finish()
+  }
+
+  /** Closes after the replies queued so far are written (QUIT, EOF). */
+  protected finish(): void {
+    this.stopReading = true
+    if (this.out.bytes > 0) this.out.endAfterFlush = true
+    else this.socket.end()
+  }
+
+  /** A protocol error: nutcracker closes the client at once, without a reply. */
+  protected fail(reason: string): void {
+    this.ctx.logger.error(`parsed unsupported command on pool '${this.ctx.poolName}': ${reason}`, 'client.ts')
+    this.close(false)
+  }
+
+  /** Closes now; replies still due are dropped when they arrive. */
+  protected close(eof: boolean): void {
+    if (this.closed) return
+    this.closed = true
+    this.stopReading = true
+    this.socket.destroy()
+    countConnectionClosed()
+    const stats = this.ctx.stats
+    stats.client_connections--
+    if (eof) stats.client_eof++
+    else stats.client_err++
+    for (const request of this.queue.takeAll()) request.swallow = true
+    this.partial = []
+    this.partialBytes = 0
+  }
+
+  protected static readonly EMPTY = EMPTY
+}

@@ -1,0 +1,41 @@
+// health_check: one probe of an ejected server on a connection of its own. A redis server must
+// answer PING with +PONG (after AUTH when the pool has redis_auth), a memcache server must answer
+// "version"; anything else, a refused connection or no answer within the time limit, and the
+// server stays out of the ring for another server_retry_timeout.
+import net from 'node:net'
+import type {PoolConfig} from '../../config/types.js'
+import type {HealthProbe} from '../server/server-pool.js'
+import type {ServerEndpoint} from '../server/server-connection.js'
+
+const PONG = Buffer.from('+PONG\r\n')
+const VERSION = Buffer.from('VERSION ')
+
+function command(...args: string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`
+}
+
+export function healthProbe(pool: PoolConfig): HealthProbe {
+  const limitMs = pool.timeout > 0 ? pool.timeout : 1000
+  const request = pool.redis
+    ? (pool.redisAuth !== undefined ? command('AUTH', pool.redisAuth) : '') + command('PING')
+    : 'version\r\n'
+  const answered = (data: Buffer) => (pool.redis ? data.subarray(data.length - PONG.length).equals(PONG) : data.subarray(0, VERSION.length).equals(VERSION) && data.at(-1) === 10)
+  return (server: ServerEndpoint) => new Promise<boolean>((resolve) => {
+    const socket = server.path !== undefined ? net.connect({path: server.path}) : net.connect({host: server.host, port: server.port})
+    let data = Buffer.alloc(0)
+    const done = (ok: boolean) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(ok)
+    }
+    const timer = setTimeout(() => done(false), limitMs)
+    socket.on('connect', () => socket.write(request))
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk])
+      if (data.length > 4096) done(false)
+      else if (answered(data)) done(true)
+    })
+    socket.on('error', () => done(false))
+    socket.on('close', () => done(false))
+  })
+}

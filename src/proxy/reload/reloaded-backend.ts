@@ -1,0 +1,192 @@
+// The backend of a pool after a config reload. Two jobs:
+//  - a gate: until the previous backend has answered everything it was sent (and forwarded what
+//    it still held), requests wait here in arrival order, so nothing sent after the reload can
+//    overtake something sent before it;
+//  - the key handover of a pool change: while the pool has fallback_servers (its previous list),
+//    a request whose key belongs to another server under that list first has that server MIGRATE
+//    the key to its owner under the new list (+NOKEY when it has already moved, BUSYKEY when the
+//    new owner already holds a newer value), and only then goes to the new owner. Reads never see
+//    a key vanish, and a write never starts from nothing on the new owner while the old value
+//    sits on the old one. Requests wait in arrival order, so a client's pipeline keeps its order.
+import type {ServerConfig} from '../../config/types.js'
+import type {KeyPlacer} from '../../hashing/index.js'
+import type {PoolBackend} from '../backend.js'
+import {ECONNREFUSED} from '../io/errno.js'
+import {Request} from '../client/request.js'
+import {requestKeys} from '../client/request-keys.js'
+import type {PoolServers} from '../proxy.js'
+import type {ServerPool} from '../server/server-pool.js'
+
+export interface Fallback {
+  /** the previous servers, with connections of their own */
+  pool: ServerPool
+  servers: readonly ServerConfig[]
+  placer: KeyPlacer
+}
+
+export interface HandoverSettings {
+  /** the servers of the new list, in the primary pool's order */
+  servers: readonly ServerConfig[]
+  /** places keys by the new list (for keys other than the one the request is routed by) */
+  placer: KeyPlacer
+  redisDb: number
+  redisAuth?: string
+  /** MIGRATE timeout, msec */
+  timeoutMs: number
+}
+
+interface Waiting {
+  index: number
+  request: Request
+  /** MIGRATEs sent and not answered yet; -1 until the handover was started */
+  pending: number
+  error: string | null
+}
+
+const CRLF = '\r\n'
+
+function bulk(value: string | Uint8Array): Buffer {
+  const bytes = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value)
+  return Buffer.concat([Buffer.from(`$${bytes.length}${CRLF}`), bytes, Buffer.from(CRLF)])
+}
+
+export class ReloadedBackend implements PoolBackend {
+  private readonly waiting: Waiting[] = []
+  private head = 0
+  private open = false
+  private idleWaiters: Array<() => void> = []
+
+  constructor(
+    /** a server pool, or a Redis Cluster (then there is no fallback: only the gate applies) */
+    readonly primary: PoolServers,
+    readonly fallback: Fallback | undefined,
+    private readonly handover: HandoverSettings | undefined,
+    /** resolves once the previous backend is idle */
+    gate: Promise<void>,
+  ) {
+    void gate.then(() => {
+      this.open = true
+      // everything queued while the gate was closed starts its handover now, all at once
+      for (let i = this.head; i < this.waiting.length; i++) this.handOver(this.waiting[i])
+      this.flush()
+    })
+  }
+
+  get serverCount(): number {
+    return this.primary.serverCount
+  }
+
+  route(key: Uint8Array, start: number, end: number): number {
+    return this.primary.route(key, start, end)
+  }
+
+  forward(index: number, request: Request): void {
+    const entry: Waiting = {index, request, pending: -1, error: null}
+    if (this.open) {
+      this.handOver(entry)
+      // no key of it changes owner: nothing to keep it behind
+      if (entry.pending === 0) {
+        this.primary.forward(index, request)
+        return
+      }
+    }
+    this.waiting.push(entry)
+  }
+
+  preconnect(): void {
+    this.primary.preconnect()
+  }
+
+  close(): void {
+    for (let i = this.head; i < this.waiting.length; i++) this.waiting[i].request.complete(null, ECONNREFUSED)
+    this.waiting.length = 0
+    this.head = 0
+    this.primary.close()
+    this.fallback?.pool.close()
+    this.wakeIdle()
+  }
+
+  /** The pools whose connections must be idle before this backend is closed. */
+  pools(): PoolServers[] {
+    return this.fallback ? [this.primary, this.fallback.pool] : [this.primary]
+  }
+
+  /** Requests held here, not yet forwarded to the primary, with the index each is routed to. */
+  waitingRequests(): Array<{index: number; request: Request}> {
+    return this.waiting.slice(this.head).map((entry) => ({index: entry.index, request: entry.request}))
+  }
+
+  /** Resolves when nothing waits here any more (everything was forwarded). */
+  whenForwarded(): Promise<void> {
+    if (this.open && this.head === this.waiting.length) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /** Sends the MIGRATEs a request needs (none when no key of it changed owner). */
+  private handOver(entry: Waiting): void {
+    entry.pending = 0
+    const fallback = this.fallback
+    const handover = this.handover
+    if (fallback === undefined || handover === undefined) return
+    const data = entry.request.data
+    const keys = requestKeys(data)
+    if (keys === null) return
+    const newServer = handover.servers[entry.index]
+    for (let k = 0; k < keys.length; k += 2) {
+      const start = keys[k]
+      const end = keys[k + 1]
+      // the key the request is routed by goes to `index`; any other key goes to its own owner
+      const owner = k === 0 ? newServer : handover.servers[handover.placer.serverIndex(data, start, end)]
+      const oldIndex = fallback.placer.serverIndex(data, start, end)
+      const oldServer = fallback.servers[oldIndex]
+      if (oldServer === undefined || owner === undefined || oldServer.address === owner.address) continue
+      entry.pending++
+      const migrate = new Request({requestDone: (done) => this.migrated(entry, done)}, this.migrateCommand(owner, data.subarray(start, end)))
+      fallback.pool.forward(oldIndex, migrate)
+    }
+  }
+
+  private migrateCommand(target: ServerConfig, key: Uint8Array): Buffer {
+    const {redisDb, redisAuth, timeoutMs} = this.handover!
+    const args: Array<string | Uint8Array> = ['MIGRATE', target.host, String(target.port), '', String(redisDb), String(timeoutMs)]
+    if (redisAuth !== undefined) args.push('AUTH', redisAuth)
+    args.push('KEYS', key)
+    return Buffer.concat([Buffer.from(`*${args.length}${CRLF}`), ...args.map(bulk)])
+  }
+
+  private migrated(entry: Waiting, done: Request): void {
+    entry.pending--
+    if (done.error !== null) {
+      entry.error ??= done.error
+    } else if (done.reply !== null && done.reply[0] === 45 /* '-' */) {
+      const text = Buffer.from(done.reply).toString('latin1').trim()
+      // BUSYKEY: the new owner already has a value written after the switch; it wins
+      if (!text.includes('BUSYKEY')) entry.error ??= `key handover failed: ${text.slice(1)}`
+    }
+    if (entry.pending === 0) this.flush()
+  }
+
+  /** Forwards, in arrival order, the waiting requests whose handover is done. */
+  private flush(): void {
+    if (!this.open) return
+    const waiting = this.waiting
+    while (this.head < waiting.length) {
+      const entry = waiting[this.head]
+      if (entry.pending !== 0) break
+      waiting[this.head++] = undefined as unknown as Waiting
+      if (entry.error !== null) entry.request.complete(null, entry.error)
+      else this.primary.forward(entry.index, entry.request)
+    }
+    if (this.head === waiting.length) {
+      waiting.length = 0
+      this.head = 0
+      this.wakeIdle()
+    }
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const wake of waiters) wake()
+  }
+}

@@ -1,0 +1,255 @@
+// One connection from the proxy to one server: connects (TCP or unix socket), sends the session
+// preamble (AUTH, SELECT) ahead of everything, writes queued requests once per event-loop turn,
+// matches replies to requests in order, and times out. When it closes, every request still on it
+// fails with the errno text nutcracker uses.
+import net from 'node:net'
+import {ECONNRESET, EINVAL, ETIMEDOUT, UNKNOWN, errnoText} from '../io/errno.js'
+import {INCOMPLETE, INVALID} from '../../protocol/redis-request.js'
+import {isTransientError} from '../../protocol/redis-reply.js'
+import type {ReplyScanner} from './reply-scanner.js'
+import {Request} from '../client/request.js'
+import {RequestQueue} from '../client/request-queue.js'
+import {onreadOption, readSpan} from '../io/socket-read.js'
+import {countConnectionClosed, countConnectionOpened, type ServerStats} from '../stats/stats.js'
+import {OutBuffer, queueWrite} from '../io/write-batcher.js'
+
+/** What a connection needs to know about its server and pool. */
+export interface ServerEndpoint {
+  readonly index: number
+  readonly name: string
+  readonly host: string
+  readonly port: number
+  /** unix socket path, when the server is one */
+  readonly path?: string
+  readonly stats: ServerStats
+}
+
+export interface ConnectionSettings {
+  redis: boolean
+  /** msec; <= 0 waits forever */
+  timeout: number
+  redisAuth?: string
+  redisDb: number
+  newScanner(): ReplyScanner
+  /** a reply arrived: the server is healthy */
+  serverOk(server: ServerEndpoint): void
+  /** the connection closed (after its requests failed) */
+  connectionClosed(conn: ServerConnection): void
+  log(level: 'error' | 'warn' | 'info', message: string): void
+  /** --metrics: each reply's latency in msec */
+  observeLatency?: (stats: ServerStats, ms: number) => void
+}
+
+export type CloseKind = 'eof' | 'err' | 'timedout'
+
+
+export class ServerConnection {
+  readonly socket: net.Socket
+  private readonly out: OutBuffer
+  /** requests written (or queued to be written) whose reply has not arrived, oldest first */
+  private readonly inflight = new RequestQueue()
+  private readonly scanner: ReplyScanner
+  private pending: Uint8Array[] = []
+  private pendingBytes = 0
+  private connected = false
+  closed = false
+  private timer: NodeJS.Timeout | null = null
+  private closeError: string | null = null
+  private closeKind: CloseKind = 'err'
+
+  constructor(readonly server: ServerEndpoint, private readonly settings: ConnectionSettings) {
+    this.scanner = settings.newScanner()
+    const onread = onreadOption((chunk) => this.onData(chunk))
+    const socket = server.path !== undefined
+      ? net.connect({path: server.path, onread})
+      : net.connect({host: server.host, port: server.port, noDelay: true, onread})
+    this.socket = socket
+    this.out = new OutBuffer(socket)
+    countConnectionOpened()
+    socket.on('connect', () => this.onConnect())
+    socket.on('end', () => this.fail(UNKNOWN, 'eof'))
+    socket.on('error', (error) => this.fail(errnoText(error), error && (error as NodeJS.ErrnoException).code === 'ECONNRESET' ? 'err' : 'err'))
+    socket.on('close', () => this.fail(ECONNRESET, 'err'))
+    this.queuePreamble()
+  }
+
+  /** Requests waiting for a reply on this connection. */
+  get depth(): number {
+    return this.inflight.length
+  }
+
+  /** Requests sent and not answered, oldest first (a cut-over copies their keys: cluster-cutover.ts). */
+  pendingRequests(): Request[] {
+    return this.inflight.toArray().filter((request) => request.onInternalReply === null)
+  }
+
+  send(request: Request): void {
+    const stats = this.server.stats
+    stats.requests++
+    stats.request_bytes += request.data.length
+    queueWrite(this.out, request.data)
+    if (request.noreply) {
+      request.complete(null, null)
+      return
+    }
+    stats.out_queue++
+    stats.out_queue_bytes += request.data.length
+    if (this.settings.observeLatency !== undefined) request.sentAt = performance.now()
+    if (this.settings.timeout > 0) {
+      request.deadline = performance.now() + this.settings.timeout
+      if (this.timer === null) this.armTimer(this.settings.timeout)
+    }
+    this.inflight.push(request)
+  }
+
+  /** The preamble nutcracker sends on a new connection; replies are swallowed. */
+  private queuePreamble(): void {
+    const {redisAuth, redisDb} = this.settings
+    if (!this.settings.redis) return
+    if (redisAuth !== undefined) {
+      const pw = Buffer.from(redisAuth)
+      this.sendInternal(Buffer.concat([Buffer.from(`*2\r\n$4\r\nAUTH\r\n$${pw.length}\r\n`), pw, Buffer.from('\r\n')]), 'AUTH')
+    }
+    if (redisDb > 0) {
+      const db = String(redisDb)
+      this.sendInternal(Buffer.from(`*2\r\n$6\r\nSELECT\r\n$${db.length}\r\n${db}\r\n`), `SELECT ${db}`)
+    }
+  }
+
+  private sendInternal(data: Uint8Array, what: string): void {
+    const request = new Request(null, data)
+    request.swallow = true
+    request.onInternalReply = (reply) => {
+      if (reply[0] === 45 /* '-' */) {
+        this.settings.log('error', `${what.split(' ')[0]} ${what.split(' ')[1] ?? ''} failed on ${this.server.name}: ${Buffer.from(reply).toString('latin1').trim()}`.replace('  ', ' '))
+      }
+    }
+    queueWrite(this.out, data)
+    this.inflight.push(request)
+  }
+
+  private onConnect(): void {
+    this.connected = true
+    this.server.stats.server_connections++
+  }
+
+  private onData(chunk: Buffer): void {
+    let buf: Uint8Array
+    if (this.pendingBytes > 0) {
+      this.pending.push(chunk)
+      this.pendingBytes += chunk.length
+      if (this.pendingBytes < this.scanner.need) return
+      buf = Buffer.concat(this.pending, this.pendingBytes)
+      this.pending = []
+      this.pendingBytes = 0
+    } else {
+      buf = chunk
+    }
+    const end = buf.length
+    let pos = 0
+    const scanner = this.scanner
+    while (pos < end) {
+      const replyEnd = scanner.scan(buf, pos, end)
+      if (replyEnd === INCOMPLETE) {
+        const rest = buf.subarray(pos)
+        this.pending.push(rest)
+        this.pendingBytes = rest.length
+        return
+      }
+      if (replyEnd === INVALID) {
+        this.settings.log('error', `parsed bad reply from ${this.server.name}`)
+        this.fail(EINVAL, 'err')
+        return
+      }
+      if (!this.reply(buf, pos, replyEnd)) return
+      pos = replyEnd
+    }
+  }
+
+  /** Hands one reply to the oldest request. Returns false when the connection was closed. */
+  private reply(buf: Uint8Array, start: number, end: number): boolean {
+    const request = this.inflight.peek()
+    if (request === undefined) {
+      // a reply nobody asked for: the stream is out of step, nutcracker closes the connection
+      this.settings.log('error', `stray reply from ${this.server.name}`)
+      this.fail(EINVAL, 'err')
+      return false
+    }
+    if (this.settings.redis && isTransientError(buf, start, end)) {
+      // -OOM / -BUSY / -LOADING: nutcracker drops the reply and closes the connection (a failure)
+      this.fail(EINVAL, 'err')
+      return false
+    }
+    this.inflight.shift()
+    const stats = this.server.stats
+    if (request.onInternalReply === null) {
+      stats.out_queue--
+      stats.out_queue_bytes -= request.data.length
+      stats.responses++
+      stats.response_bytes += end - start
+      if (this.settings.observeLatency !== undefined) this.settings.observeLatency(stats, performance.now() - request.sentAt)
+    }
+    this.settings.serverOk(this.server)
+    const reply = readSpan(buf, start, end)
+    if (request.onInternalReply !== null) request.onInternalReply(reply)
+    request.complete(reply, null)
+    if (this.timer !== null && this.inflight.length === 0) {
+      clearTimeout(this.timer)
+      this.timer = null
+    }
+    return true
+  }
+
+  private armTimer(ms: number): void {
+    this.timer = setTimeout(() => this.onTimer(), Math.max(1, Math.ceil(ms)))
+  }
+
+  private onTimer(): void {
+    this.timer = null
+    for (let i = 0; i < this.inflight.length; i++) {
+      const request = this.inflight.at(i)!
+      if (request.deadline === 0) continue
+      const left = request.deadline - performance.now()
+      if (left <= 0) {
+        this.settings.log('error', `req timeout on s ${this.server.name}`)
+        this.fail(ETIMEDOUT, 'timedout')
+      } else {
+        this.armTimer(left)
+      }
+      return
+    }
+  }
+
+  /** Closes the connection once; every request on it fails with `error`. */
+  fail(error: string, kind: CloseKind): void {
+    if (this.closed) return
+    this.closed = true
+    this.closeError = error
+    this.closeKind = kind
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+    this.socket.destroy()
+    countConnectionClosed()
+    const stats = this.server.stats
+    if (this.connected) stats.server_connections--
+    if (kind === 'eof') stats.server_eof++
+    else if (kind === 'timedout') stats.server_timedout++
+    else stats.server_err++
+    for (const request of this.inflight.takeAll()) {
+      if (request.onInternalReply === null) {
+        stats.out_queue--
+        stats.out_queue_bytes -= request.data.length
+      }
+      request.complete(null, error)
+    }
+    this.settings.connectionClosed(this)
+  }
+
+  get error(): string | null {
+    return this.closeError
+  }
+
+  get kind(): CloseKind {
+    return this.closeKind
+  }
+}

@@ -1,10 +1,11 @@
 // `twlab keys where`: which server of a nutcracker pool holds each key, and its cluster slot.
+import {targetFlags} from '../../src/cli/target-flags.js'
 import {Args, Flags} from '@oclif/core'
 import {DEFAULT_CONFIG_FILE, isConfigError, loadConfig, type NutcrackerConfig} from '../../src/config/index.js'
 import {choosePools, PoolPlacement, type KeyPlacement} from '../../src/keys/where.js'
 import {streamPlacements} from '../../src/keys/where-stream.js'
 import {inspectKeys, type LiveStatus} from '../../src/keys/where-live.js'
-import {keySlot, openTarget, PoolTarget, targetFlags} from '../../src/targets/index.js'
+import {keySlot, openTarget, PoolTarget} from '../../src/targets/index.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {formatBytes} from '../../src/cli/format.js'
 import {UserError} from '../../src/errors.js'

@@ -4,7 +4,7 @@
 // proxy that still routes the old way would lose writes.
 import {Flags} from '@oclif/core'
 import {loadLab} from '../lab/state.js'
-import {targetFlags} from '../targets/index.js'
+import {targetFlags} from '../cli/target-flags.js'
 import {UserError} from '../errors.js'
 import {proxyFromPid, readPidFile, type PoolProxy} from './proxy.js'
 

@@ -1,7 +1,6 @@
 // Which live data a command works on, the same way for every command (keys, reshard, migrate):
 // `--lab NAME`, `-c nutcracker.yml [--pool NAME]`, or `--cluster HOST:PORT`; with none of them
 // and exactly one lab running, that lab. `--password` overrides what the config or lab says.
-import {Flags} from '@oclif/core'
 import {isRunning, listLabs, loadLab} from '../lab/state.js'
 import {UserError} from '../errors.js'
 import {ClusterTarget} from './cluster.js'
@@ -10,37 +9,6 @@ import {checkReachable} from './reachable.js'
 import {pickPool, readPoolConfig} from './pool.js'
 import {poolBackendTarget} from './pool-backend.js'
 import type {Target} from './types.js'
-
-const TARGET_GROUP = 'TARGET'
-
-export const targetFlags = {
-  lab: Flags.string({
-    description: 'a lab started by `twlab up` (default: the only running lab)',
-    exclusive: ['config', 'cluster'],
-    helpGroup: TARGET_GROUP,
-  }),
-  config: Flags.string({
-    char: 'c',
-    description: 'a nutcracker.yml: its pool\'s servers hold the keys',
-    exclusive: ['lab', 'cluster'],
-    helpGroup: TARGET_GROUP,
-  }),
-  pool: Flags.string({
-    description: 'the pool of --config (default: the only pool)',
-    dependsOn: ['config'],
-    helpGroup: TARGET_GROUP,
-  }),
-  cluster: Flags.string({
-    description: 'any node of a Redis Cluster, as HOST:PORT (the slot map is discovered)',
-    exclusive: ['lab', 'config'],
-    helpGroup: TARGET_GROUP,
-  }),
-  password: Flags.string({
-    description: 'password for the servers (default: redis_auth of the pool, or the lab\'s)',
-    env: 'TWLAB_PASSWORD',
-    helpGroup: TARGET_GROUP,
-  }),
-}
 
 export interface TargetFlags {
   lab?: string

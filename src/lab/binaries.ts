@@ -37,7 +37,7 @@ export interface LabBinaries {
 }
 
 export const TWPROXY_SCRIPT = join(PACKAGE_ROOT, 'bin', 'twproxy.js')
-const TWPROXY_BUILT = join(PACKAGE_ROOT, 'dist', 'src', 'proxy', 'cli.js')
+const TWPROXY_BUILT = join(PACKAGE_ROOT, 'dist', 'src', 'proxy', 'cli', 'cli.js')
 
 export function twproxyAvailable(): boolean {
   return existsSync(TWPROXY_SCRIPT) && existsSync(TWPROXY_BUILT)

@@ -1,18 +1,14 @@
 import {Flags} from '@oclif/core'
+import {parseAddress, type Address} from '../../src/address.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {parseDuration} from '../../src/cli/duration.js'
 import {UserError} from '../../src/errors.js'
 import {renderTable} from '../../src/cli/table.js'
 import {runConsistencyCheck, type ConsistencyReport} from '../../src/check/consistency.js'
 
-function parseTarget(text: string): {host: string; port: number} {
-  const colon = text.lastIndexOf(':')
-  const host = colon > 0 ? text.slice(0, colon) : '127.0.0.1'
-  const port = Number(colon >= 0 ? text.slice(colon + 1) : text)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UserError(`--target ${text} is not HOST:PORT: write it like 127.0.0.1:21000.`)
-  }
-  return {host, port}
+/** --target as HOST:PORT; a bare port (or ":port") means this machine. */
+function parseTarget(text: string): Address {
+  return parseAddress(text, {what: '--target', example: '127.0.0.1:21000', defaultHost: '127.0.0.1'})
 }
 
 function progressLine(report: ConsistencyReport): string {

@@ -9,7 +9,7 @@ import type {Redis} from 'ioredis'
 import {PoolTarget} from '../targets/pool.js'
 import type {Target, TargetNode} from '../targets/types.js'
 import {UserError} from '../errors.js'
-import {CLUSTER_SLOTS} from './predicted.js'
+import {CLUSTER_SLOTS} from '../hashing/index.js'
 import {DEFAULT_SCAN_COUNT, scanServer} from './scan.js'
 
 export interface Misplaced {

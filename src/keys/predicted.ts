@@ -1,9 +1,8 @@
 // The share of keys hashing predicts for each node: the ketama continuum arcs (or weights) of
 // a pool, or the slots a cluster master owns.
+import {CLUSTER_SLOTS} from '../hashing/index.js'
 import {PoolTarget} from '../targets/pool.js'
 import type {Target} from '../targets/types.js'
-
-export const CLUSTER_SLOTS = 16384
 
 export function predictedShares(target: Target): Map<string, number> {
   if (target instanceof PoolTarget) return target.predictedShares()

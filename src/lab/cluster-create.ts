@@ -2,11 +2,14 @@
 // what redis-cli --cluster create does minus its fixed sleeps: distinct config epochs, slots
 // with ADDSLOTSRANGE, MEET, REPLICATE, then wait until every node agrees and says ok.
 import type {Redis} from 'ioredis'
-import {adminClient, parseInfo} from './admin-client.js'
 import {setTimeout as sleep} from 'node:timers/promises'
+import {CLUSTER_SLOTS} from '../hashing/index.js'
+import {formatRanges, parseClusterNodes, type ClusterNodeInfo} from '../targets/cluster-nodes.js'
+import {adminClient, parseInfo} from './admin-client.js'
 import type {LabNode} from './state.js'
 
-export const CLUSTER_SLOTS = 16384
+/** @deprecated parse CLUSTER NODES with src/targets/cluster-nodes.ts; kept for importers not yet moved to it. */
+export {parseClusterNodes} from '../targets/cluster-nodes.js'
 
 /** Slot ranges for `count` masters: as even as can be, the first ones taking the remainder. */
 export function splitSlots(count: number): Array<[number, number]> {
@@ -22,28 +25,19 @@ export function splitSlots(count: number): Array<[number, number]> {
   return ranges
 }
 
-interface ClusterNodeLine {
-  id: string
-  address: string
-  flags: string[]
-  masterId: string
-  slots: string[]
-}
-
-export function parseClusterNodes(text: string): ClusterNodeLine[] {
-  return text.split('\n').map((line) => line.trim()).filter(Boolean).map((line) => {
-    const parts = line.split(' ')
-    return {id: parts[0], address: parts[1].split('@')[0], flags: parts[2].split(','), masterId: parts[3], slots: parts.slice(8)}
-  })
-}
-
 /** A canonical text of who owns which slots and who replicates whom, to compare across nodes. */
-export function clusterSignature(nodes: ClusterNodeLine[]): string {
+export function clusterSignature(nodes: ClusterNodeInfo[]): string {
   return nodes
     .filter((node) => !node.flags.includes('handshake') && !node.flags.includes('noaddr'))
-    .map((node) => `${node.address} ${node.flags.includes('master') ? 'master' : `replica-of:${nodes.find((m) => m.id === node.masterId)?.address ?? node.masterId}`} ${node.slots.filter((slot) => !slot.startsWith('[')).join(',')}`)
+    .map((node) => `${node.address} ${node.flags.includes('master') ? 'master' : `replica-of:${replicaOf(nodes, node)}`} ${node.slots.length > 0 ? formatRanges(node.slots) : ''}`)
     .sort()
     .join('\n')
+}
+
+/** The address of the node's master as this view knows it, or its id when the view does not. */
+function replicaOf(nodes: ClusterNodeInfo[], node: ClusterNodeInfo): string {
+  const masterId = node.masterId ?? '-'
+  return nodes.find((candidate) => candidate.id === masterId)?.address ?? masterId
 }
 
 async function waitFor(what: string, deadline: number, check: () => Promise<boolean>): Promise<void> {
@@ -83,7 +77,7 @@ export async function createCluster(nodes: LabNode[], options: ClusterCreateOpti
     })
     await Promise.all(meets)
     await waitFor('nodes meeting', deadline, async () => {
-      const views = await Promise.all(nodes.map(async (node) => parseClusterNodes(String(await client(node).call('CLUSTER', 'NODES')))))
+      const views = await Promise.all(nodes.map(async (node) => parseClusterNodes(String(await client(node).call('CLUSTER', 'NODES')), node.host)))
       return views.every((view) => view.length === nodes.length && view.every((line) => !line.flags.includes('handshake')))
     })
     await Promise.all(replicas.map((node) => {
@@ -95,7 +89,7 @@ export async function createCluster(nodes: LabNode[], options: ClusterCreateOpti
     await waitFor('slot map agreement, cluster_state:ok and replica links', deadline, async () => {
       const [infos, views, links] = await Promise.all([
         Promise.all(nodes.map(async (node) => parseInfo(String(await client(node).call('CLUSTER', 'INFO'))))),
-        Promise.all(nodes.map(async (node) => clusterSignature(parseClusterNodes(String(await client(node).call('CLUSTER', 'NODES')))))),
+        Promise.all(nodes.map(async (node) => clusterSignature(parseClusterNodes(String(await client(node).call('CLUSTER', 'NODES')), node.host)))),
         // Replicas that have not synced yet cannot stand in for their master.
         Promise.all(replicas.map(async (node) => parseInfo(String(await client(node).info('replication'))))),
       ])

@@ -1,6 +1,7 @@
 // Fault injection on a running lab: kill (SIGKILL), stop (graceful), start again, pause
 // (SIGSTOP/SIGCONT) and failovers (Sentinel or CLUSTER FAILOVER). Every signal goes to the pid
 // the state file recorded, after checking it is still that node's process.
+import {tryParseAddress} from '../address.js'
 import {UserError} from '../errors.js'
 import {adminClient, parseInfo} from './admin-client.js'
 import {stopNode} from './down.js'
@@ -83,7 +84,7 @@ export interface FailoverResult {
 
 function nodeAt(lab: LabState, address: string | undefined): string | undefined {
   if (!address) return undefined
-  const port = Number(address.slice(address.lastIndexOf(':') + 1))
+  const port = tryParseAddress(address)?.port
   return lab.nodes.find((node) => node.port === port)?.name ?? address
 }
 

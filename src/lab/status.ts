@@ -1,8 +1,9 @@
 // Live status of a lab: for each node whether its process is alive (or paused), its current role
 // and master (after failovers these differ from what `up` created), keys, memory, cluster slots,
 // and for Sentinel labs which master each group's sentinels report.
+import {tryParseAddress} from '../address.js'
+import {formatRanges, parseClusterNodes} from '../targets/cluster-nodes.js'
 import {adminClient, parseInfo} from './admin-client.js'
-import {parseClusterNodes} from './cluster-create.js'
 import {isPaused} from './processes.js'
 import {pairsToMap} from './sentinel-setup.js'
 import type {LabNode, LabState, NodeRole} from './state.js'
@@ -80,8 +81,8 @@ async function redisNodeStatus(lab: LabState, node: LabNode, base: NodeStatus): 
     if (lab.topology === 'cluster') {
       const clusterInfo = parseInfo(String(await client.call('CLUSTER', 'INFO')))
       status.clusterState = clusterInfo.get('cluster_state')
-      const myself = parseClusterNodes(String(await client.call('CLUSTER', 'NODES'))).find((line) => line.flags.includes('myself'))
-      if (myself && status.role === 'master') status.slots = myself.slots.filter((slot) => !slot.startsWith('[')).join(',')
+      const myself = parseClusterNodes(String(await client.call('CLUSTER', 'NODES')), node.host).find((line) => line.myself)
+      if (myself && status.role === 'master') status.slots = myself.slots.length > 0 ? formatRanges(myself.slots) : ''
     }
     return status
   } catch {
@@ -109,8 +110,8 @@ async function sentinelGroups(lab: LabState, statuses: NodeStatus[]): Promise<Gr
     const counts = new Map<string, number>()
     for (const answer of answers) if (answer) counts.set(answer, (counts.get(answer) ?? 0) + 1)
     const [master, agreeing] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [undefined, 0]
-    const [host, port] = master ? [master.slice(0, master.lastIndexOf(':')), Number(master.slice(master.lastIndexOf(':') + 1))] : ['', 0]
-    groups.push({group, master, masterNode: master ? nameOf(lab, host, port) : undefined, agreeing})
+    const address = master === undefined ? undefined : tryParseAddress(master)
+    groups.push({group, master, masterNode: address ? nameOf(lab, address.host, address.port) : undefined, agreeing})
   }
   return groups
 }

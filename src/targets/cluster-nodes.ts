@@ -1,5 +1,6 @@
 // Parsing the text of CLUSTER NODES: one line per node with its id, address, flags, master,
 // the slot ranges it serves and the slots it is migrating away or importing. Pure, no I/O.
+import {formatAddress, splitHostPort} from '../address.js'
 
 export interface ClusterNodeInfo {
   id: string
@@ -41,7 +42,7 @@ export function parseClusterNodes(text: string, fallbackHost = '127.0.0.1'): Clu
       id,
       host,
       port,
-      address: `${host}:${port}`,
+      address: formatAddress({host, port}),
       flags,
       role: flags.includes('slave') ? 'replica' : 'master',
       masterId: master === '-' ? undefined : master,
@@ -59,12 +60,13 @@ export function parseClusterNodes(text: string, fallbackHost = '127.0.0.1'): Clu
   return nodes
 }
 
-/** "ip:port@cport[,hostname]" -> host and client port. */
+/**
+ * "ip:port@cport[,hostname]" -> host and client port. Not a user's input: the port is taken as
+ * the server wrote it (a node without an address says ":0@0"), so it is not validated here.
+ */
 function parseNodeAddress(field: string, fallbackHost: string): {host: string; port: number} {
-  const withoutBus = field.split('@')[0]
-  const colon = withoutBus.lastIndexOf(':')
-  const host = withoutBus.slice(0, colon) || fallbackHost
-  return {host, port: Number(withoutBus.slice(colon + 1))}
+  const split = splitHostPort(field.split('@')[0])
+  return {host: split?.host || fallbackHost, port: Number(split?.portText)}
 }
 
 function parseSlotField(item: string, node: ClusterNodeInfo): void {

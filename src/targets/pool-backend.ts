@@ -1,6 +1,7 @@
 // A pool read from a nutcracker.yml as the target its keys live on: nutcracker's servers, or,
 // once the pool was cut over to a Redis Cluster (its `cluster:` seeds), that cluster. The tools
 // then follow the keys to where twproxy sends them, not to servers the pool no longer uses.
+import {formatAddress} from '../address.js'
 import {clusterSeedsOf} from '../config/index.js'
 import type {PoolConfig} from '../config/types.js'
 import {UserError} from '../errors.js'
@@ -15,7 +16,7 @@ export async function poolBackendTarget(pool: PoolConfig, options: PoolTargetOpt
   const failures: string[] = []
   // any seed that answers describes the whole cluster
   for (const seed of seeds) {
-    const address = `${seed.host}:${seed.port}`
+    const address = formatAddress(seed)
     try {
       return await ClusterTarget.connect(address, {password})
     } catch (error) {

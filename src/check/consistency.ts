@@ -5,8 +5,10 @@
 // through twproxy/nutcracker as well as against a standalone redis or a cluster.
 import {randomBytes} from 'node:crypto'
 import net from 'node:net'
-import {Cluster, Redis} from 'ioredis'
+import type {Cluster, Redis} from 'ioredis'
+import {formatAddress} from '../address.js'
 import {UserError, describeSystemError} from '../errors.js'
+import {createClient, createClusterClient} from '../targets/client-factory.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 export interface ConsistencyOptions {
@@ -52,33 +54,23 @@ export interface ConsistencyReport {
 
 type Client = Redis | Cluster
 
-function createClient(options: ConsistencyOptions, closing: {done: boolean}): Client {
+/**
+ * `watch` clients: they reconnect (and the cluster one re-reads the slot map) until the check is
+ * closing, so an outage shows as failed commands and the check carries on after it. The
+ * standalone target may be a twemproxy, which answers neither INFO nor CLIENT SETINFO.
+ */
+function openClient(options: ConsistencyOptions, closing: {done: boolean}): Client {
   const common = {
+    policy: 'watch' as const,
     password: options.password,
-    commandTimeout: options.commandTimeoutMs,
-    connectTimeout: Math.max(options.commandTimeoutMs, 1000),
-    // INFO and CLIENT SETINFO are not something a twemproxy answers (nutcracker closes the
-    // connection on CLIENT): skip ioredis's ready check and library-info handshake.
-    enableReadyCheck: false,
-    disableClientInfo: true,
-    maxRetriesPerRequest: 1,
+    commandTimeoutMs: options.commandTimeoutMs,
+    lazyConnect: false,
+    // once we are done, stop reconnecting to dead nodes: a pending retry would keep the CLI alive
+    stopRetrying: () => closing.done,
   }
-  if (options.cluster) {
-    return new Cluster([{host: options.host, port: options.port}], {
-      redisOptions: common,
-      enableReadyCheck: false,
-      scaleReads: 'master',
-      maxRedirections: 16,
-      retryDelayOnFailover: 100,
-      retryDelayOnClusterDown: 100,
-      retryDelayOnTryAgain: 100,
-      slotsRefreshInterval: 1000,
-      slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 1000),
-      // once we are done, stop reconnecting to dead nodes: a pending retry would keep the CLI alive
-      clusterRetryStrategy: () => (closing.done ? null : 100),
-    })
-  }
-  return new Redis({host: options.host, port: options.port, ...common, retryStrategy: () => (closing.done ? null : 50)})
+  const address = {host: options.host, port: options.port}
+  if (options.cluster) return createClusterClient([address], {...common, slotsRefreshIntervalMs: 1000})
+  return createClient(address, {...common, connectTimeoutMs: Math.max(options.commandTimeoutMs, 1000), proxy: true})
 }
 
 class Tally {
@@ -112,7 +104,7 @@ function bounded<T>(operation: Promise<T>, ms: number): Promise<T> {
 
 function snapshot(tally: Tally, options: ConsistencyOptions, prefix: string, started: number): ConsistencyReport {
   return {
-    target: `${options.host}:${options.port}`,
+    target: formatAddress(options),
     mode: options.cluster ? 'cluster' : 'standalone',
     prefix,
     keys: options.keys,
@@ -145,7 +137,7 @@ function probeTcp(host: string, port: number, timeoutMs: number): Promise<Error 
 }
 
 async function firstContact(client: Client, options: ConsistencyOptions, key: string): Promise<void> {
-  const target = `${options.host}:${options.port}`
+  const target = formatAddress(options)
   const unreachable = await probeTcp(options.host, options.port, Math.max(options.commandTimeoutMs, 2000))
   if (unreachable) {
     throw new UserError(describeSystemError(unreachable, target) ?? `${target} cannot be reached: ${unreachable.message}.`, {cause: unreachable})
@@ -177,8 +169,7 @@ export async function runConsistencyCheck(options: ConsistencyOptions): Promise<
   const prefix = options.prefix ?? `twlab:consistency:${randomBytes(4).toString('hex')}`
   const keyName = (index: number) => `${prefix}:${index}`
   const closing = {done: false}
-  const client = createClient(options, closing)
-  client.on('error', () => undefined)
+  const client = openClient(options, closing)
   const tally = new Tally()
   const started = Date.now()
   try {

@@ -1,33 +1,25 @@
 // ioredis clients for talking to lab nodes directly (admin commands, status). They fail fast
 // instead of queueing and retrying, because a node that is paused or down must show as such.
-import {Redis} from 'ioredis'
+import type {Redis} from 'ioredis'
+import type {Address} from '../address.js'
+import {createClient} from '../targets/client-factory.js'
 
-export interface AdminAddress {
-  host: string
-  port: number
-}
-
-export function adminClient(address: AdminAddress, password?: string, commandTimeoutMs = 1000): Redis {
-  const client = new Redis({
-    host: address.host,
-    port: address.port,
+/**
+ * A `probe` client (one try, no reconnect) whose commands and connect give up after
+ * `commandTimeoutMs`, and with no handshake of ioredis's own that a paused node could hold up.
+ */
+export function adminClient(address: Address, password?: string, commandTimeoutMs = 1000): Redis {
+  return createClient({host: address.host, port: address.port}, {
+    policy: 'probe',
     password,
-    lazyConnect: true,
-    connectTimeout: commandTimeoutMs,
-    commandTimeout: commandTimeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: true,
-    enableReadyCheck: false,
-    disableClientInfo: true,
-    retryStrategy: () => null,
+    connectTimeoutMs: commandTimeoutMs,
+    commandTimeoutMs,
+    handshake: false,
   })
-  // Errors surface on the commands we await; an unhandled 'error' event would crash the CLI.
-  client.on('error', () => undefined)
-  return client
 }
 
 /** Runs `work` with a client and always disconnects it. */
-export async function withAdminClient<T>(address: AdminAddress, password: string | undefined, work: (client: Redis) => Promise<T>, commandTimeoutMs?: number): Promise<T> {
+export async function withAdminClient<T>(address: Address, password: string | undefined, work: (client: Redis) => Promise<T>, commandTimeoutMs?: number): Promise<T> {
   const client = adminClient(address, password, commandTimeoutMs)
   try {
     return await work(client)

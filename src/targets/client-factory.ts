@@ -42,6 +42,12 @@ export interface ClientOptions extends ServerAuth {
    * (nutcracker closes the connection on CLIENT), so both are skipped
    */
   proxy?: boolean
+  /**
+   * false: ioredis sends nothing of its own before the caller's first command (no INFO ready
+   * check, no CLIENT SETINFO), so a paused node fails that command on commandTimeoutMs instead of
+   * holding it behind a handshake that has no timeout (default true; a proxy implies false)
+   */
+  handshake?: boolean
   /** stop reconnecting from now on (a command that is closing down) */
   stopRetrying?: () => boolean
 }
@@ -72,7 +78,7 @@ function redisOptions(options: ClientOptions): RedisOptions {
     // Off: ioredis groups auto-pipelines by the key as a string, which misroutes binary keys;
     // the tools pipeline per node themselves.
     enableAutoPipelining: false,
-    ...(options.proxy ? {enableReadyCheck: false, disableClientInfo: true} : {}),
+    ...(options.proxy || options.handshake === false ? {enableReadyCheck: false, disableClientInfo: true} : {}),
   }
 }
 

@@ -1,8 +1,12 @@
 // One ioredis client per node, created on first use and closed together. The tools talk to
 // servers directly (never through a proxy), so a server that is down must fail fast with an
-// error the command can turn into a sentence, not retry forever in the background.
-import {Redis} from 'ioredis'
+// error the command can turn into a sentence, not retry forever in the background: `probe`.
+import type {Redis} from 'ioredis'
+import {closeClients, createClient} from './client-factory.js'
 import type {TargetNode} from './types.js'
+
+// the closing rule lives with the factory; importers of this module keep finding it here
+export {closeClients} from './client-factory.js'
 
 export interface NodeClientOptions {
   password?: string
@@ -21,19 +25,12 @@ export class NodeClients {
     let client = this.byAddress.get(node.address)
     if (client) return client
     const path = this.options.socketPathOf?.(node)
-    client = new Redis({
-      ...(path ? {path} : {host: node.host, port: node.port}),
+    client = createClient(path ? {path} : {host: node.host, port: node.port}, {
+      policy: 'probe',
       password: this.options.password,
-      db: this.options.db ?? 0,
-      lazyConnect: true,
-      connectTimeout: this.options.connectTimeoutMs ?? 3000,
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => null,
-      // keys are binary-safe Buffers in our calls; replies we read as strings are ASCII
-      enableAutoPipelining: false,
+      db: this.options.db,
+      connectTimeoutMs: this.options.connectTimeoutMs,
     })
-    // errors reach the caller through the rejected command; this keeps ioredis from logging them
-    client.on('error', () => {})
     this.byAddress.set(node.address, client)
     return client
   }
@@ -43,16 +40,4 @@ export class NodeClients {
     this.byAddress.clear()
     await closeClients(clients)
   }
-}
-
-/** QUIT what is connected, drop the rest; a client that fails to quit is disconnected. */
-export async function closeClients(clients: Iterable<Redis>): Promise<void> {
-  await Promise.all([...clients].map(async (client) => {
-    try {
-      if (client.status === 'ready') await client.quit()
-      else client.disconnect()
-    } catch {
-      client.disconnect()
-    }
-  }))
 }

@@ -1,13 +1,16 @@
 // A Redis Cluster as a Target: the slot map discovered from any node (CLUSTER NODES), one
 // ioredis client per node, ownerOf(key) by key slot, and the migrating/importing states that
 // resharding and `cluster fix` work from. refresh() re-reads the map after a change.
-import {Redis} from 'ioredis'
-import {keySlot} from '../hashing/index.js'
+import type {Redis} from 'ioredis'
+import {parseAddress, type Address} from '../address.js'
+import {CLUSTER_SLOTS, keySlot} from '../hashing/index.js'
 import {UserError, describeSystemError} from '../errors.js'
+import {closeClients, createClient} from './client-factory.js'
 import {parseClusterNodes, rangesOf, slotsOf, type ClusterNodeInfo} from './cluster-nodes.js'
 import type {Target, TargetNode} from './types.js'
 
-export const SLOT_COUNT = 16384
+/** @deprecated the slot count is CLUSTER_SLOTS from src/hashing; kept for importers not yet moved to it. */
+export {CLUSTER_SLOTS as SLOT_COUNT} from '../hashing/index.js'
 
 export interface ClusterAuth {
   password?: string
@@ -22,29 +25,21 @@ export interface OpenSlot {
   importing: Array<{node: string; from: string}>
 }
 
-export function parseHostPort(text: string, what = 'address'): {host: string; port: number} {
-  const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(text.trim())
-  const port = match ? Number(match[2]) : Number.NaN
-  if (!match || match[1] === '' || port < 1 || port > 65535) {
-    throw new UserError(`The ${what} "${text}" is not HOST:PORT: give it as 127.0.0.1:7000.`)
-  }
-  return {host: match[1], port}
+/** A cluster node's address as users write it ("127.0.0.1:7000", "[::1]:7000"). */
+function parseNodeAddress(text: string, what: string): Address {
+  return parseAddress(text, {what, example: '127.0.0.1:7000'})
+}
+
+/** @deprecated use parseAddress from src/address.ts; kept for importers not yet moved to it. */
+export function parseHostPort(text: string, what = 'address'): Address {
+  return parseNodeAddress(text, `The ${what}`)
 }
 
 /** Opens a client to one node, failing fast with one sentence when it cannot be reached. */
 export async function connectNode(host: string, port: number, auth: ClusterAuth = {}): Promise<Redis> {
-  const client = new Redis({
-    host,
-    port,
-    username: auth.username,
-    password: auth.password,
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 2,
-    // A node that goes away mid-operation is retried briefly, then its commands fail instead of
-    // queueing forever: resharding must notice a dead node, not hang on it.
-    retryStrategy: (times) => (times > 5 ? null : Math.min(times * 100, 500)),
-  })
+  // `admin`: a node that goes away mid-operation is retried briefly, then its commands fail
+  // instead of queueing forever: resharding must notice a dead node, not hang on it.
+  const client = createClient({host, port}, {policy: 'admin', ...auth})
   // ioredis reports the cause (ECONNREFUSED...) as an event and rejects connect() with a generic
   // "Connection is closed"; keep the first cause for the message.
   let cause: unknown
@@ -66,7 +61,7 @@ export async function connectNode(host: string, port: number, auth: ClusterAuth 
 export class ClusterTarget implements Target {
   readonly kind = 'cluster' as const
   private view: ClusterNodeInfo[] = []
-  private owners: Array<string | undefined> = new Array(SLOT_COUNT)
+  private owners: Array<string | undefined> = new Array(CLUSTER_SLOTS)
   private readonly clients = new Map<string, Redis>()
   private seed: {host: string; port: number}
 
@@ -76,7 +71,7 @@ export class ClusterTarget implements Target {
 
   /** Connects to any node of the cluster (HOST:PORT) and reads the slot map from it. */
   static async connect(address: string, auth: ClusterAuth = {}): Promise<ClusterTarget> {
-    const target = new ClusterTarget(parseHostPort(address, 'cluster node address'), auth)
+    const target = new ClusterTarget(parseNodeAddress(address, 'The cluster node address'), auth)
     try {
       await target.refresh()
     } catch (error) {
@@ -139,7 +134,7 @@ export class ClusterTarget implements Target {
 
   private load(view: ClusterNodeInfo[]): void {
     this.view = view
-    this.owners = new Array(SLOT_COUNT)
+    this.owners = new Array(CLUSTER_SLOTS)
     for (const node of view) {
       if (node.role !== 'master') continue
       for (const [start, end] of node.slots) for (let slot = start; slot <= end; slot++) this.owners[slot] = node.id
@@ -183,7 +178,7 @@ export class ClusterTarget implements Target {
   /** Slots no master serves. */
   uncoveredSlots(): number[] {
     const slots: number[] = []
-    for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === undefined) slots.push(slot)
+    for (let slot = 0; slot < CLUSTER_SLOTS; slot++) if (this.owners[slot] === undefined) slots.push(slot)
     return slots
   }
 
@@ -209,7 +204,7 @@ export class ClusterTarget implements Target {
   resolveNode(spec: string): ClusterNodeInfo {
     const text = spec.trim()
     if (text.includes(':')) {
-      const {host, port} = parseHostPort(text, 'node')
+      const {host, port} = parseNodeAddress(text, 'The node')
       const byAddress = this.view.filter((node) => node.port === port && (node.host === host || sameLoopback(node.host, host)))
       if (byAddress.length === 1) return byAddress[0]
       throw new UserError(`No cluster node listens on ${text}: use an address or id from \`twlab cluster check\`.`)
@@ -223,7 +218,7 @@ export class ClusterTarget implements Target {
   client(node: TargetNode | ClusterNodeInfo): Redis {
     const existing = this.clients.get(`${node.host}:${node.port}`)
     if (existing) return existing
-    const client = lazyClient(node.host, node.port, this.auth)
+    const client = nodeClient(node.host, node.port, this.auth)
     this.clients.set(`${node.host}:${node.port}`, client)
     return client
   }
@@ -245,7 +240,7 @@ export class ClusterTarget implements Target {
   async close(): Promise<void> {
     const clients = [...this.clients.values()]
     this.clients.clear()
-    await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())))
+    await closeClients(clients)
   }
 }
 
@@ -283,13 +278,9 @@ function sameLoopback(a: string, b: string): boolean {
   return loopback(a) && loopback(b)
 }
 
-function lazyClient(host: string, port: number, auth: ClusterAuth): Redis {
-  const client = new Redis({
-    host, port, username: auth.username, password: auth.password, connectTimeout: 3000, maxRetriesPerRequest: 2,
-    retryStrategy: (times) => (times > 5 ? null : Math.min(times * 100, 500)),
-  })
-  client.on('error', () => {})
-  return client
+/** A client that connects at once and is used without awaiting the connection. */
+function nodeClient(host: string, port: number, auth: ClusterAuth): Redis {
+  return createClient({host, port}, {policy: 'admin', ...auth, lazyConnect: false})
 }
 
 async function clusterNodesText(client: Redis, address: string): Promise<string> {

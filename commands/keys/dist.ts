@@ -1,7 +1,7 @@
 import {targetFlags} from '../../src/cli/target-flags.js'
 import {Flags} from '@oclif/core'
 import {type DistributionReport, sampleDistribution, scanDistribution} from '../../src/keys/dist.js'
-import {openTarget, resolveTarget} from '../../src/targets/index.js'
+import {openTarget, resolveTarget} from '../../src/lab/target.js'
 import {renderBarChart} from '../../src/cli/bar-chart.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {formatBytes, formatCount, formatPercent} from '../../src/cli/format.js'

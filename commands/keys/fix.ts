@@ -1,7 +1,7 @@
 import {targetFlags} from '../../src/cli/target-flags.js'
 import {Flags} from '@oclif/core'
 import {CONFLICT_POLICIES, type ConflictPolicy, type FixAction, fixMisplaced, type FixReport} from '../../src/keys/fix.js'
-import {openTarget} from '../../src/targets/index.js'
+import {openTarget} from '../../src/lab/target.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {formatCount} from '../../src/cli/format.js'
 import {progressBar} from '../../src/cli/progress-bar.js'

@@ -12,7 +12,7 @@ import type {Redis} from 'ioredis'
 import {ClusterTarget} from '../targets/cluster.js'
 import type {Target} from '../targets/types.js'
 import {UserError} from '../errors.js'
-import {keySlot} from '../targets/index.js'
+import {keySlot} from '../hashing/index.js'
 import {keyToJson} from './key-text.js'
 import {findMisplaced, type Misplaced} from './misplaced.js'
 

@@ -3,7 +3,7 @@
 // hold it. Read-only, and without touching the keys' idle time (EXISTS, TYPE, PTTL and MEMORY
 // USAGE do not count as accesses).
 import type {Redis} from 'ioredis'
-import {keySlot} from '../targets/index.js'
+import {keySlot} from '../hashing/index.js'
 import type {Target, TargetNode} from '../targets/types.js'
 
 /**

@@ -1,7 +1,7 @@
-// How the tools reach live data. Commands and src/keys import targets from here.
+// How the tools reach live data: pools and clusters as Targets. A lab as a Target, and choosing
+// the target from a command's flags, live in src/lab/target.ts (a lab is built on these).
 export type {Target, TargetNode} from './types.js'
-export {pickPool, PoolTarget, type PoolTargetOptions} from './pool.js'
-export {openTarget, resolveTarget, type TargetFlags} from './resolve.js'
+export {pickPool, readPoolConfig, PoolTarget, type PoolTargetOptions} from './pool.js'
+export {ClusterTarget} from './cluster.js'
+export {poolBackendTarget} from './pool-backend.js'
 export {checkReachable} from './reachable.js'
-// the key slot travels with the targets so src/keys need not reach into src/hashing itself
-export {keySlot} from '../hashing/index.js'

@@ -1,14 +1,18 @@
 // Which live data a command works on, the same way for every command (keys, reshard, migrate):
 // `--lab NAME`, `-c nutcracker.yml [--pool NAME]`, or `--cluster HOST:PORT`; with none of them
 // and exactly one lab running, that lab. `--password` overrides what the config or lab says.
-import {isRunning, listLabs, loadLab} from '../lab/state.js'
+// It lives with the labs because only it knows both: targets know pools and clusters, and a lab
+// is one of them (a cluster lab is its cluster, found from any live master; a pool or Sentinel
+// lab is the pool of the nutcracker.yml it rendered for its proxy, or the cluster that pool was
+// cut over to).
+import {formatAddress} from '../address.js'
 import {UserError} from '../errors.js'
-import {ClusterTarget} from './cluster.js'
-import {labTarget} from './lab.js'
-import {checkReachable} from './reachable.js'
-import {pickPool, readPoolConfig} from './pool.js'
-import {poolBackendTarget} from './pool-backend.js'
-import type {Target} from './types.js'
+import {ClusterTarget} from '../targets/cluster.js'
+import {poolBackendTarget} from '../targets/pool-backend.js'
+import {pickPool, readPoolConfig} from '../targets/pool.js'
+import {checkReachable} from '../targets/reachable.js'
+import type {Target} from '../targets/types.js'
+import {isRunning, listLabs, loadLab, type LabState} from './state.js'
 
 export interface TargetFlags {
   lab?: string
@@ -16,6 +20,24 @@ export interface TargetFlags {
   pool?: string
   cluster?: string
   password?: string
+}
+
+/** A lab as a Target: its cluster, or the pool its proxy serves. */
+export async function labTarget(lab: LabState, options: {password?: string} = {}): Promise<Target> {
+  const password = options.password ?? lab.password
+  const masters = lab.nodes.filter((node) => node.role === 'master')
+  if (!masters.some((node) => node.alive)) {
+    throw new UserError(`Lab "${lab.name}" is not running: start it with \`twlab up --name ${lab.name}\`.`)
+  }
+  if (lab.topology === 'cluster') {
+    const seed = masters.find((node) => node.alive)!
+    return ClusterTarget.connect(formatAddress(seed), {password})
+  }
+  if (!lab.proxy.configFile) {
+    throw new UserError(`Lab "${lab.name}" has no nutcracker.yml describing its pool: recreate it with \`twlab up\`.`)
+  }
+  const config = await readPoolConfig(lab.proxy.configFile)
+  return poolBackendTarget(pickPool(config, lab.proxy.pool), {password, source: `lab ${lab.name}`})
 }
 
 export async function resolveTarget(flags: TargetFlags): Promise<Target> {
@@ -32,7 +54,6 @@ export async function resolveTarget(flags: TargetFlags): Promise<Target> {
 async function poolFromConfig(file: string, poolName: string | undefined, password: string | undefined): Promise<Target> {
   return poolBackendTarget(pickPool(await readPoolConfig(file), poolName), {password, source: file})
 }
-
 
 /** resolveTarget, then every node must answer before any work starts. */
 export async function openTarget(flags: TargetFlags): Promise<Target> {

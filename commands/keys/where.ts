@@ -1,11 +1,13 @@
 // `twlab keys where`: which server of a nutcracker pool holds each key, and its cluster slot.
 import {targetFlags} from '../../src/cli/target-flags.js'
 import {Args, Flags} from '@oclif/core'
-import {DEFAULT_CONFIG_FILE, isConfigError, loadConfig, type NutcrackerConfig} from '../../src/config/index.js'
+import {DEFAULT_CONFIG_FILE} from '../../src/config/index.js'
 import {choosePools, PoolPlacement, type KeyPlacement} from '../../src/keys/where.js'
 import {streamPlacements} from '../../src/keys/where-stream.js'
 import {inspectKeys, type LiveStatus} from '../../src/keys/where-live.js'
-import {keySlot, openTarget, PoolTarget} from '../../src/targets/index.js'
+import {keySlot} from '../../src/hashing/index.js'
+import {openTarget} from '../../src/lab/target.js'
+import {PoolTarget, readPoolConfig} from '../../src/targets/index.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {formatBytes} from '../../src/cli/format.js'
 import {UserError} from '../../src/errors.js'
@@ -56,7 +58,7 @@ Live: with --live (the pool of -c), --lab NAME or --cluster HOST:PORT the server
       if (flags.stdin) throw new UserError('--stdin places keys offline; for live details (--live, --lab, --cluster) give the keys as arguments.')
       return this.runLive(keys, flags)
     }
-    const config = await readConfig(flags['conf-file'] ?? DEFAULT_CONFIG_FILE)
+    const config = await readPoolConfig(flags['conf-file'] ?? DEFAULT_CONFIG_FILE)
     const placements = choosePools(config, flags.pool).map((pool) => new PoolPlacement(pool))
     for (const placement of placements.filter((p) => !p.deterministic)) {
       this.note(`Pool ${placement.pool.name} uses distribution random: nutcracker sends each request to any server, so no server is shown.`)
@@ -123,16 +125,6 @@ Live: with --live (the pool of -c), --lab NAME or --cluster HOST:PORT the server
     } finally {
       await target.close()
     }
-  }
-}
-
-/** The config, with nutcracker's refusal turned into one user-facing sentence. */
-async function readConfig(file: string): Promise<NutcrackerConfig> {
-  try {
-    return await loadConfig(file, {resolve: false})
-  } catch (error) {
-    if (isConfigError(error)) throw new UserError(error.message, {cause: error})
-    throw error
   }
 }
 

@@ -4,7 +4,7 @@
 // exactly as nutcracker would place them).
 import {KeyPlacer, keySlotOfRange} from '../hashing/index.js'
 import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
-import {UserError} from '../errors.js'
+import {choosePool} from '../targets/pool.js'
 
 export interface KeyPlacement {
   /** the key as text (invalid UTF-8 bytes shown as U+FFFD; see keyHex) */
@@ -18,7 +18,7 @@ export interface KeyPlacement {
   address: string | null
   /** the pool's hash of the key (of its hash_tag part; 0 for an empty key) */
   hash: number
-  /** the Redis Cluster slot of the key (CRC16 % 16384, {tag} rule) */
+  /** the Redis Cluster slot of the key (CRC16 modulo CLUSTER_SLOTS, {tag} rule) */
   slot: number
 }
 
@@ -27,20 +27,8 @@ export interface KeyPlacement {
  * (a file with several pools needs names).
  */
 export function choosePools(config: NutcrackerConfig, names: readonly string[] = []): PoolConfig[] {
-  const known = config.pools.map((pool) => pool.name)
-  if (names.length === 0) {
-    if (config.pools.length !== 1) {
-      throw new UserError(`${config.file} has ${config.pools.length} pools: say which one with --pool NAME.`, {hint: `Pools in it: ${known.join(', ')}.`})
-    }
-    return [config.pools[0]!]
-  }
-  return [...new Set(names)].map((name) => {
-    const pool = config.pools.find((candidate) => candidate.name === name)
-    if (pool === undefined) {
-      throw new UserError(`${config.file} has no pool named "${name}".`, {hint: `Pools in it: ${known.join(', ')}.`})
-    }
-    return pool
-  })
+  if (names.length === 0) return [choosePool(config, undefined)]
+  return [...new Set(names)].map((name) => choosePool(config, name))
 }
 
 const strictUtf8 = new TextDecoder('utf-8', {fatal: true})

@@ -100,18 +100,24 @@ export class PoolTarget implements Target {
   }
 }
 
+/**
+ * --pool NAME, or the only pool of the file. Any pool: placing keys offline works for memcache
+ * pools too.
+ */
+export function choosePool(config: NutcrackerConfig, poolName: string | undefined): PoolConfig {
+  const hint = `Pools in it: ${config.pools.map((pool) => pool.name).join(', ')}.`
+  if (poolName === undefined) {
+    if (config.pools.length === 1) return config.pools[0]
+    throw new UserError(`${config.file} has ${config.pools.length} pools: say which one with --pool NAME.`, {hint})
+  }
+  const pool = config.pools.find((candidate) => candidate.name === poolName)
+  if (!pool) throw new UserError(`${config.file} has no pool named "${poolName}".`, {hint})
+  return pool
+}
+
 /** --pool, or the only pool; a memcache pool cannot be inspected with Redis commands. */
 export function pickPool(config: NutcrackerConfig, poolName: string | undefined): PoolConfig {
-  const names = config.pools.map((pool) => pool.name)
-  let pool: PoolConfig | undefined
-  if (poolName !== undefined) {
-    pool = config.pools.find((candidate) => candidate.name === poolName)
-    if (!pool) throw new UserError(`${config.file} has no pool named "${poolName}": it has ${names.join(', ')}.`)
-  } else if (config.pools.length === 1) {
-    pool = config.pools[0]
-  } else {
-    throw new UserError(`${config.file} has ${config.pools.length} pools (${names.join(', ')}): say which with --pool NAME.`)
-  }
+  const pool = choosePool(config, poolName)
   if (!pool.redis) {
     throw new UserError(`Pool "${pool.name}" in ${config.file} is a memcache pool: keys commands work on redis pools (redis: true).`)
   }

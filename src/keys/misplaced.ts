@@ -10,6 +10,7 @@ import {PoolTarget} from '../targets/pool.js'
 import type {Target, TargetNode} from '../targets/types.js'
 import {UserError} from '../errors.js'
 import {CLUSTER_SLOTS} from '../hashing/index.js'
+import {keyId} from '../targets/key-text.js'
 import {DEFAULT_SCAN_COUNT, scanServer} from './scan.js'
 
 export interface Misplaced {
@@ -87,9 +88,9 @@ async function findInUnownedSlots(target: Target, node: TargetNode, options: Fin
     const seen = new Set<string>()
     for (let round = 0; remaining > 0 && round < 1_000_000; round++) {
       const keys = (await client.callBuffer('CLUSTER', 'GETKEYSINSLOT', slot, Math.max(remaining, batch))) as Buffer[]
-      const fresh = keys.filter((key) => !seen.has(key.toString('latin1')))
+      const fresh = keys.filter((key) => !seen.has(keyId(key)))
       if (fresh.length === 0) break
-      for (const key of fresh) seen.add(key.toString('latin1'))
+      for (const key of fresh) seen.add(keyId(key))
       const found: Misplaced[] = []
       for (const key of fresh) found.push({key, node, owner: target.ownerOf(key)})
       result.misplaced += found.length

@@ -74,7 +74,8 @@ describe('keys dist, audit and fix on a nutcracker pool', () => {
       assert.ok(owner >= 0, `nutcracker stored ${key.toString()}`)
       const wrong = (owner + 1) % fixture.direct.length
       await misplace(fixture.direct[owner], fixture.direct[wrong], key)
-      const name = Buffer.isBuffer(key) ? 'bin\\xff\\x80\\x01' : key
+      // a binary key shows as redis-cli prints it: quoted, with \xNN escapes
+      const name = Buffer.isBuffer(key) ? '"bin\\xff\\x80\\x01"' : key
       strayNames.add(name)
       ownerOf.set(name, fixture.names[owner])
       placedOn.set(name, fixture.names[wrong])

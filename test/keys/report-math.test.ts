@@ -1,7 +1,7 @@
 // The arithmetic behind `keys dist`: spread figures, the bounded top-N list, key display.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {isUtf8, keyToJson, keyToText} from '../../src/keys/key-text.js'
+import {isUtf8, keyText, keyToJson} from '../../src/targets/key-text.js'
 import {spreadOf} from '../../src/keys/spread.js'
 import {TopKeys} from '../../src/keys/top-keys.js'
 import {renderBarChart} from '../../src/cli/bar-chart.js'
@@ -47,14 +47,21 @@ describe('TopKeys', () => {
 })
 
 describe('key text', () => {
-  test('UTF-8 keys show as themselves, other bytes escaped, base64 beside them in JSON', () => {
-    assert.equal(keyToText(Buffer.from('user:1')), 'user:1')
-    assert.equal(keyToText(Buffer.from('caf\u00e9')), 'caf\u00e9')
+  test('UTF-8 keys show as themselves, other bytes quoted and escaped as redis-cli does, base64 beside them in JSON', () => {
+    assert.equal(keyText(Buffer.from('user:1')), 'user:1')
+    assert.equal(keyText(Buffer.from('caf\u00e9')), 'caf\u00e9')
     const binary = Buffer.from([0x61, 0xff, 0x00])
     assert.equal(isUtf8(binary), false)
-    assert.equal(keyToText(binary), 'a\\xff\\x00')
-    assert.deepEqual(keyToJson(binary), {key: 'a\\xff\\x00', keyBase64: binary.toString('base64')})
+    assert.equal(keyText(binary), '"a\\xff\\x00"')
+    assert.deepEqual(keyToJson(binary), {key: '"a\\xff\\x00"', keyBase64: binary.toString('base64')})
     assert.deepEqual(keyToJson(Buffer.from('x')), {key: 'x'})
+  })
+
+  test('a key with a quote and a backslash is quoted with both escaped, so it reads back unambiguously', () => {
+    const key = Buffer.from('say "hi"\\now')
+    assert.equal(keyText(key), '"say \\"hi\\"\\\\now"')
+    // valid UTF-8: JSON carries the exact text, nothing else
+    assert.deepEqual(keyToJson(key), {key: 'say "hi"\\now'})
   })
 })
 

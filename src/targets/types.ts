@@ -1,6 +1,6 @@
 // One interface for the places the tools reach live data: a pool (servers from nutcracker.yml,
-// keys placed by twemproxy hashing), a cluster (slot map discovered from any node), or a lab
-// (whichever of the two its state file describes).
+// keys placed by twemproxy hashing) or a cluster (slot map discovered from any node). A lab is
+// one of the two, whichever its state file describes (src/lab/target.ts).
 import type {Redis} from 'ioredis'
 
 export interface TargetNode {

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {UserError} from '../src/errors.js'
+import {CLUSTER_SLOTS} from '../src/hashing/index.js'
 import {renderTable} from '../src/cli/table.js'
 import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../src/cli/slot-move-command.js'
 import {planClusterRebalance} from '../src/cluster/rebalance.js'
@@ -9,7 +10,7 @@ import {assertReady} from '../src/cluster/requests.js'
 
 export default class Rebalance extends SlotMoveCommand {
   static override summary = 'Even out slots across the masters of a Redis Cluster (optionally weighted), online.'
-  static override description = `Each master's share is 16384 x weight / total weight (weight 1 unless --weight says otherwise; 0
+  static override description = `Each master's share is ${CLUSTER_SLOTS} x weight / total weight (weight 1 unless --weight says otherwise; 0
 empties a master). Nothing moves while every master is within --threshold percent of its share.
 Masters without slots are left out unless --use-empty-masters (or a --weight names them).`
 

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {UserError} from '../src/errors.js'
+import {CLUSTER_SLOTS} from '../src/hashing/index.js'
 import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../src/cli/slot-move-command.js'
 import {parseSlotRange} from '../src/cluster/plan.js'
 import {assertReady, planReshard, planResume} from '../src/cluster/requests.js'
@@ -25,7 +26,7 @@ does not wait for a failover. Once a replica has taken over (or the node is back
     ...clusterFlags,
     from: Flags.string({description: 'source masters: ids, id prefixes or HOST:PORT, comma separated, or "all"', helpValue: 'NODE[,NODE]'}),
     to: Flags.string({description: 'the master that receives the slots', helpValue: 'NODE'}),
-    slots: Flags.integer({description: 'how many slots to move (taken from the sources in proportion to what they own)', min: 1, max: 16384, exclusive: ['range']}),
+    slots: Flags.integer({description: 'how many slots to move (taken from the sources in proportion to what they own)', min: 1, max: CLUSTER_SLOTS, exclusive: ['range']}),
     range: Flags.string({description: 'move exactly these slots (those owned by --from, or by anyone but --to)', helpValue: 'A-B', exclusive: ['slots']}),
     resume: Flags.boolean({description: 'finish an interrupted reshard from its journal (--journal, or the newest unfinished one for this cluster)', default: false}),
     ...moveFlags,
@@ -44,7 +45,7 @@ does not wait for a failover. Once a replica has taken over (or the node is back
       if (!flags.to) throw new UserError('Say which master receives the slots with --to NODE.')
       if (flags.slots === undefined && flags.range === undefined) throw new UserError('Say how many slots to move with --slots N, or which with --range A-B.')
       const range = flags.range === undefined ? undefined : parseSlotRange(flags.range)
-      if (flags.range !== undefined && !range) throw new UserError(`--range "${flags.range}" is not a slot range: write it as A-B with 0 <= A <= B <= 16383.`)
+      if (flags.range !== undefined && !range) throw new UserError(`--range "${flags.range}" is not a slot range: write it as A-B with 0 <= A <= B <= ${CLUSTER_SLOTS - 1}.`)
       assertReady(target)
       const moves = planReshard(target, {from: flags.from?.split(',').map((spec) => spec.trim()).filter(Boolean), to: flags.to, slots: flags.slots, range})
       return await this.executeMoves(target, 'reshard', moves, flags)

@@ -1,4 +1,5 @@
 import {renderTable} from '../../src/cli/table.js'
+import {CLUSTER_SLOTS} from '../../src/hashing/index.js'
 import {checkCluster, type ClusterReport} from '../../src/cluster/check.js'
 import {SlotMoveCommand, clusterFlags} from '../../src/cli/slot-move-command.js'
 
@@ -18,7 +19,7 @@ export default class ClusterCheck extends SlotMoveCommand {
           node.address, node.id.slice(0, 8), node.role, node.slots, node.ranges.length > 40 ? `${node.ranges.slice(0, 37)}...` : node.ranges,
           node.keys ?? '-', node.role === 'master' ? node.replicas : node.master ?? '-', node.flags,
         ])))
-        if (report.ok) this.log('OK: all nodes agree, all 16384 slots are covered, no slot is open.')
+        if (report.ok) this.log(`OK: all nodes agree, all ${CLUSTER_SLOTS} slots are covered, no slot is open.`)
         else for (const problem of report.problems) this.log(`[${problem.kind}] ${problem.message}`)
       }
       if (!report.ok) process.exitCode = 1

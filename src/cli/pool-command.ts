@@ -4,9 +4,34 @@ import {Flags} from '@oclif/core'
 import type {PoolConfig} from '../config/index.js'
 import {BaseCommand} from './base-command.js'
 import {renderTable} from './table.js'
+import {targetFlags} from './target-flags.js'
 import {runPoolChange, type PoolChangePlan, type PoolChangeSummary} from '../pool/change.js'
 import type {PoolChange} from '../pool/plan.js'
-import {poolChangeFlags, resolvePoolChangeTarget, type PoolChangeFlags} from '../pool/target.js'
+import {resolvePoolChangeTarget} from '../pool/target.js'
+
+const TARGET_GROUP = 'TARGET'
+
+// --lab, -c, --pool and --password are the shared target flags (a pool change has no --cluster);
+// the proxy flags say which proxy runs -c
+const poolChangeFlags = {
+  lab: targetFlags.lab,
+  config: targetFlags.config,
+  pool: targetFlags.pool,
+  'proxy-pid': Flags.integer({description: 'pid of the twproxy (reloaded with SIGUSR1) or nutcracker (restart step printed) running --config', exclusive: ['pid-file', 'no-proxy'], helpGroup: TARGET_GROUP}),
+  'pid-file': Flags.string({description: 'the proxy\'s -p pid file, instead of --proxy-pid', exclusive: ['proxy-pid', 'no-proxy'], helpGroup: TARGET_GROUP}),
+  'no-proxy': Flags.boolean({description: 'no proxy runs --config: clients use the servers directly', exclusive: ['proxy-pid', 'pid-file'], default: false, helpGroup: TARGET_GROUP}),
+  password: targetFlags.password,
+}
+
+interface PoolChangeFlags {
+  lab?: string
+  config?: string
+  pool?: string
+  'proxy-pid'?: number
+  'pid-file'?: string
+  'no-proxy'?: boolean
+  password?: string
+}
 
 export const poolCommandFlags = {
   ...poolChangeFlags,
@@ -19,7 +44,10 @@ export type PoolCommandFlags = PoolChangeFlags & {'dry-run': boolean; batch: num
 
 export abstract class PoolChangeCommand extends BaseCommand {
   protected async change(flags: PoolCommandFlags, plan: (pool: PoolConfig) => PoolChange): Promise<PoolChangeSummary> {
-    const target = resolvePoolChangeTarget(flags)
+    const target = resolvePoolChangeTarget({
+      lab: flags.lab, configFile: flags.config, pool: flags.pool,
+      proxyPid: flags['proxy-pid'], pidFile: flags['pid-file'], noProxy: flags['no-proxy'], password: flags.password,
+    })
     const summary = await runPoolChange({
       ...target,
       plan,

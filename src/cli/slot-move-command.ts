@@ -1,17 +1,18 @@
-// What reshard, rebalance and del-node share once they have a list of slot moves: the flags that
-// tune moving, the preflight (keys per slot, big keys), the plan table, the confirmation, the
-// journal, the run with its progress bar and Ctrl-C handling, and the summary.
+// What reshard, rebalance and del-node share once they have a list of slot moves, on the command
+// side: the flags that tune moving, the plan table, the confirmation, the progress bar, Ctrl-C,
+// and the summary with the next step. cluster/slot-moves.ts decides the rest (preflight, big-key
+// refusal, journal, the run).
 import {Flags} from '@oclif/core'
 import {BaseCommand} from './base-command.js'
+import {onInterrupt} from './interrupt.js'
 import {UserError} from '../errors.js'
 import type {SlotProgressBar} from './slot-progress.js'
-import {formatRanges, rangesOf} from '../targets/cluster-nodes.js'
 import {ClusterTarget} from '../targets/cluster.js'
-import {Journal, markResumed, type JournalState} from '../cluster/journal.js'
-import {summarizeMoves, type SlotMove} from '../cluster/plan.js'
-import {parseBytes, preflight, type BigKey} from '../cluster/preflight.js'
-import {explainFailures} from '../cluster/failure-cause.js'
-import {runMoves, type RunResult} from '../cluster/run.js'
+import type {Journal, JournalState} from '../cluster/journal.js'
+import type {SlotMove} from '../cluster/plan.js'
+import {parseBytes, type BigKey} from '../cluster/preflight.js'
+import type {RunResult} from '../cluster/run.js'
+import {moveSlots, openMoveJournal, prepareMoves, refuseBigKeys, type MovePlanRow, type PreparedMoves} from '../cluster/slot-moves.js'
 
 export const clusterFlags = {
   cluster: Flags.string({char: 'c', description: 'any node of the cluster, HOST:PORT', required: true, helpValue: 'HOST:PORT'}),
@@ -45,7 +46,7 @@ export interface MoveSummary {
   operation: string
   cluster: string
   journal?: string
-  plan: Array<{from: string; to: string; slots: number; ranges: string; keys: number}>
+  plan: MovePlanRow[]
   bigKeys: BigKey[]
   /** how long counting keys per slot and sizing them for big keys took */
   preflightSeconds?: number
@@ -70,7 +71,6 @@ export abstract class SlotMoveCommand extends BaseCommand {
   ): Promise<MoveSummary> {
     const bigKeyBytes = parseBytes(flags['big-key-limit'])
     if (bigKeyBytes === undefined) throw new UserError(`--big-key-limit "${flags['big-key-limit']}" is not a size: write it as 16mb, 512kb or a byte count.`)
-    const name = (id: string) => target.byId(id)?.address ?? options.resume?.plan.nodes[id] ?? id
     const summary: MoveSummary = {operation, cluster: flags.cluster, plan: [], bigKeys: []}
     if (moves.length === 0) {
       this.note('Nothing to move: the cluster already looks like that.')
@@ -78,90 +78,63 @@ export abstract class SlotMoveCommand extends BaseCommand {
     }
 
     this.note(`Looking at ${moves.length} slot(s) before moving${bigKeyBytes > 0 ? ' (counting keys, sizing them for big keys)' : ''}...`)
-    const preflightStarted = process.hrtime.bigint()
-    const pre = await preflight(target, moves, bigKeyBytes)
-    summary.preflightSeconds = Number(process.hrtime.bigint() - preflightStarted) / 1e9
-    summary.bigKeys = pre.bigKeys
-    summary.plan = summarizeMoves(moves).map((group) => ({
-      from: name(group.from),
-      to: name(group.to),
-      slots: group.slots.length,
-      ranges: formatRanges(rangesOf(group.slots)),
-      keys: group.slots.reduce((sum, slot) => sum + (pre.keysBySlot.get(slot) ?? 0), 0),
-    }))
-    if (!this.jsonEnabled()) {
-      // tables and the progress bar load only when drawn: --json runs start faster without them
-      const {renderTable} = await import('./table.js')
-      this.log(renderTable(['from', 'to', 'slots', 'ranges', 'keys'], summary.plan.map((row) => [row.from, row.to, row.slots, shorten(row.ranges), row.keys])))
-      if (pre.bigKeys.length > 0) {
-        this.log(`Big keys (over ${flags['big-key-limit']}): MIGRATE blocks both nodes while it copies each one.`)
-        this.log(renderTable(['key', 'slot', 'node', 'bytes'], pre.bigKeys.slice(0, 20).map((big) => [big.key, big.slot, big.node, big.bytes])))
-      }
-    }
+    const prepared = await prepareMoves(target, moves, bigKeyBytes, options.resume)
+    Object.assign(summary, {plan: prepared.rows, bigKeys: prepared.bigKeys, preflightSeconds: prepared.preflightSeconds})
+    await this.showPlan(prepared, flags['big-key-limit'])
     if (options.simulate) return summary
-    if (pre.bigKeys.length > 0 && !flags['allow-big-keys']) {
-      throw new UserError(`${pre.bigKeys.length} key(s) in these slots are over ${flags['big-key-limit']} (largest: ${pre.bigKeys[0].key}, ${pre.bigKeys[0].bytes} bytes): pass --allow-big-keys to move them anyway, or raise --big-key-limit.`)
-    }
-    if (!(await this.confirmOrRefuse(`Move ${moves.length} slot(s) holding ${pre.totalKeys} key(s)?`, flags.yes))) {
+    refuseBigKeys(prepared, flags['big-key-limit'], flags['allow-big-keys'])
+    if (!(await this.confirmOrRefuse(`Move ${moves.length} slot(s) holding ${prepared.totalKeys} key(s)?`, flags.yes))) {
       throw new UserError('Nothing moved: the plan was not confirmed.')
     }
 
-    let journal: Journal
-    if (options.resume) {
-      journal = Journal.reopen(options.resume.path)
-      markResumed(options.resume.path)
-    } else {
-      const nodes = Object.fromEntries(target.allNodes().map((node) => [node.id, node.address]))
-      try {
-        journal = Journal.create({operation, seed: flags.cluster, nodes, moves}, flags.journal)
-      } catch (error) {
-        throw new UserError(`Cannot write the journal ${flags.journal ?? ''}: ${(error as Error).message}; pick another path with --journal.`, {cause: error})
-      }
-    }
+    const journal = openMoveJournal(target, {operation, seed: flags.cluster, moves, path: flags.journal, resume: options.resume})
     summary.journal = journal.path
+    summary.result = await this.runMoves(target, moves, journal, prepared, flags)
+    this.reportRun(summary.result, journal, flags.cluster)
+    return summary
+  }
 
-    // Ctrl-C stops starting new slots and lets those in flight close; a second one exits now
-    // (the journal then tells --resume and `cluster fix` which slots to finish).
-    const stop = new AbortController()
-    let interrupts = 0
-    const onSignal = () => {
-      interrupts++
-      if (interrupts === 1) {
-        this.note('\nStopping after the slots in flight (Ctrl-C again to quit now; --resume continues)...')
-        stop.abort()
-      } else {
-        process.exit(130)
-      }
+  private async showPlan(prepared: PreparedMoves, bigKeyLimit: string): Promise<void> {
+    if (this.jsonEnabled()) return
+    // tables and the progress bar load only when drawn: --json runs start faster without them
+    const {renderTable} = await import('./table.js')
+    this.log(renderTable(['from', 'to', 'slots', 'ranges', 'keys'], prepared.rows.map((row) => [row.from, row.to, row.slots, shorten(row.ranges), row.keys])))
+    if (prepared.bigKeys.length > 0) {
+      this.log(`Big keys (over ${bigKeyLimit}): MIGRATE blocks both nodes while it copies each one.`)
+      this.log(renderTable(['key', 'slot', 'node', 'bytes'], prepared.bigKeys.slice(0, 20).map((big) => [big.key, big.slot, big.node, big.bytes])))
     }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+  }
+
+  /**
+   * The run with its progress bar. Ctrl-C stops starting new slots and lets those in flight
+   * close; a second one exits now (the journal then tells --resume and `cluster fix` which slots
+   * to finish).
+   */
+  private async runMoves(target: ClusterTarget, moves: SlotMove[], journal: Journal, prepared: PreparedMoves, flags: MoveFlags): Promise<RunResult> {
+    const interrupt = onInterrupt(() => this.note('\nStopping after the slots in flight (Ctrl-C again to quit now; --resume continues)...'))
     const bar: SlotProgressBar = !this.jsonEnabled() && process.stderr.isTTY
-      ? (await import('./slot-progress.js')).slotProgressBar(moves.length, pre.totalKeys, true)
+      ? (await import('./slot-progress.js')).slotProgressBar(moves.length, prepared.totalKeys, true)
       : {update() {}, stop() {}}
-    let result: RunResult
     try {
-      result = await runMoves(target, moves, journal, {
+      return await moveSlots(target, moves, journal, prepared, {
         batch: flags.batch, parallel: flags.parallel, timeoutMs: flags.timeout, replace: flags.replace,
-        expectedKeys: pre.keysBySlot, bigKeySlots: new Set(pre.bigKeys.map((big) => big.slot)),
-        signal: stop.signal, onProgress: (progress) => bar.update(progress),
+        signal: interrupt.signal, onProgress: (progress) => bar.update(progress),
       })
     } finally {
       bar.stop()
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      interrupt.remove()
     }
-    // a node that died mid-move shows up as a client connection error: name the node instead
-    if (result.failed.length > 0) result.failed = await explainFailures(target, moves, result.failed)
-    summary.result = result
+  }
+
+  /** The totals, and what to run next when not every slot moved (exit 1, or 130 after Ctrl-C). */
+  private reportRun(result: RunResult, journal: Journal, cluster: string): void {
     this.note(`${result.status === 'complete' ? 'Moved' : 'Moved only'} ${result.slotsMoved}/${result.slotsPlanned} slot(s), ${result.keysMoved} key(s) in ${result.seconds.toFixed(2)} s (${result.keysPerSecond} keys/s). Journal: ${journal.path}`)
-    if (result.status !== 'complete') {
-      process.exitCode = result.status === 'interrupted' ? 130 : 1
-      const first = result.failed[0]
-      this.note(first
-        ? `Failed on slot ${first.slot}: ${first.error}\nFinish with \`twlab reshard --cluster ${flags.cluster} --resume --journal ${journal.path}\` once the cause is fixed, or close the slot with \`twlab cluster fix --cluster ${flags.cluster}\`.`
-        : `Interrupted with ${result.remaining.length} slot(s) left: continue with \`twlab reshard --cluster ${flags.cluster} --resume --journal ${journal.path}\`.`)
-    }
-    return summary
+    if (result.status === 'complete') return
+    process.exitCode = result.status === 'interrupted' ? 130 : 1
+    const first = result.failed[0]
+    this.note(first
+      ? `Failed on slot ${first.slot}: ${first.error}\nFinish with \`twlab reshard --cluster ${cluster} --resume --journal ${journal.path}\` once the cause is fixed, or close the slot with \`twlab cluster fix --cluster ${cluster}\`.`
+      : `Interrupted with ${result.remaining.length} slot(s) left: continue with \`twlab reshard --cluster ${cluster} --resume --journal ${journal.path}\`.`)
   }
 }
 

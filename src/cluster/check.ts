@@ -2,7 +2,8 @@
 // nodes whose slot map disagrees with the others, half-moved (open) slots and slots nobody
 // serves, with a line per node (role, slots, keys, replicas). Read-only.
 import {countSlots, formatRanges, rangesOf, type ClusterNodeInfo} from '../targets/cluster-nodes.js'
-import {SLOT_COUNT, type ClusterTarget, type OpenSlot} from '../targets/cluster.js'
+import {CLUSTER_SLOTS} from '../hashing/index.js'
+import type {ClusterTarget, OpenSlot} from '../targets/cluster.js'
 
 export type ProblemKind = 'failing' | 'unreachable' | 'disagreement' | 'open-slot' | 'uncovered'
 
@@ -46,7 +47,7 @@ export async function checkCluster(target: ClusterTarget): Promise<ClusterReport
       const view = await target.viewOf(node)
       const owners = ownerTable(view)
       let differing = 0
-      for (let slot = 0; slot < SLOT_COUNT; slot++) if (owners[slot] !== reference[slot]) differing++
+      for (let slot = 0; slot < CLUSTER_SLOTS; slot++) if (owners[slot] !== reference[slot]) differing++
       if (differing > 0) problems.push({kind: 'disagreement', message: `${node.address} sees a different owner for ${differing} slot(s) (its view has not converged)`})
       if (view.length !== target.allNodes().length) problems.push({kind: 'disagreement', message: `${node.address} knows ${view.length} nodes, not ${target.allNodes().length}`})
       if (node.role === 'master') keys.set(node.id, Number(await target.client(node).dbsize()))
@@ -84,7 +85,7 @@ export async function checkCluster(target: ClusterTarget): Promise<ClusterReport
 }
 
 function ownerTable(view: ClusterNodeInfo[]): Array<string | undefined> {
-  const owners: Array<string | undefined> = new Array(SLOT_COUNT)
+  const owners: Array<string | undefined> = new Array(CLUSTER_SLOTS)
   for (const node of view) {
     if (node.role !== 'master') continue
     for (const [start, end] of node.slots) for (let slot = start; slot <= end; slot++) owners[slot] = node.id

@@ -72,7 +72,7 @@ export class Journal {
 }
 
 /** Reads a journal back. A torn last line (crash mid-write) is ignored. */
-export function readJournal(path: string): JournalState {
+export function readReshardJournal(path: string): JournalState {
   const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '')
   const entries: Array<Record<string, unknown>> = []
   for (const line of lines) {
@@ -120,7 +120,7 @@ export function openJournalsFor(nodeIds: Set<string>, dir = journalDir()): Journ
     if (!name.endsWith('.jsonl')) continue
     let state: JournalState
     try {
-      state = readJournal(join(dir, name))
+      state = readReshardJournal(join(dir, name))
     } catch {
       continue
     }

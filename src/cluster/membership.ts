@@ -4,7 +4,8 @@
 // other node FORGETs it, and it is reset so it cannot rejoin by gossip.
 import type {Redis} from 'ioredis'
 import type {ClusterNodeInfo} from '../targets/cluster-nodes.js'
-import {connectNode, parseHostPort, type ClusterTarget} from '../targets/cluster.js'
+import {formatAddress, parseAddress} from '../address.js'
+import {connectNode, type ClusterTarget} from '../targets/cluster.js'
 import {UserError} from '../errors.js'
 import {messageOf} from './slot-mover.js'
 
@@ -18,7 +19,7 @@ export interface AddedNode {
 const JOIN_TIMEOUT_MS = 20_000
 
 export async function addNode(target: ClusterTarget, newAddress: string, replicaOf?: string): Promise<AddedNode> {
-  const {host, port} = parseHostPort(newAddress, 'new node address')
+  const {host, port} = parseAddress(newAddress, {what: 'The new node address', example: '127.0.0.1:7000'})
   const master = replicaOf ? target.resolveNode(replicaOf) : undefined
   if (master && master.role !== 'master') throw new UserError(`${master.address} is a replica: --replica-of must name a master.`)
   if (target.allNodes().some((node) => node.port === port && node.host === host)) {
@@ -47,7 +48,7 @@ export async function addNode(target: ClusterTarget, newAddress: string, replica
         return target.byId(id)?.role === 'replica'
       }, `${newAddress} to become a replica`)
     }
-    return {id, address: `${host}:${port}`, role: master ? 'replica' : 'master', master: master?.address}
+    return {id, address: formatAddress({host, port}), role: master ? 'replica' : 'master', master: master?.address}
   } finally {
     client.disconnect()
   }

@@ -1,5 +1,6 @@
 // Which slots move where. Pure functions over a slot map: the reshard table (same split rule as
 // redis-cli, so plans are familiar) and explicit ranges. No I/O.
+import {CLUSTER_SLOTS} from '../hashing/index.js'
 import {slotsOf} from '../targets/cluster-nodes.js'
 
 /** One slot to move from one master to another (node ids). */
@@ -51,13 +52,13 @@ export function rangePlan(ownerOf: (slot: number) => string | undefined, range: 
   return moves
 }
 
-/** "A-B" or "N" -> [A, B] within 0..16383, or undefined when malformed. */
+/** "A-B" or "N" -> [A, B] within the cluster's slots, or undefined when malformed. */
 export function parseSlotRange(text: string): [number, number] | undefined {
   const match = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text.trim())
   if (!match) return undefined
   const start = Number(match[1])
   const end = match[2] === undefined ? start : Number(match[2])
-  if (start > end || end > 16383) return undefined
+  if (start > end || end >= CLUSTER_SLOTS) return undefined
   return [start, end]
 }
 

@@ -1,6 +1,7 @@
 // The rebalance plan: how many slots each master should own given weights, and which slots move
 // from the masters over their share to those under it. Same rules as redis-cli --cluster
 // rebalance (threshold in percent, empty masters only when asked), pure and testable.
+import {CLUSTER_SLOTS} from '../hashing/index.js'
 import {countSlots} from '../targets/cluster-nodes.js'
 import {reshardTable, type SlotMove} from './plan.js'
 
@@ -44,7 +45,7 @@ export function rebalancePlan(masters: RebalanceMaster[], options: RebalanceOpti
   const totalWeight = involved.reduce((sum, master) => sum + master.weight, 0)
   if (totalWeight <= 0) return {shares: [], needed: false, moves: []}
   const shares: RebalanceShare[] = involved.map((master) => {
-    const expected = Math.floor((16384 / totalWeight) * master.weight)
+    const expected = Math.floor((CLUSTER_SLOTS / totalWeight) * master.weight)
     return {id: master.id, weight: master.weight, slots: master.count, expected, balance: master.count - expected}
   })
   const needed = shares.some((share) => {
@@ -55,7 +56,7 @@ export function rebalancePlan(masters: RebalanceMaster[], options: RebalanceOpti
 
   // Rounding leaves a few slots unassigned: let the receivers (balance <= 0) take them one each.
   const balances = new Map(shares.map((share) => [share.id, share.balance]))
-  for (let guard = 0; guard < 16384; guard++) {
+  for (let guard = 0; guard < CLUSTER_SLOTS; guard++) {
     const sum = [...balances.values()].reduce((a, b) => a + b, 0)
     if (sum <= 0) break
     for (const [id, balance] of balances) if (balance <= 0) balances.set(id, balance - 1)

@@ -4,7 +4,7 @@
 import {countSlots} from '../targets/cluster-nodes.js'
 import type {ClusterTarget} from '../targets/cluster.js'
 import {UserError} from '../errors.js'
-import {markResumed, openJournalsFor, readJournal, unfinishedMoves, type JournalState} from './journal.js'
+import {openJournalsFor, readReshardJournal, unfinishedMoves, type JournalState} from './journal.js'
 import {rangePlan, reshardTable, type SlotMove} from './plan.js'
 
 /** Refuses to plan on a cluster with failing masters, open or uncovered slots. */
@@ -63,7 +63,7 @@ export function planResume(target: ClusterTarget, journalPath?: string): {journa
   let journal: JournalState
   if (journalPath) {
     try {
-      journal = readJournal(journalPath)
+      journal = readReshardJournal(journalPath)
     } catch (error) {
       throw new UserError(`Cannot read the journal ${journalPath}: ${(error as Error).message}.`, {cause: error})
     }
@@ -84,5 +84,3 @@ export function planResume(target: ClusterTarget, journalPath?: string): {journa
   }
   return {journal, moves}
 }
-
-export {markResumed}

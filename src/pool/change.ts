@@ -9,16 +9,17 @@
 // A journal next to the config records the phase, so running the same command again finishes an
 // interrupted change. With nutcracker in front (no reload) the config gets the new servers only,
 // the command prints the restart step, and keys move when it is run again after the restart.
-import {editConfigFile, FALLBACK_SERVERS_KEY, loadConfig, parseServerEntry, type PoolConfig, type ServerConfig} from '../config/index.js'
-import {isMap, isScalar, type YAMLMap, type YAMLSeq} from 'yaml'
-import type {ConfigEditor} from '../config/index.js'
+import type {PoolConfig} from '../config/index.js'
 import {UserError} from '../errors.js'
-import {deleteStrays, type CleanupTotals} from './cleanup.js'
+import {pickPool, readPoolConfig} from '../targets/pool.js'
+import {isProcessAlive} from '../targets/proxy-process.js'
+import {deleteStrays} from './cleanup.js'
 import {PoolServerClients} from './clients.js'
-import {describePhase, journalPath, readJournal, removeJournal, writeJournal, type PoolChangeJournal} from './journal.js'
-import {countMovingKeys, moveKeys, type MoveTotals, type PairCount} from './move.js'
+import {dropFallback, writeNewServers} from './config-switch.js'
+import {describePhase, journalServers, poolChangeJournalPath, readPoolChangeJournal, removePoolChangeJournal, writePoolChangeJournal, type PoolChangeJournal} from './journal.js'
+import {countMovingKeys, moveKeys, type PairCount} from './move.js'
 import {MovePlacement, serverEntries, type PoolChange} from './plan.js'
-import {isAlive, reloadAndVerify, signalReload, type PoolProxy} from './proxy.js'
+import {reloadAndVerify, signalReload, type PoolProxy} from './proxy.js'
 
 export interface PoolChangePlan {
   action: PoolChange['action']
@@ -69,159 +70,190 @@ export interface PoolChangeOptions {
   note: (message: string) => void
 }
 
-function pickPool(pools: PoolConfig[], name: string | undefined, file: string): PoolConfig {
-  if (name !== undefined) {
-    const pool = pools.find((p) => p.name === name)
-    if (!pool) throw new UserError(`${file} has no pool named "${name}": it has ${pools.map((p) => p.name).join(', ')}.`)
-    return pool
-  }
-  if (pools.length === 1) return pools[0]
-  throw new UserError(`${file} has ${pools.length} pools (${pools.map((p) => p.name).join(', ')}): say which with --pool NAME.`)
-}
+/** Seconds spent in each phase: a lap closes the running phase and starts the next. */
+class PhaseTimer {
+  readonly seconds = {plan: 0, switch: 0, move: 0, cleanup: 0}
+  private started = process.hrtime.bigint()
 
-function parseEntries(entries: string[]): ServerConfig[] {
-  return entries.map((entry) => {
-    const parsed = parseServerEntry(entry)
-    if (!parsed.ok) throw new UserError(`The pool change journal lists a bad server "${entry}": ${parsed.problem}.`)
-    return parsed.server
-  })
-}
-
-/** fallback_servers: as a block sequence under the pool, before servers:. */
-function setFallback(editor: ConfigEditor, pool: string, entries: string[] | undefined): void {
-  if (entries === undefined) {
-    editor.deleteKey(pool, FALLBACK_SERVERS_KEY)
-    return
-  }
-  const root = editor.doc.contents as YAMLMap<unknown, unknown>
-  const poolPair = root.items.find((p) => isScalar(p.key) && String(p.key.value) === pool)
-  if (!poolPair || !isMap(poolPair.value)) throw new UserError(`The config has no pool "${pool}" any more.`)
-  const map = poolPair.value as YAMLMap<unknown, unknown>
-  const seq = editor.doc.createNode(entries) as YAMLSeq<unknown>
-  seq.flow = false
-  const existing = map.items.find((p) => isScalar(p.key) && p.key.value === FALLBACK_SERVERS_KEY)
-  if (existing) {
-    existing.value = seq
-    return
-  }
-  const at = map.items.findIndex((p) => isScalar(p.key) && p.key.value === 'servers')
-  const pair = editor.doc.createPair(FALLBACK_SERVERS_KEY, seq)
-  if (at < 0) map.items.push(pair as never)
-  else map.items.splice(at, 0, pair as never)
-}
-
-export async function runPoolChange(options: PoolChangeOptions): Promise<PoolChangeSummary> {
-  const {configFile, note} = options
-  const config = await loadConfig(configFile, {extensions: true}).catch((error: Error) => {
-    if (error.name === 'ConfigError') throw new UserError(error.message, {cause: error})
-    throw error
-  })
-  const pool = pickPool(config.pools, options.poolName, configFile)
-  let journal = readJournal(configFile, pool.name)
-  let change: PoolChange
-  if (journal) {
-    const planned = options.plan({...pool, servers: parseEntries(journal.before)})
-    if (planned.action !== journal.action || serverEntries([planned.server])[0] !== journal.server) {
-      throw new UserError(`Pool ${pool.name} is in the middle of another change (${describePhase(journal)}): run that command again to finish it first (journal ${journalPath(configFile, pool.name)}).`)
-    }
-    change = {...planned, before: parseEntries(journal.before), after: parseEntries(journal.after)}
-  } else {
-    change = options.plan(pool)
-  }
-  const placement = new MovePlacement(pool, change.before, change.after)
-  const clients = new PoolServerClients(pool, options.password)
-  const seconds = {plan: 0, switch: 0, move: 0, cleanup: 0}
-  let phaseStarted = process.hrtime.bigint()
-  const lap = (phase: keyof typeof seconds) => {
+  lap(phase: keyof PhaseTimer['seconds']): void {
     const now = process.hrtime.bigint()
-    seconds[phase] += Number(now - phaseStarted) / 1e9
-    phaseStarted = now
+    this.seconds[phase] += Number(now - this.started) / 1e9
+    this.started = now
   }
-  const proxy = options.proxy
-  try {
-    await clients.checkReachable([...change.before, ...change.after.filter((s) => !change.before.some((b) => b.address === s.address))])
-    note(journal ? `Finishing an interrupted change: ${describePhase(journal)}.` : `Scanning ${change.before.length} server(s) for keys that change owner...`)
-    const countFirst = (!journal || journal.phase === 'planned') && (options.dryRun || !options.noQuestions)
-    const counted = countFirst ? await countMovingKeys(clients, placement, change.before) : {scanned: 0, pairs: []}
-    const plan: PoolChangePlan = {
+
+  /** starts over without counting the time since the last lap (time spent asking is nobody's phase) */
+  restart(): void {
+    this.started = process.hrtime.bigint()
+  }
+}
+
+/** The pool, the change asked for (or the one a journal says was under way) and that journal. */
+async function loadChange(options: PoolChangeOptions): Promise<{pool: PoolConfig; change: PoolChange; journal?: PoolChangeJournal}> {
+  const config = await readPoolConfig(options.configFile)
+  const pool = pickPool(config, options.poolName)
+  const journal = readPoolChangeJournal(options.configFile, pool.name)
+  if (!journal) return {pool, change: options.plan(pool)}
+  const before = journalServers(journal.before)
+  const planned = options.plan({...pool, servers: before})
+  if (planned.action !== journal.action || serverEntries([planned.server])[0] !== journal.server) {
+    throw new UserError(`Pool ${pool.name} is in the middle of another change (${describePhase(journal)}): run that command again to finish it first (journal ${poolChangeJournalPath(options.configFile, pool.name)}).`)
+  }
+  return {pool, change: {...planned, before, after: journalServers(journal.after)}, journal}
+}
+
+/** Runs one change phase by phase; the journal's phase says where a resumed run starts. */
+class PoolChangeRun {
+  private readonly placement: MovePlacement
+  private readonly clients: PoolServerClients
+  private readonly timer = new PhaseTimer()
+  private readonly proxy: PoolProxy
+  /** keys were counted before the switch (otherwise they are counted as they move) */
+  private countedFirst = false
+
+  constructor(private readonly options: PoolChangeOptions, private readonly pool: PoolConfig, private readonly change: PoolChange, private journal: PoolChangeJournal | undefined) {
+    this.placement = new MovePlacement(pool, change.before, change.after)
+    this.clients = new PoolServerClients(pool, options.password)
+    this.proxy = options.proxy
+  }
+
+  async execute(): Promise<PoolChangeSummary> {
+    const plan = await this.plan()
+    const summary: PoolChangeSummary = {...plan, status: 'dry-run', configFile: this.options.configFile, proxy: {kind: this.proxy.kind, pid: this.proxy.pid}, seconds: this.timer.seconds}
+    this.timer.lap('plan')
+    if (this.options.dryRun) return summary
+    if (!(await this.options.confirm(plan))) return {...summary, status: 'cancelled'}
+    this.timer.restart()
+
+    await this.startJournal(plan)
+    if (this.phase === 'planned') {
+      const stopped = await this.switchConfig(summary, plan)
+      if (stopped) return stopped
+    }
+    if (this.phase === 'switched') {
+      const stopped = this.waitForRestart(summary)
+      if (stopped) return stopped
+      await this.reloadProxy()
+      this.timer.lap('switch')
+      await this.moveKeys(summary)
+      this.timer.lap('move')
+    }
+    if (this.phase === 'moved') await this.finalize()
+    await this.cleanUp(summary)
+    this.timer.lap('cleanup')
+    removePoolChangeJournal(this.options.configFile, this.pool.name)
+    return {...summary, status: 'done'}
+  }
+
+  /** where the journal says the change stands */
+  private get phase(): PoolChangeJournal['phase'] | undefined {
+    return this.journal?.phase
+  }
+
+  close(): Promise<void> {
+    return this.clients.close()
+  }
+
+  /** Every server answers; the keys that change owner are counted unless nobody is asked. */
+  private async plan(): Promise<PoolChangePlan> {
+    const {change, journal, options} = this
+    await this.clients.checkReachable([...change.before, ...change.after.filter((s) => !change.before.some((b) => b.address === s.address))])
+    options.note(journal ? `Finishing an interrupted change: ${describePhase(journal)}.` : `Scanning ${change.before.length} server(s) for keys that change owner...`)
+    this.countedFirst = (!journal || journal.phase === 'planned') && (options.dryRun || !options.noQuestions)
+    const counted = this.countedFirst ? await countMovingKeys(this.clients, this.placement, change.before) : {scanned: 0, pairs: []}
+    return {
       action: change.action,
-      pool: pool.name,
+      pool: this.pool.name,
       server: {name: change.server.name, address: change.server.address, weight: change.server.weight},
       before: serverEntries(change.before),
       after: serverEntries(change.after),
       scanned: counted.scanned,
       pairs: counted.pairs,
-      countedFirst: countFirst,
+      countedFirst: this.countedFirst,
       ...(journal ? {resuming: describePhase(journal)} : {}),
     }
-    const summary: PoolChangeSummary = {...plan, status: 'dry-run', configFile, proxy: {kind: proxy.kind, pid: proxy.pid}, seconds}
-    lap('plan')
-    if (options.dryRun) return summary
-    if (!(await options.confirm(plan))) return {...summary, status: 'cancelled'}
-    // time spent asking is nobody's phase
-    phaseStarted = process.hrtime.bigint()
+  }
 
-    journal ??= {version: 1, action: change.action, pool: pool.name, server: serverEntries([change.server])[0], before: plan.before, after: plan.after, phase: 'planned', updatedAt: ''}
-    const save = async (phase: PoolChangeJournal['phase'], extra: Partial<PoolChangeJournal> = {}) => {
-      journal = {...journal!, ...extra, phase}
-      await writeJournal(configFile, journal)
-    }
-    if (journal.phase === 'planned') await save('planned')
-    const twproxy = proxy.kind === 'twproxy'
+  /** A new change is journaled before anything is touched; a resumed one has its journal. */
+  private async startJournal(plan: PoolChangePlan): Promise<void> {
+    const {change} = this
+    this.journal ??= {version: 1, action: change.action, pool: this.pool.name, server: serverEntries([change.server])[0], before: plan.before, after: plan.after, phase: 'planned', updatedAt: ''}
+    if (this.journal.phase === 'planned') await this.save('planned')
+  }
 
-    if (journal.phase === 'planned') {
-      const written = await editConfigFile(configFile, (editor) => {
-        editor.setServers(pool.name, plan.after)
-        setFallback(editor, pool.name, twproxy ? plan.before : undefined)
-      }, {extensions: true})
-      summary.backup = written.backup
-      await save('switched', {proxyPid: proxy.pid})
-      note(`Wrote ${configFile} with the new servers${twproxy ? ' and fallback_servers' : ''}${written.backup ? ` (backup ${written.backup})` : ''}.`)
-      if (proxy.kind === 'nutcracker') {
-        note('nutcracker cannot reload its configuration: restart it, then run this command again to move the keys.')
-        return {...summary, status: 'restart-needed', restartStep: proxy.restartStep}
-      }
+  private async save(phase: PoolChangeJournal['phase'], extra: Partial<PoolChangeJournal> = {}): Promise<void> {
+    this.journal = {...this.journal!, ...extra, phase}
+    await writePoolChangeJournal(this.options.configFile, this.journal)
+  }
+
+  /** planned -> switched: the config gets the new servers; nutcracker must now be restarted by hand. */
+  private async switchConfig(summary: PoolChangeSummary, plan: PoolChangePlan): Promise<PoolChangeSummary | undefined> {
+    const {configFile, note} = this.options
+    const twproxy = this.proxy.kind === 'twproxy'
+    summary.backup = await writeNewServers(configFile, this.pool.name, plan.after, twproxy ? plan.before : undefined)
+    await this.save('switched', {proxyPid: this.proxy.pid})
+    note(`Wrote ${configFile} with the new servers${twproxy ? ' and fallback_servers' : ''}${summary.backup ? ` (backup ${summary.backup})` : ''}.`)
+    if (this.proxy.kind !== 'nutcracker') return undefined
+    note('nutcracker cannot reload its configuration: restart it, then run this command again to move the keys.')
+    return {...summary, status: 'restart-needed', restartStep: this.proxy.restartStep}
+  }
+
+  /** Keys must not move while the nutcracker told about the change still runs the old config. */
+  private waitForRestart(summary: PoolChangeSummary): PoolChangeSummary | undefined {
+    const {proxy} = this
+    if (proxy.kind !== 'nutcracker' || proxy.pid === undefined || proxy.pid !== this.journal!.proxyPid || !isProcessAlive(proxy.pid)) return undefined
+    this.options.note(`nutcracker (pid ${proxy.pid}) still runs the old configuration: restart it, then run this command again.`)
+    return {...summary, status: 'restart-needed', restartStep: proxy.restartStep}
+  }
+
+  private async reloadProxy(): Promise<void> {
+    if (this.proxy.kind !== 'twproxy') return
+    const {note} = this.options
+    note(`Telling twproxy (pid ${this.proxy.pid}) to reload (SIGUSR1)...`)
+    await reloadAndVerify(this.proxy, this.pool, this.placement, this.clients, this.options.password)
+    note('twproxy routes by the new servers; moving keys.')
+  }
+
+  /** switched -> moved: every moving key goes to its new owner. */
+  private async moveKeys(summary: PoolChangeSummary): Promise<void> {
+    const {options} = this
+    const moved = await moveKeys(this.pool, this.clients, this.placement, this.change.before, {
+      batch: options.batch,
+      password: options.password,
+      onProgress: (t) => options.note(`  scanned ${t.scanned}, moved ${t.moved}${t.kept ? `, kept ${t.kept} newer` : ''}`),
+    })
+    summary.moved = moved.moved
+    summary.kept = moved.kept
+    if (!this.countedFirst) {
+      summary.scanned = moved.scanned
+      summary.pairs = moved.pairs
     }
-    if (journal.phase === 'switched') {
-      if (proxy.kind === 'nutcracker' && proxy.pid !== undefined && proxy.pid === journal.proxyPid && isAlive(proxy.pid)) {
-        note(`nutcracker (pid ${proxy.pid}) still runs the old configuration: restart it, then run this command again.`)
-        return {...summary, status: 'restart-needed', restartStep: proxy.restartStep}
-      }
-      if (twproxy) {
-        note(`Telling twproxy (pid ${proxy.pid}) to reload (SIGUSR1)...`)
-        await reloadAndVerify(proxy, pool, placement, clients, options.password)
-        note('twproxy routes by the new servers; moving keys.')
-      }
-      lap('switch')
-      const moved: MoveTotals = await moveKeys(pool, clients, placement, change.before, {
-        batch: options.batch,
-        password: options.password,
-        onProgress: (t) => note(`  scanned ${t.scanned}, moved ${t.moved}${t.kept ? `, kept ${t.kept} newer` : ''}`),
-      })
-      summary.moved = moved.moved
-      summary.kept = moved.kept
-      if (!countFirst) {
-        summary.scanned = moved.scanned
-        summary.pairs = moved.pairs
-      }
-      await save('moved')
-      lap('move')
+    await this.save('moved')
+  }
+
+  /** moved -> finalized: twproxy drops the fallback list. */
+  private async finalize(): Promise<void> {
+    if (this.proxy.kind === 'twproxy') {
+      await dropFallback(this.options.configFile, this.pool.name)
+      signalReload(this.proxy)
+      this.options.note('Removed fallback_servers and told twproxy to reload.')
     }
-    if (journal.phase === 'moved') {
-      if (twproxy) {
-        await editConfigFile(configFile, (editor) => setFallback(editor, pool.name, undefined), {extensions: true, backup: false})
-        signalReload(proxy)
-        note('Removed fallback_servers and told twproxy to reload.')
-      }
-      await save('finalized')
-    }
-    const cleaned: CleanupTotals = await deleteStrays(pool, clients, placement, change.before, options.password)
+    await this.save('finalized')
+  }
+
+  /** Stale copies left on the old owners go, once their new owner has the key. */
+  private async cleanUp(summary: PoolChangeSummary): Promise<void> {
+    const cleaned = await deleteStrays(this.pool, this.clients, this.placement, this.change.before, this.options.password)
     summary.straysDeleted = cleaned.deleted
     summary.lateMoves = cleaned.moved
-    lap('cleanup')
-    removeJournal(configFile, pool.name)
-    return {...summary, status: 'done'}
+  }
+}
+
+export async function runPoolChange(options: PoolChangeOptions): Promise<PoolChangeSummary> {
+  const {pool, change, journal} = await loadChange(options)
+  const run = new PoolChangeRun(options, pool, change, journal)
+  try {
+    return await run.execute()
   } finally {
-    await clients.close()
+    await run.close()
   }
 }

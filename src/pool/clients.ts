@@ -1,8 +1,8 @@
 // Direct connections to a pool's servers (never through the proxy): one ioredis client per
 // address, failing fast so an unreachable server becomes a sentence, not endless retries.
-import {Redis} from 'ioredis'
+import type {Redis} from 'ioredis'
 import type {PoolConfig, ServerConfig} from '../config/index.js'
-import {closeClients} from '../targets/clients.js'
+import {closeClients, createClient} from '../targets/client-factory.js'
 import {UserError, describeSystemError} from '../errors.js'
 
 export class PoolServerClients {
@@ -13,16 +13,8 @@ export class PoolServerClients {
   get(server: ServerConfig): Redis {
     let client = this.byAddress.get(server.address)
     if (client) return client
-    client = new Redis({
-      ...(server.path !== undefined ? {path: server.path} : {host: server.host, port: server.port}),
-      password: this.password ?? this.pool.redisAuth,
-      db: this.pool.redisDb,
-      lazyConnect: true,
-      connectTimeout: 3000,
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => null,
-    })
-    client.on('error', () => undefined)
+    const endpoint = server.path !== undefined ? {path: server.path} : {host: server.host, port: server.port}
+    client = createClient(endpoint, {policy: 'probe', password: this.password ?? this.pool.redisAuth, db: this.pool.redisDb})
     this.byAddress.set(server.address, client)
     return client
   }

@@ -1,7 +1,7 @@
 // A small journal next to the config file, so an interrupted add-server/remove-server says what
 // state it left and the same command finishes it. One file per pool change; gone when done.
 import {existsSync, readFileSync, unlinkSync} from 'node:fs'
-import {writeFileAtomic} from '../config/index.js'
+import {parseServerEntry, writeFileAtomic, type ServerConfig} from '../config/index.js'
 import {UserError} from '../errors.js'
 import type {PoolChangeAction} from './plan.js'
 
@@ -26,12 +26,12 @@ export interface PoolChangeJournal {
   updatedAt: string
 }
 
-export function journalPath(configFile: string, pool: string): string {
+export function poolChangeJournalPath(configFile: string, pool: string): string {
   return `${configFile}.${pool.replace(/[^A-Za-z0-9_.-]/g, '_')}.pool-change.json`
 }
 
-export function readJournal(configFile: string, pool: string): PoolChangeJournal | undefined {
-  const file = journalPath(configFile, pool)
+export function readPoolChangeJournal(configFile: string, pool: string): PoolChangeJournal | undefined {
+  const file = poolChangeJournalPath(configFile, pool)
   if (!existsSync(file)) return undefined
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as PoolChangeJournal
@@ -40,13 +40,22 @@ export function readJournal(configFile: string, pool: string): PoolChangeJournal
   }
 }
 
-export async function writeJournal(configFile: string, journal: PoolChangeJournal): Promise<void> {
-  await writeFileAtomic(journalPath(configFile, journal.pool), `${JSON.stringify({...journal, updatedAt: new Date().toISOString()}, null, 2)}\n`)
+export async function writePoolChangeJournal(configFile: string, journal: PoolChangeJournal): Promise<void> {
+  await writeFileAtomic(poolChangeJournalPath(configFile, journal.pool), `${JSON.stringify({...journal, updatedAt: new Date().toISOString()}, null, 2)}\n`)
 }
 
-export function removeJournal(configFile: string, pool: string): void {
-  const file = journalPath(configFile, pool)
+export function removePoolChangeJournal(configFile: string, pool: string): void {
+  const file = poolChangeJournalPath(configFile, pool)
   if (existsSync(file)) unlinkSync(file)
+}
+
+/** The journal's before/after lists as servers (they were written from parsed entries). */
+export function journalServers(entries: string[]): ServerConfig[] {
+  return entries.map((entry) => {
+    const parsed = parseServerEntry(entry)
+    if (!parsed.ok) throw new UserError(`The pool change journal lists a bad server "${entry}": ${parsed.problem}.`)
+    return parsed.server
+  })
 }
 
 /** One sentence on where an interrupted change stopped. */

@@ -1,6 +1,7 @@
 // What `twlab pool add-server` / `remove-server` changes: the pool's server list before and after,
 // in nutcracker's order, and the key placement under each. A key moves when the server that holds
 // it under the new list is a different address from the one under the old list.
+import {splitHostPort} from '../address.js'
 import {compareNutcracker, formatServerEntry, parseServerEntry, type PoolConfig, type ServerConfig} from '../config/index.js'
 import {KeyPlacer} from '../hashing/index.js'
 import {UserError} from '../errors.js'
@@ -16,11 +17,23 @@ export interface PoolChange {
   after: ServerConfig[]
 }
 
+/**
+ * "HOST:PORT" or "HOST:PORT:WEIGHT" as a servers: entry (weight 1 when absent), or undefined when
+ * it is neither: a last number preceded by HOST:PORT is the weight.
+ */
+function serverEntryOfSpec(spec: string): string | undefined {
+  const last = splitHostPort(spec)
+  if (!last || !/^\d+$/.test(last.portText)) return undefined
+  const first = splitHostPort(last.host)
+  if (first === undefined) return `${spec}:1`
+  if (!/^\d+$/.test(first.portText) || first.host.includes(':')) return undefined
+  return spec
+}
+
 /** "HOST:PORT[:WEIGHT]" plus an optional name, as a servers: entry. */
 export function serverFromSpec(spec: string, name?: string): ServerConfig {
-  const parts = spec.split(':')
-  const entry = parts.length === 2 ? `${spec}:1` : spec
-  if (parts.length < 2 || parts.length > 3 || !/^\d+$/.test(parts[1]) || (parts.length === 3 && !/^\d+$/.test(parts[2]))) {
+  const entry = serverEntryOfSpec(spec)
+  if (entry === undefined) {
     throw new UserError(`"${spec}" is not HOST:PORT or HOST:PORT:WEIGHT: write it as 127.0.0.1:6390 or 127.0.0.1:6390:1.`)
   }
   if (name !== undefined && !/^\S+$/.test(name)) throw new UserError(`The server name "${name}" has a space in it: pick a name without spaces.`)

@@ -2,11 +2,12 @@
 // clients keep their connections); nutcracker cannot reload, so it must be restarted, and keys
 // only move once it runs the new config. Which one it is comes from the lab state or from the
 // process's own command line.
-import {readFileSync} from 'node:fs'
 import {randomBytes} from 'node:crypto'
-import {Redis} from 'ioredis'
+import type {Redis} from 'ioredis'
 import type {ListenAddress, PoolConfig} from '../config/index.js'
 import {UserError} from '../errors.js'
+import {createClient} from '../targets/client-factory.js'
+import {findProxyProcess, reloadTwproxy, shellWords} from '../targets/proxy-process.js'
 import type {PoolServerClients} from './clients.js'
 import type {MovePlacement} from './plan.js'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -20,63 +21,19 @@ export interface PoolProxy {
   restartStep?: string
 }
 
-function commandLine(pid: number): string[] | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
-  } catch {
-    return undefined
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** --pid-file: the pid nutcracker/twproxy wrote with -p. */
-export function readPidFile(file: string): number {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8').trim()
-  } catch {
-    throw new UserError(`The pid file ${file} cannot be read: pass the proxy's -p file, or its pid with --proxy-pid.`)
-  }
-  const pid = Number(text)
-  if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`The pid file ${file} does not hold a pid: pass the proxy's pid with --proxy-pid.`)
-  return pid
-}
-
 /** Identifies the proxy running as `pid` by its command line. */
 export function proxyFromPid(pid: number): PoolProxy {
-  const argv = commandLine(pid)
-  if (!argv || !isAlive(pid)) throw new UserError(`No process has pid ${pid}: pass the running proxy's pid with --proxy-pid (or --pid-file).`)
-  const text = argv.join(' ')
-  if (/twproxy/.test(text)) return {kind: 'twproxy', pid}
-  if (/nutcracker/.test(text)) {
-    const quoted = argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`)).join(' ')
-    return {kind: 'nutcracker', pid, restartStep: `kill -TERM ${pid} && ${quoted}`}
-  }
-  throw new UserError(`Process ${pid} (${argv[0]}) is neither twproxy nor nutcracker: pass the proxy's pid with --proxy-pid.`)
+  const running = findProxyProcess(pid)
+  if (!running) throw new UserError(`No process has pid ${pid}: pass the running proxy's pid with --proxy-pid (or --pid-file).`)
+  if (running.program === 'twproxy') return {kind: 'twproxy', pid}
+  if (running.program === 'nutcracker') return {kind: 'nutcracker', pid, restartStep: `kill -TERM ${pid} && ${shellWords(running.argv)}`}
+  throw new UserError(`Process ${pid} (${running.argv[0]}) is neither twproxy nor nutcracker: pass the proxy's pid with --proxy-pid.`)
 }
 
+/** The proxy's own port, to write through it as clients do. */
 function proxyClient(listen: ListenAddress, password: string | undefined): Redis {
-  const client = new Redis({
-    ...(listen.kind === 'unix' ? {path: listen.path} : {host: listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host, port: listen.port}),
-    password,
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-    // a twemproxy answers neither INFO nor CLIENT SETINFO
-    enableReadyCheck: false,
-    disableClientInfo: true,
-  })
-  client.on('error', () => undefined)
-  return client
+  const endpoint = listen.kind === 'unix' ? {path: listen.path} : {host: listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host, port: listen.port}
+  return createClient(endpoint, {policy: 'probe', password, proxy: true})
 }
 
 /** A key whose owner differs between the old and the new list. */
@@ -89,14 +46,9 @@ function probeKey(placement: MovePlacement): string {
   throw new Error('no key changes owner between the two server lists')
 }
 
-/** Sends SIGUSR1 (twproxy's reload signal). */
+/** Sends twproxy its reload signal; other proxies have none. */
 export function signalReload(proxy: PoolProxy): void {
-  if (proxy.kind !== 'twproxy' || proxy.pid === undefined) return
-  try {
-    process.kill(proxy.pid, 'SIGUSR1')
-  } catch (error) {
-    throw new UserError(`twproxy (pid ${proxy.pid}) cannot be signalled: ${(error as Error).message}. Is it still running?`, {cause: error})
-  }
+  if (proxy.kind === 'twproxy' && proxy.pid !== undefined) reloadTwproxy(proxy.pid)
 }
 
 /**

@@ -1,33 +1,20 @@
-// Where a pool change applies: `--lab NAME` (the lab's nutcracker.yml, pool and proxy), or
-// `-c nutcracker.yml [--pool P]` with the proxy named by --proxy-pid / --pid-file (or --no-proxy
-// when clients talk to the servers directly). The proxy must be known: moving keys behind a
-// proxy that still routes the old way would lose writes.
-import {Flags} from '@oclif/core'
+// Where a pool change applies: a lab (its nutcracker.yml, pool and proxy), or a nutcracker.yml
+// with the proxy named by its pid or pid file (or no proxy, when clients talk to the servers
+// directly). The proxy must be known: moving keys behind a proxy that still routes the old way
+// would lose writes.
 import {loadLab} from '../lab/state.js'
-import {targetFlags} from '../cli/target-flags.js'
 import {UserError} from '../errors.js'
-import {proxyFromPid, readPidFile, type PoolProxy} from './proxy.js'
+import {readPidFile} from '../targets/proxy-process.js'
+import {proxyFromPid, type PoolProxy} from './proxy.js'
 
-const GROUP = 'TARGET'
-
-// --lab, -c, --pool and --password are the shared target flags (a pool change has no --cluster)
-export const poolChangeFlags = {
-  lab: targetFlags.lab,
-  config: targetFlags.config,
-  pool: targetFlags.pool,
-  'proxy-pid': Flags.integer({description: 'pid of the twproxy (reloaded with SIGUSR1) or nutcracker (restart step printed) running --config', exclusive: ['pid-file', 'no-proxy'], helpGroup: GROUP}),
-  'pid-file': Flags.string({description: 'the proxy\'s -p pid file, instead of --proxy-pid', exclusive: ['proxy-pid', 'no-proxy'], helpGroup: GROUP}),
-  'no-proxy': Flags.boolean({description: 'no proxy runs --config: clients use the servers directly', exclusive: ['proxy-pid', 'pid-file'], default: false, helpGroup: GROUP}),
-  password: targetFlags.password,
-}
-
-export interface PoolChangeFlags {
+/** What the user named (the command's --lab, -c, --pool, --proxy-pid, --pid-file, --no-proxy). */
+export interface PoolChangeTargetRequest {
   lab?: string
-  config?: string
+  configFile?: string
   pool?: string
-  'proxy-pid'?: number
-  'pid-file'?: string
-  'no-proxy'?: boolean
+  proxyPid?: number
+  pidFile?: string
+  noProxy?: boolean
   password?: string
 }
 
@@ -38,16 +25,21 @@ export interface PoolChangeTarget {
   password?: string
 }
 
-export function resolvePoolChangeTarget(flags: PoolChangeFlags): PoolChangeTarget {
-  if (flags.config !== undefined) {
-    let proxy: PoolProxy
-    if (flags['proxy-pid'] !== undefined) proxy = proxyFromPid(flags['proxy-pid'])
-    else if (flags['pid-file'] !== undefined) proxy = proxyFromPid(readPidFile(flags['pid-file']))
-    else if (flags['no-proxy']) proxy = {kind: 'none'}
-    else throw new UserError('Say which proxy runs this file with --proxy-pid PID or --pid-file FILE (or --no-proxy if none does): keys must not move behind a proxy that routes the old way.')
-    return {configFile: flags.config, poolName: flags.pool, proxy, password: flags.password}
-  }
-  const lab = loadLab(flags.lab)
+export function resolvePoolChangeTarget(request: PoolChangeTargetRequest): PoolChangeTarget {
+  return request.configFile !== undefined ? configTarget(request.configFile, request) : labTarget(request)
+}
+
+function configTarget(configFile: string, request: PoolChangeTargetRequest): PoolChangeTarget {
+  let proxy: PoolProxy
+  if (request.proxyPid !== undefined) proxy = proxyFromPid(request.proxyPid)
+  else if (request.pidFile !== undefined) proxy = proxyFromPid(readPidFile(request.pidFile))
+  else if (request.noProxy) proxy = {kind: 'none'}
+  else throw new UserError('Say which proxy runs this file with --proxy-pid PID or --pid-file FILE (or --no-proxy if none does): keys must not move behind a proxy that routes the old way.')
+  return {configFile, poolName: request.pool, proxy, password: request.password}
+}
+
+function labTarget(request: PoolChangeTargetRequest): PoolChangeTarget {
+  const lab = loadLab(request.lab)
   if (lab.topology === 'cluster') throw new UserError(`Lab "${lab.name}" is a Redis Cluster: use \`twlab cluster add-node\` / \`del-node\` and \`twlab reshard\` there.`)
   if (!lab.proxy.configFile) throw new UserError(`Lab "${lab.name}" has no nutcracker.yml describing its pool: recreate it with \`twlab up\`.`)
   const node = lab.nodes.find((n) => n.role === 'proxy')
@@ -58,5 +50,5 @@ export function resolvePoolChangeTarget(flags: PoolChangeFlags): PoolChangeTarge
       ? {kind: 'twproxy', pid: node.pid}
       : {kind: 'nutcracker', pid: node.pid, restartStep: `twlab stop ${node.name} --name ${lab.name} && twlab start ${node.name} --name ${lab.name}`}
   }
-  return {configFile: lab.proxy.configFile, poolName: lab.proxy.pool, proxy, password: flags.password ?? lab.password}
+  return {configFile: lab.proxy.configFile, poolName: lab.proxy.pool, proxy, password: request.password ?? lab.password}
 }

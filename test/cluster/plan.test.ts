@@ -3,7 +3,7 @@ import {appendFileSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import {Journal, openJournalsFor, readJournal, unfinishedMoves} from '../../src/cluster/journal.js'
+import {Journal, openJournalsFor, readReshardJournal, unfinishedMoves} from '../../src/cluster/journal.js'
 import {parseSlotRange, rangePlan, reshardTable, summarizeMoves} from '../../src/cluster/plan.js'
 import {parseBytes} from '../../src/cluster/preflight.js'
 import {parseWeight, rebalancePlan} from '../../src/cluster/rebalance-plan.js'
@@ -96,7 +96,7 @@ describe('journal', () => {
       journal.slot(1, 'done', {keys: 4})
       journal.slot(2, 'open')
       appendFileSync(path, '{"type":"slot","slot":3,"sta')
-      const state = readJournal(path)
+      const state = readReshardJournal(path)
       assert.deepEqual(unfinishedMoves(state).map((m) => m.slot), [2, 3])
       assert.equal(state.slots.get(1)?.keys, 4)
       assert.deepEqual(openJournalsFor(new Set(['n2']), dir).map((s) => s.path), [path])

@@ -10,7 +10,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, afterEach, before, beforeEach, describe, test} from 'node:test'
-import {readJournal} from '../../src/cluster/journal.js'
+import {readReshardJournal} from '../../src/cluster/journal.js'
 import {ClusterTarget} from '../../src/targets/cluster.js'
 import {twlab} from '../support/cli.js'
 import {stopAll, stopPid, waitForPort, waitUntil, type RunningServer} from '../support/servers.js'
@@ -109,7 +109,7 @@ describe('a node killed during twlab reshard', () => {
 
   /** No open slot, every planned slot on `to`, every key readable, each key held once. */
   async function assertFinished(journal: string, to: string): Promise<void> {
-    const plan = readJournal(journal).plan
+    const plan = readReshardJournal(journal).plan
     const target = await ClusterTarget.connect(to)
     try {
       assert.deepEqual(target.openSlots(), [], 'no slot left open')
@@ -133,7 +133,7 @@ describe('a node killed during twlab reshard', () => {
     process.stderr.write(`# the killed run reported: ${summary.result.failed[0].error}\n`)
     assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace')
     // the journal keeps the plan, the slots done before the kill and the failed one
-    const state = readJournal(run.journal)
+    const state = readReshardJournal(run.journal)
     assert.equal(state.plan.moves.length, 1500)
     assert.equal(state.end, 'failed')
     const done = [...state.slots.values()].filter((slot) => slot.state === 'done').length

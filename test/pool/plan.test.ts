@@ -27,6 +27,9 @@ describe('pool change plans', () => {
     assert.throws(() => serverFromSpec('127.0.0.1:x'), /is not HOST:PORT/)
     assert.throws(() => serverFromSpec('127.0.0.1:70000'), /not a valid port/)
     assert.throws(() => serverFromSpec('127.0.0.1:7004:0'), /zero weight/)
+    assert.throws(() => serverFromSpec('127.0.0.1:7004:x'), /is not HOST:PORT/)
+    assert.throws(() => serverFromSpec('h:1:2:3'), /is not HOST:PORT/)
+    assert.equal(serverFromSpec('redis-a:7004:3').weight, 3)
   })
 
   test('adding a server already there, by address or by name, is refused', () => {

@@ -3,14 +3,12 @@
 // (proxy pid, nutcracker.yml, pool, stats port). From -c FILE: --proxy-pid and --proxy-stats.
 // Only twproxy can switch a pool to a cluster (SIGUSR1 reload); nutcracker can neither reload
 // nor talk to a Redis Cluster, so a cut-over behind it is refused with the step that fixes it.
-import {readFileSync} from 'node:fs'
+import {formatAddress} from '../../address.js'
 import {loadConfig, type PoolConfig} from '../../config/index.js'
 import type {LabState} from '../../lab/state.js'
 import {UserError} from '../../errors.js'
+import {DEFAULT_STATS_PORT, findProxyProcess, shellWords, statsAddressOf} from '../../targets/proxy-process.js'
 import {parseAddress, type Address} from '../source/address.js'
-
-/** nutcracker's default stats port (its -s) */
-export const DEFAULT_STATS_PORT = 22222
 
 export interface CutoverProxy {
   pid: number
@@ -26,18 +24,6 @@ export interface CutoverProxyFlags {
   pool?: string
   'proxy-pid'?: number
   'proxy-stats'?: string
-}
-
-function commandLine(pid: number): string[] | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
-  } catch {
-    return undefined
-  }
-}
-
-function shellWords(argv: string[]): string {
-  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`)).join(' ')
 }
 
 function refuseNutcracker(pid: number, restart: string): never {
@@ -72,35 +58,26 @@ export function cutoverProxyOfLab(lab: LabState): CutoverProxy {
 export async function cutoverProxyOfConfig(flags: CutoverProxyFlags): Promise<CutoverProxy> {
   const file = flags.config as string
   if (flags['proxy-pid'] === undefined) {
-    throw new UserError('--cutover with -c needs the pid of the twproxy running that file: pass --proxy-pid PID (and --proxy-stats HOST:PORT unless its stats port is the default 22222).')
+    throw new UserError(`--cutover with -c needs the pid of the twproxy running that file: pass --proxy-pid PID (and --proxy-stats HOST:PORT unless its stats port is the default ${DEFAULT_STATS_PORT}).`)
   }
   const pid = flags['proxy-pid']
-  const argv = commandLine(pid)
-  if (!argv) throw new UserError(`No process has pid ${pid}: pass the running twproxy's pid with --proxy-pid.`)
-  const text = argv.join(' ')
-  if (/nutcracker/.test(text) && !/twproxy/.test(text)) refuseNutcracker(pid, `kill -TERM ${pid} && ${shellWords(['twproxy', ...argv.slice(1)])}`)
-  if (!/twproxy/.test(text)) throw new UserError(`Process ${pid} (${argv[0]}) is not twproxy: pass the pid of the twproxy running ${file} with --proxy-pid.`)
+  const running = findProxyProcess(pid)
+  if (!running) throw new UserError(`No process has pid ${pid}: pass the running twproxy's pid with --proxy-pid.`)
+  const {argv} = running
+  if (running.program === 'nutcracker') refuseNutcracker(pid, `kill -TERM ${pid} && ${shellWords(['twproxy', ...argv.slice(1)])}`)
+  if (running.program !== 'twproxy') throw new UserError(`Process ${pid} (${argv[0]}) is not twproxy: pass the pid of the twproxy running ${file} with --proxy-pid.`)
   const config = await loadConfig(file, {extensions: true})
   const pool = pickPool(config.pools, flags.pool, file)
   const stats = flags['proxy-stats'] !== undefined
     ? parseAddress(flags['proxy-stats'], '--proxy-stats')
-    : statsFromArgv(argv)
+    : statsOfArgv(argv)
   return {pid, configFile: file, pool: pool.name, stats, description: `twproxy pid ${pid}`}
 }
 
-/** The stats address from the proxy's own command line (-s PORT, -a HOST), else nutcracker's default. */
-function statsFromArgv(argv: string[]): Address {
-  const value = (short: string, long: string): string | undefined => {
-    for (let i = 0; i < argv.length; i++) {
-      if (argv[i] === short || argv[i] === long) return argv[i + 1]
-      if (argv[i].startsWith(`${long}=`)) return argv[i].slice(long.length + 1)
-    }
-    return undefined
-  }
-  const port = Number(value('-s', '--stats-port') ?? DEFAULT_STATS_PORT)
-  let host = value('-a', '--stats-addr') ?? '127.0.0.1'
-  if (host === '0.0.0.0') host = '127.0.0.1'
-  return {host, port, text: `${host}:${port}`}
+/** The stats address the proxy's command line gives, in the form the cut-over prints. */
+function statsOfArgv(argv: string[]): Address {
+  const address = statsAddressOf(argv)
+  return {...address, text: formatAddress(address)}
 }
 
 function pickPool(pools: PoolConfig[], name: string | undefined, file: string): PoolConfig {

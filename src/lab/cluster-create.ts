@@ -8,9 +8,6 @@ import {formatRanges, parseClusterNodes, type ClusterNodeInfo} from '../targets/
 import {adminClient, parseInfo} from './admin-client.js'
 import type {LabNode} from './state.js'
 
-/** @deprecated parse CLUSTER NODES with src/targets/cluster-nodes.ts; kept for importers not yet moved to it. */
-export {parseClusterNodes} from '../targets/cluster-nodes.js'
-
 /** Slot ranges for `count` masters: as even as can be, the first ones taking the remainder. */
 export function splitSlots(count: number): Array<[number, number]> {
   const ranges: Array<[number, number]> = []

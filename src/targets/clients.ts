@@ -5,9 +5,6 @@ import type {Redis} from 'ioredis'
 import {closeClients, createClient} from './client-factory.js'
 import type {TargetNode} from './types.js'
 
-// the closing rule lives with the factory; importers of this module keep finding it here
-export {closeClients} from './client-factory.js'
-
 export interface NodeClientOptions {
   password?: string
   db?: number

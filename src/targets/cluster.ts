@@ -9,9 +9,6 @@ import {closeClients, createClient} from './client-factory.js'
 import {parseClusterNodes, rangesOf, slotsOf, type ClusterNodeInfo} from './cluster-nodes.js'
 import type {Target, TargetNode} from './types.js'
 
-/** @deprecated the slot count is CLUSTER_SLOTS from src/hashing; kept for importers not yet moved to it. */
-export {CLUSTER_SLOTS as SLOT_COUNT} from '../hashing/index.js'
-
 export interface ClusterAuth {
   password?: string
   username?: string
@@ -28,11 +25,6 @@ export interface OpenSlot {
 /** A cluster node's address as users write it ("127.0.0.1:7000", "[::1]:7000"). */
 function parseNodeAddress(text: string, what: string): Address {
   return parseAddress(text, {what, example: '127.0.0.1:7000'})
-}
-
-/** @deprecated use parseAddress from src/address.ts; kept for importers not yet moved to it. */
-export function parseHostPort(text: string, what = 'address'): Address {
-  return parseNodeAddress(text, `The ${what}`)
 }
 
 /** Opens a client to one node, failing fast with one sentence when it cannot be reached. */

@@ -11,7 +11,7 @@
 // the command prints the restart step, and keys move when it is run again after the restart.
 import type {PoolConfig} from '../config/index.js'
 import {UserError} from '../errors.js'
-import {pickPool, readPoolConfig} from '../targets/pool.js'
+import {choosePool, readPoolConfig} from '../targets/pool.js'
 import {isProcessAlive} from '../targets/proxy-process.js'
 import {deleteStrays} from './cleanup.js'
 import {PoolServerClients} from './clients.js'
@@ -90,7 +90,7 @@ class PhaseTimer {
 /** The pool, the change asked for (or the one a journal says was under way) and that journal. */
 async function loadChange(options: PoolChangeOptions): Promise<{pool: PoolConfig; change: PoolChange; journal?: PoolChangeJournal}> {
   const config = await readPoolConfig(options.configFile)
-  const pool = pickPool(config, options.poolName)
+  const pool = choosePool(config, options.poolName)
   const journal = readPoolChangeJournal(options.configFile, pool.name)
   if (!journal) return {pool, change: options.plan(pool)}
   const before = journalServers(journal.before)

@@ -119,7 +119,7 @@ export function choosePool(config: NutcrackerConfig, poolName: string | undefine
 export function pickPool(config: NutcrackerConfig, poolName: string | undefined): PoolConfig {
   const pool = choosePool(config, poolName)
   if (!pool.redis) {
-    throw new UserError(`Pool "${pool.name}" in ${config.file} is a memcache pool: keys commands work on redis pools (redis: true).`)
+    throw new UserError(`Pool "${pool.name}" in ${config.file} is a memcache pool: twlab works on redis pools (redis: true) only.`)
   }
   return pool
 }

@@ -65,3 +65,21 @@ export function parseAddress(text: string, options: ParseAddressOptions): Addres
 export function formatAddress(address: Address): string {
   return `${address.host}:${address.port}`
 }
+
+/**
+ * "host:port,host:port,..." (a server list on the command line) into Addresses, in the order
+ * given: every entry parsed by parseAddress, and one server named twice is refused, since a list
+ * of servers that each play a part (sources, seeds) means each one once.
+ */
+export function parseAddressList(text: string, options: ParseAddressOptions): Address[] {
+  const parts = text.split(',').map((part) => part.trim()).filter(Boolean)
+  if (parts.length === 0) throw new UserError(`${options.what} is empty: give one or more HOST:PORT separated by commas.`)
+  const addresses = parts.map((part) => parseAddress(part, options))
+  const seen = new Set<string>()
+  for (const address of addresses) {
+    const shown = formatAddress(address)
+    if (seen.has(shown)) throw new UserError(`${options.what} lists ${shown} twice: name each server once.`)
+    seen.add(shown)
+  }
+  return addresses
+}

@@ -1,18 +1,12 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {UserError} from '../../src/errors.js'
-import {checkpointExists, defaultCheckpointPath} from '../../src/migrate/checkpoint.js'
-import {checkCutoverProxy, checkCutoverSources} from '../../src/migrate/cutover/cutover.js'
-import {cutoverProxyOfConfig, cutoverProxyOfLab, type CutoverProxy} from '../../src/migrate/cutover/cutover-proxy.js'
-import {openEndpoints} from '../../src/migrate/endpoints.js'
-import {runMigration} from '../../src/migrate/migration.js'
-import {planMigration} from '../../src/migrate/plan.js'
+import {onInterrupt} from '../../src/cli/interrupt.js'
+import {migrateSourceFlags, withBareToCluster} from '../../src/cli/migrate-flags.js'
 import {ProgressReporter} from '../../src/cli/migrate-progress.js'
 import {renderMigration, renderPlan} from '../../src/cli/migrate-report.js'
-import {sourceFlags} from '../../src/migrate/source/source-options.js'
-import type {ClusterTarget} from '../../src/migrate/target/cluster-target.js'
-import {ensureTargetLab, existingTargetLab, NEW_LAB_CLUSTER, sourceLabOf, withBareToCluster} from '../../src/migrate/target/target-lab.js'
-import {ConflictError, type ConflictPolicy} from '../../src/migrate/target/writer.js'
+import {UserError} from '../../src/errors.js'
+import {openMigration, prepareMigration} from '../../src/migrate/session.js'
+import type {ExistingKeyPolicy} from '../../src/migrate/target/writer.js'
 
 const CUTOVER = 'CUT-OVER'
 export default class Migrate extends BaseCommand {
@@ -34,7 +28,7 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
 
   static override flags = {
     ...BaseCommand.yesFlag,
-    ...sourceFlags,
+    ...migrateSourceFlags,
     'to-cluster': Flags.string({description: 'a node of the target Redis Cluster, HOST:PORT; with no address (from a lab), a new lab cluster <lab>-cluster', required: true}),
     masters: Flags.integer({description: '--to-cluster with no address: masters of the new lab cluster', default: 3, min: 3, max: 50}),
     replicas: Flags.integer({description: '--to-cluster with no address: replicas per master of the new lab cluster', default: 1, min: 0, max: 5}),
@@ -60,119 +54,53 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Migrate, withBareToCluster(this.argv))
-    const onConflict = flags['on-conflict'] as ConflictPolicy
-    const online = flags.online || flags.cutover
-    if (flags['switch-timeout'] * 1000 + 5000 > flags['pause-limit']) {
-      throw new UserError(`--pause-limit ${flags['pause-limit']} ms leaves no room for --switch-timeout ${flags['switch-timeout']} s: make it at least ${flags['switch-timeout'] * 1000 + 5000}.`)
+    const prepared = await prepareMigration({
+      source: {from: flags.from, lab: flags.lab, config: flags.config, pool: flags.pool, password: flags.password},
+      toCluster: flags['to-cluster'],
+      newLab: {masters: flags.masters, replicas: flags.replicas},
+      dryRun: flags['dry-run'],
+      online: flags.online,
+      quietForMs: flags['quiet-for'] * 1000,
+      cutover: flags.cutover,
+      proxyPid: flags['proxy-pid'],
+      proxyStats: flags['proxy-stats'],
+      pauseLimitMs: flags['pause-limit'],
+      switchTimeoutMs: flags['switch-timeout'] * 1000,
+      onConflict: flags['on-conflict'] as ExistingKeyPolicy,
+      resume: flags.resume,
+      restart: flags.restart,
+      checkpoint: flags.checkpoint,
+      verify: flags.verify,
+      ttlToleranceMs: flags['ttl-tolerance'],
+      bigKeyBytes: flags['big-key-bytes'],
+      chunkElements: flags['chunk-elements'],
+      scanCount: flags['scan-count'],
+      planSample: flags['plan-sample'],
+    })
+    const proxy = prepared.cutoverProxy
+    if (proxy && !flags['dry-run']) {
+      const question = `At the end, writes to the pool pause for a moment and ${proxy.description} is switched to the cluster (${proxy.configFile} is rewritten, a backup kept).`
+      if (!(await this.confirmOrRefuse(question, flags.yes))) throw new UserError('Nothing was done: run again and confirm, or migrate without --cutover.')
     }
-    if (flags.cutover && flags.from) {
-      throw new UserError('--cutover switches the twproxy in front of a pool, and --from names bare servers: give the pool with --lab NAME, or -c nutcracker.yml --proxy-pid PID.')
-    }
-    const sourceLab = sourceLabOf(flags)
-    let cutoverProxy: CutoverProxy | undefined
-    if (flags.cutover) {
-      cutoverProxy = sourceLab ? cutoverProxyOfLab(sourceLab) : await cutoverProxyOfConfig(flags)
-      await checkCutoverProxy(cutoverProxy)
-      const question = `At the end, writes to the pool pause for a moment and ${cutoverProxy.description} is switched to the cluster (${cutoverProxy.configFile} is rewritten, a backup kept).`
-      if (!flags['dry-run'] && !(await this.confirmOrRefuse(question, flags.yes))) {
-        throw new UserError('Nothing was done: run again and confirm, or migrate without --cutover.')
-      }
-    }
-    let toCluster = flags['to-cluster']
-    let newTargetLab: string | undefined
-    let reusedTargetLab = false
-    if (toCluster === NEW_LAB_CLUSTER) {
-      if (!sourceLab) {
-        throw new UserError('--to-cluster without an address creates a lab cluster, so the source must be a lab: give --lab NAME (or start one with twlab up), or give --to-cluster HOST:PORT.')
-      }
-      // a dry run starts nothing: it plans against the target lab only when one is running
-      const lab = flags['dry-run']
-        ? existingTargetLab(sourceLab, '--dry-run starts no processes')
-        : await ensureTargetLab(sourceLab, {masters: flags.masters, replicas: flags.replicas, resume: flags.resume, note: (m) => this.note(m)})
-      toCluster = lab.address.text
-      newTargetLab = lab.name
-      reusedTargetLab = !lab.created
-    }
-    // The source lab is pinned by name: a new target lab makes "the only running lab" ambiguous.
-    const {sources, target, targetAddress} = await openEndpoints({...flags, ...(sourceLab ? {lab: sourceLab.name} : {}), 'to-cluster': toCluster})
-    const stopHandlers = installStopHandlers(() => this.note('Stopping after the keys in flight (Ctrl-C again to quit at once)...'))
+    const session = await openMigration(prepared, (message) => this.note(message))
+    const stop = onInterrupt(() => this.note('Stopping after the keys in flight (Ctrl-C again to quit at once)...'))
     try {
-      if (flags.cutover) checkCutoverSources(sources.sources)
-      if (reusedTargetLab && !flags.resume && !flags['dry-run'] && (await keysOn(target)) > 0) {
-        throw new UserError(`The target lab "${newTargetLab}" already holds keys: continue its migration with --resume, or remove it with twlab destroy --name ${newTargetLab} --yes.`)
-      }
-      const addresses = sources.sources.map((s) => s.address.text)
-      const checkpointPath = flags.checkpoint ?? defaultCheckpointPath(addresses, targetAddress.text)
-      if (flags.resume && !checkpointExists(checkpointPath)) {
-        throw new UserError(`There is no checkpoint to resume at ${checkpointPath}: run without --resume to start, or give --checkpoint.`)
-      }
-      if (!flags.resume && !flags.restart && !flags['dry-run'] && checkpointExists(checkpointPath)) {
-        throw new UserError(`An unfinished migration of these sources has a checkpoint at ${checkpointPath}: pass --resume to continue it or --restart to start over.`)
-      }
-      this.note(`Planning: ${sources.description} -> cluster ${targetAddress.text}`)
-      const plan = await planMigration(sources, target, {
-        sample: flags['plan-sample'] === 0 ? Infinity : flags['plan-sample'],
-        bigKeyBytes: flags['big-key-bytes'],
-        scanCount: flags['scan-count'],
-      })
+      this.note(`Planning: ${session.sourcesDescription} -> cluster ${session.targetAddress}`)
+      const plan = await session.plan()
       if (!this.jsonEnabled()) this.log(renderPlan(plan))
       if (flags['dry-run']) return {plan, dryRun: true}
-      if (onConflict === 'replace' && !(await this.confirmOrRefuse('--on-conflict replace overwrites keys that already exist on the target cluster.', flags.yes))) {
+      if (flags['on-conflict'] === 'replace' && !(await this.confirmOrRefuse('--on-conflict replace overwrites keys that already exist on the target cluster.', flags.yes))) {
         throw new UserError('Nothing was copied: run again and confirm, or choose --on-conflict skip or fail.')
       }
-      const result = await runMigration(sources, target, {
-        write: {onConflict, bigKeyBytes: flags['big-key-bytes'], chunk: {elements: flags['chunk-elements'], bytes: 1 << 20}},
-        scanCount: flags['scan-count'],
-        window: 4,
-        online,
-        quietMs: flags['quiet-for'] * 1000,
-        checkpointPath,
-        resume: flags.resume,
-        verify: flags.verify,
-        ttlToleranceMs: flags['ttl-tolerance'],
-        progress: ProgressReporter.forStderr(this.jsonEnabled()),
-        stopRequested: stopHandlers.stopRequested,
-        cutover: cutoverProxy && {proxy: cutoverProxy, pauseLimitMs: flags['pause-limit'], switchTimeoutMs: flags['switch-timeout'] * 1000},
-      }).catch((error: unknown) => {
-        if (error instanceof ConflictError) {
-          throw new UserError(`${error.message}: nothing was overwritten.`, {
-            hint: `Choose --on-conflict skip (keep the target's values) or --on-conflict replace, then run again with --resume (checkpoint ${checkpointPath}).`,
-          })
-        }
-        throw error
-      })
+      const result = await session.run({progress: ProgressReporter.forStderr(this.jsonEnabled()), stopRequested: stop.stopRequested})
       if (result.status === 'interrupted') this.note(renderMigration(result))
       else if (!this.jsonEnabled()) this.log(renderMigration(result))
       if (result.status === 'interrupted') process.exitCode = 130
       if (result.status === 'mismatches') process.exitCode = 1
-      return {plan, migration: result, ...(newTargetLab ? {targetLab: newTargetLab} : {}), target: targetAddress.text}
+      return {plan, migration: result, ...(session.targetLab ? {targetLab: session.targetLab} : {}), target: session.targetAddress}
     } finally {
-      stopHandlers.remove()
-      await Promise.allSettled([sources.close(), target.close()])
+      stop.remove()
+      await session.close()
     }
-  }
-}
-
-async function keysOn(target: ClusterTarget): Promise<number> {
-  const sizes = await Promise.all(target.masters().map((node) => node.dbsize()))
-  return sizes.reduce((a, b) => a + b, 0)
-}
-
-/** Ctrl-C (or SIGTERM) once: finish the keys in flight, save, exit resumable. Twice: quit now. */
-function installStopHandlers(onFirst: () => void): {stopRequested: () => boolean; remove: () => void} {
-  let requested = false
-  const handler = () => {
-    if (requested) process.exit(130)
-    requested = true
-    onFirst()
-  }
-  process.on('SIGINT', handler)
-  process.on('SIGTERM', handler)
-  return {
-    stopRequested: () => requested,
-    remove: () => {
-      process.off('SIGINT', handler)
-      process.off('SIGTERM', handler)
-    },
   }
 }

@@ -1,10 +1,9 @@
 import {Flags} from '@oclif/core'
+import {formatAddress} from '../../src/address.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {openEndpoints} from '../../src/migrate/endpoints.js'
+import {migrateSourceFlags, withBareToCluster} from '../../src/cli/migrate-flags.js'
 import {renderMismatchCounts, renderMismatches} from '../../src/cli/migrate-report.js'
-import {sourceFlags} from '../../src/migrate/source/source-options.js'
-import {existingTargetLab, NEW_LAB_CLUSTER, sourceLabOf, withBareToCluster} from '../../src/migrate/target/target-lab.js'
-import {UserError} from '../../src/errors.js'
+import {openEndpointsToVerify} from '../../src/migrate/endpoints.js'
 import {describeMismatch, verifyMigration} from '../../src/migrate/verify/verify.js'
 
 export default class MigrateVerify extends BaseCommand {
@@ -18,7 +17,7 @@ export default class MigrateVerify extends BaseCommand {
   ]
 
   static override flags = {
-    ...sourceFlags,
+    ...migrateSourceFlags,
     'to-cluster': Flags.string({description: 'a node of the target Redis Cluster, HOST:PORT; with a lab source and no value, the lab cluster `twlab migrate --to-cluster` made for it', required: true}),
     'ttl-tolerance': Flags.integer({description: 'expiries this many ms apart still match', default: 1000, min: 0}),
     'scan-count': Flags.integer({description: 'SCAN COUNT (keys per page)', default: 1000, min: 1}),
@@ -27,23 +26,11 @@ export default class MigrateVerify extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(MigrateVerify, withBareToCluster(this.argv))
-    let endpoints = flags
-    if (flags['to-cluster'] === NEW_LAB_CLUSTER) {
-      const sourceLab = sourceLabOf(flags)
-      if (!sourceLab) {
-        throw new UserError('--to-cluster without an address means the lab cluster made for a lab source: give --lab NAME, or give --to-cluster HOST:PORT.')
-      }
-      // the source lab is pinned by name: its target lab makes "the only running lab" ambiguous
-      endpoints = {...flags, lab: sourceLab.name, 'to-cluster': existingTargetLab(sourceLab, 'verify only reads').address.text}
-    }
-    const {sources, target, targetAddress} = await openEndpoints(endpoints)
+    const {sources, target, close} = await openEndpointsToVerify(
+      {from: flags.from, lab: flags.lab, config: flags.config, pool: flags.pool, password: flags.password}, flags['to-cluster'])
     try {
-      this.note(`Verifying ${sources.description} against cluster ${targetAddress.text}...`)
-      const report = await verifyMigration(sources, target, {
-        ttlToleranceMs: flags['ttl-tolerance'],
-        scanCount: flags['scan-count'],
-        recheckDelayMs: 500,
-      })
+      this.note(`Verifying ${sources.description} against cluster ${formatAddress(target.address)}...`)
+      const report = await verifyMigration(sources, target, {ttlToleranceMs: flags['ttl-tolerance'], scanCount: flags['scan-count']})
       const mismatches = report.mismatches.map(describeMismatch)
       if (!this.jsonEnabled()) {
         if (mismatches.length === 0) {
@@ -56,7 +43,7 @@ export default class MigrateVerify extends BaseCommand {
       if (mismatches.length > 0) process.exitCode = 1
       return {ok: mismatches.length === 0, checked: report.checked, targetKeys: report.targetKeys, counts: report.counts, mismatches}
     } finally {
-      await Promise.allSettled([sources.close(), target.close()])
+      await close()
     }
   }
 }

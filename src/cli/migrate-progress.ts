@@ -1,20 +1,14 @@
 // Progress on stderr: a cli-progress bar (keys, keys/s, bytes/s, ETA) on a terminal; without one
 // (CI logs, pipes) a plain line every few seconds instead of a redrawn bar; nothing when quiet.
 import {SingleBar} from 'cli-progress'
+import type {MigrationProgress, ProgressSample} from '../migrate/progress.js'
 import {formatBytes} from './format.js'
-
-export interface ProgressSample {
-  done: number
-  bytes: number
-  /** a short phrase for the current phase: "copy", "catch-up 12 pending, lag 40 ms", "verify" */
-  phase: string
-}
 
 function rate(value: number, seconds: number): number {
   return seconds > 0 ? value / seconds : 0
 }
 
-export class ProgressReporter {
+export class ProgressReporter implements MigrationProgress {
   private bar?: SingleBar
   private readonly startedAt = Date.now()
   private lastLine = 0

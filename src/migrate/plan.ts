@@ -8,9 +8,10 @@
 //   (harmless for correctness, but their slot will carry their combined load).
 // - Headroom: each master's INFO memory (used_memory, maxmemory) against its share of the
 //   incoming bytes (by the slots it owns).
-import {HashTagRange, keySlot} from '../hashing/index.js'
-import type {ClusterTarget} from './target/cluster-target.js'
-import {keyText} from './key-text.js'
+import {formatAddress} from '../address.js'
+import {CLUSTER_SLOTS, HashTagRange, keySlot} from '../hashing/index.js'
+import type {MigrationTarget} from './target/migration-target.js'
+import {keyText} from '../targets/key-text.js'
 import type {SourceSet} from './source/sources.js'
 
 export interface SourcePlan {
@@ -83,7 +84,7 @@ function clusterTag(key: Buffer): string | undefined {
   return key.subarray(start + 1, end).toString('latin1')
 }
 
-export async function planMigration(sources: SourceSet, target: ClusterTarget, options: PlanOptions): Promise<MigrationPlan> {
+export async function planMigration(sources: SourceSet, target: MigrationTarget, options: PlanOptions): Promise<MigrationPlan> {
   const warnings: string[] = []
   const poolTag = sources.hashTag ? new HashTagRange(sources.hashTag) : undefined
   const byPoolTag = new Map<string, {keys: Buffer[]; slots: Set<number>}>()
@@ -129,7 +130,7 @@ export async function planMigration(sources: SourceSet, target: ClusterTarget, o
     const exact = cursor === '0' || sampled >= keys
     const estimate = exact || sampled === 0 ? bytes : Math.round((bytes / sampled) * keys)
     bigKeys.sort((a, b) => b.bytes - a.bytes)
-    return {name: source.name, address: source.address.text, keys, sampled, bytes: estimate, exact, bigKeys: bigKeys.slice(0, 50)}
+    return {name: source.name, address: formatAddress(source.address), keys, sampled, bytes: estimate, exact, bigKeys: bigKeys.slice(0, 50)}
   }))
   const totalKeys = plans.reduce((n, p) => n + p.keys, 0)
   const totalBytes = plans.reduce((n, p) => n + p.bytes, 0)
@@ -142,7 +143,7 @@ export async function planMigration(sources: SourceSet, target: ClusterTarget, o
     const usedMemory = Number(info.get('used_memory') ?? 0)
     const maxMemory = Number(info.get('maxmemory') ?? 0)
     const slots = slotsOwned.get(address) ?? 0
-    const incomingBytes = Math.round((totalBytes * slots) / 16384)
+    const incomingBytes = Math.round((totalBytes * slots) / CLUSTER_SLOTS)
     const headroomBytes = maxMemory > 0 ? maxMemory - usedMemory - incomingBytes : null
     if (headroomBytes !== null && headroomBytes < 0) {
       warnings.push(`target master ${address} lacks room: maxmemory ${maxMemory} bytes, used ${usedMemory}, incoming about ${incomingBytes}.`)
@@ -175,7 +176,7 @@ export async function planMigration(sources: SourceSet, target: ClusterTarget, o
 }
 
 /** Slots owned per master "host:port", from CLUSTER SLOTS. */
-async function slotCounts(target: ClusterTarget): Promise<Map<string, number>> {
+async function slotCounts(target: MigrationTarget): Promise<Map<string, number>> {
   const ranges = (await target.client.cluster('SLOTS')) as unknown as Array<[number, number, [string, number, ...unknown[]]]>
   const counts = new Map<string, number>()
   for (const [first, last, [host, port]] of ranges) {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import {existsSync, readFileSync} from 'node:fs'
 import {after, before, describe, test} from 'node:test'
+import {Redis} from 'ioredis'
 import {TWLAB, startCli, twlab} from '../support/cli.js'
 import {sleep} from '../support/servers.js'
 import {fillMixed} from '../migrate/dataset.js'
@@ -25,29 +26,59 @@ function progress(checkpoint: string): Progress | undefined {
   }
 }
 
+/**
+ * Holds the target's writes (CLIENT PAUSE WRITE on every master) and lets them through a moment
+ * at a time. A copy that finishes within a second on a fast machine then advances a few pages per
+ * release, so the test sees its checkpoint mid-copy; and the signal is sent while writes are
+ * held, so the copy cannot finish between what the test saw and the signal. The pause lifts by
+ * itself after HOLD_LIMIT_MS should the test die holding it.
+ */
+const HOLD_LIMIT_MS = 10_000
+/** time between releases: the migration reads its next pages and queues their writes meanwhile */
+const HELD_BETWEEN_RELEASES_MS = 20
+
+function holdTargetWrites(h: Harness) {
+  const masters = h.cluster.masters.map((master) => new Redis({host: '127.0.0.1', port: master.port}))
+  const all = (...args: string[]) => Promise.all(masters.map((master) => master.call('CLIENT', ...args)))
+  return {
+    hold: () => all('PAUSE', String(HOLD_LIMIT_MS), 'WRITE'),
+    release: () => all('UNPAUSE'),
+    close: () => masters.forEach((master) => master.disconnect()),
+  }
+}
+
 /** Starts a migration, waits until its checkpoint shows some progress, then sends `signal`. */
 async function startAndStop(h: Harness, checkpoint: string, signal: NodeJS.Signals): Promise<{code: number | null; stderr: string}> {
+  const writes = holdTargetWrites(h)
   const {child, done} = startCli(TWLAB, ['migrate', '--from', h.from, '--to-cluster', h.cluster.address,
     '--checkpoint', checkpoint, '--scan-count', '20', '--no-verify'], {timeoutMs: 120_000})
+  let signalled = false
   try {
+    await writes.hold()
     const deadline = Date.now() + 60_000
-    for (let i = 0; i < 6000 && Date.now() < deadline; i++) {
+    for (let i = 0; i < 3000 && Date.now() < deadline; i++) {
       const p = progress(checkpoint)
       if (p && p.scanned >= 2000) break
       if (child.exitCode !== null) break
-      await sleep(10)
+      await writes.release()
+      await writes.hold()
+      await sleep(HELD_BETWEEN_RELEASES_MS)
     }
     const p = progress(checkpoint)
     assert.ok(p && p.scanned >= 2000 && !p.anyDone, `stopped mid-copy (progress ${JSON.stringify(p)})`)
     child.kill(signal)
-    const {code, stderr} = await done
-    return {code, stderr}
+    signalled = true
   } finally {
-    if (child.exitCode === null && child.signalCode === null) {
+    // After Ctrl-C the pages in flight finish once their writes go through, then the checkpoint is saved.
+    await writes.release()
+    writes.close()
+    if (!signalled && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL')
       await done
     }
   }
+  const {code, stderr} = await done
+  return {code, stderr}
 }
 
 async function resume(h: Harness, checkpoint: string) {
@@ -93,7 +124,6 @@ describe('twlab migrate --resume', () => {
 
   test('Ctrl-C stops cleanly with a checkpoint, and --resume finishes', async () => {
     for (const master of h.cluster.masters) {
-      const {Redis} = await import('ioredis')
       const client = new Redis({host: '127.0.0.1', port: master.port})
       await client.flushall()
       client.disconnect()

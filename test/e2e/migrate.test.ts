@@ -141,4 +141,15 @@ describe('twlab migrate --from ... --to-cluster', () => {
     assert.match(notCluster.stderr, /not a Redis Cluster node/)
     assert.doesNotMatch(notCluster.stderr, /\n\s+at /)
   })
+
+  test('IPv6 addresses are read in brackets: --to-cluster and --from name the server, not the syntax', async () => {
+    const toCluster = await twlab(['migrate', '--from', h.from, '--to-cluster', '[::1]:1', '--dry-run'])
+    assert.notEqual(toCluster.code, 0)
+    assert.doesNotMatch(toCluster.stderr, /not HOST:PORT/)
+    assert.match(toCluster.stderr, /target cluster ::1:1/)
+    const from = await twlab(['migrate', 'verify', '--from', '[::1]:1', '--to-cluster', h.cluster.address])
+    assert.notEqual(from.code, 0)
+    assert.doesNotMatch(from.stderr, /not HOST:PORT/)
+    assert.match(from.stderr, /source ::1:1/)
+  })
 })

@@ -5,8 +5,9 @@
 // output buffer overflows: that is detected and reported as `lost`, and the caller falls back to
 // a full comparison (verify + repair) for that source.
 import type {Redis} from 'ioredis'
-import {keyFromId, keyId} from '../key-text.js'
-import {redisClient, type Source} from '../source/sources.js'
+import {formatAddress} from '../../address.js'
+import {keyFromId, keyId} from '../../targets/key-text.js'
+import {sourceClient, type Source} from '../source/sources.js'
 
 // E: keyevent channels (the key is the message, so binary keys arrive intact); A: every class
 // of change (generic, string, list, set, hash, zset, stream, expired, evicted).
@@ -42,13 +43,12 @@ export class ChangeFeed {
       const [, saved] = (await source.client.config('GET', 'notify-keyspace-events')) as [string, string]
       const wanted = withNeeded(saved ?? '')
       if (wanted !== saved) await source.client.config('SET', 'notify-keyspace-events', wanted)
-      const subscriber = redisClient(source.address, {name: 'twlab-migrate-changes', password: source.password})
+      const subscriber = sourceClient(source.address, {name: 'twlab-migrate-changes', password: source.password})
       this.subscriptions.push({source, subscriber, saved: saved ?? ''})
       subscriber.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, message: Buffer) => this.mark(message))
       subscriber.on('close', () => {
-        if (!this.stopping) this.lost.add(source.address.text)
+        if (!this.stopping) this.lost.add(formatAddress(source.address))
       })
-      subscriber.on('error', () => {})
       await subscriber.connect()
       await subscriber.psubscribe(`__keyevent@${source.db}__:*`)
     }
@@ -89,7 +89,8 @@ export class ChangeFeed {
    */
   async barrier(): Promise<void> {
     await Promise.all(this.subscriptions.map(async ({source, subscriber}) => {
-      if (this.lost.has(source.address.text)) throw new Error(`the change feed of ${source.address.text} dropped`)
+      const address = formatAddress(source.address)
+      if (this.lost.has(address)) throw new Error(`the change feed of ${address} dropped`)
       await subscriber.ping()
     }))
   }

@@ -2,7 +2,8 @@
 // DUMP payloads and expiries) and written to the target while the next pages are read, up to
 // `window` pages being written at once. The source's checkpoint
 // cursor only advances past a page once that page and every page before it are on the target.
-import {copyScannedPage, type CopyContext} from './copier.js'
+import type {CopyContext} from './context.js'
+import {copyScannedPage} from './copier.js'
 import type {SourceCursor} from '../checkpoint.js'
 import {readPage} from '../source/reader.js'
 import type {Source} from '../source/sources.js'

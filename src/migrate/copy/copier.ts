@@ -2,20 +2,13 @@
 // present on more than one source (a misplaced duplicate left by a pool change) is copied from
 // the source twemproxy hashing routes it to, and reported. When the hashing is not known (bare
 // --from servers) the first source listed that holds the key wins.
-import type {ClusterTarget} from '../target/cluster-target.js'
+import type {CopyContext} from './context.js'
 import {settleDuplicates, writesOptimistically} from '../source/duplicates.js'
-import {keyText} from '../key-text.js'
+import {keyText} from '../../targets/key-text.js'
 import {existsOn, pageKeys, readKeys, type KeyRecord, type ScannedPage} from '../source/reader.js'
-import type {Source, SourceSet} from '../source/sources.js'
-import {remember, type MigrationStats} from '../stats.js'
-import {deleteKeys, writePage, writeRecords, type WriteOptions} from '../target/writer.js'
-
-export interface CopyContext {
-  sources: SourceSet
-  target: ClusterTarget
-  write: WriteOptions
-  stats: MigrationStats
-}
+import type {Source} from '../source/sources.js'
+import {remember} from '../stats.js'
+import {deleteKeys, writePage, writeRecords} from '../target/writer.js'
 
 /**
  * The keys of `keys` (scanned on `source`) whose value must come from `source`: drops the ones

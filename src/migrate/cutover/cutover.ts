@@ -12,14 +12,15 @@
 //   5. CLIENT UNPAUSE. Writes were paused from 1 to 5; that time is reported.
 // Any failure before 5 puts the file back, signals twproxy again, and unpauses: the sources stay
 // the truth and nothing was lost. The pause is always lifted, on every path.
-import type {Redis} from 'ioredis'
+import {formatAddress} from '../../address.js'
 import {UserError} from '../../errors.js'
 import type {ChangeFeed} from '../changes/keyspace-notifications.js'
-import type {ClusterTarget} from '../target/cluster-target.js'
-import {recopyKeys, type CopyContext} from '../copy/copier.js'
+import {masterAddresses} from '../target/migration-target.js'
+import type {CopyContext} from '../copy/context.js'
+import {recopyKeys} from '../copy/copier.js'
 import type {CutoverProxy} from './cutover-proxy.js'
 import {foreignClients, type ForeignClients} from './foreign-clients.js'
-import {keyId} from '../key-text.js'
+import {keyId} from '../../targets/key-text.js'
 import {restorePool, rewritePoolToCluster, type PoolRewrite} from './pool-to-cluster.js'
 import {poolServers, readStats, waitForPoolServers} from './proxy-stats.js'
 import type {Source} from '../source/sources.js'
@@ -56,16 +57,12 @@ export interface CutoverResult {
 /** Room the switch needs inside the pause besides its poll (file write, signal, unpause). */
 const MARGIN_MS = 2000
 
-export function targetMasters(target: ClusterTarget): string[] {
-  return target.masters().map((node: Redis) => `${node.options.host}:${node.options.port}`).sort()
-}
-
 /**
  * Sources must be Redis 7: CLIENT PAUSE WRITE lets the reads of the final catch-up through only
  * for scripts flagged no-writes, and older servers run the unflagged read scripts.
  */
 export function checkCutoverSources(sources: Source[]): void {
-  const old = sources.filter((s) => !s.hasExpireTime).map((s) => s.address.text)
+  const old = sources.filter((s) => !s.hasExpireTime).map((s) => formatAddress(s.address))
   if (old.length > 0) {
     throw new UserError(`--cutover needs Redis 7 or later on every source (${old.join(', ')} ${old.length === 1 ? 'is' : 'are'} older): upgrade, or migrate without --cutover and switch clients yourself.`)
   }
@@ -77,9 +74,9 @@ export async function checkCutoverProxy(proxy: CutoverProxy): Promise<string[]> 
   try {
     servers = poolServers(await readStats(proxy.stats), proxy.pool)
   } catch (error) {
-    throw new UserError(`The stats of ${proxy.description} at ${proxy.stats.text} cannot be read (${(error as Error).message}): give its stats address with --proxy-stats HOST:PORT.`, {cause: error})
+    throw new UserError(`The stats of ${proxy.description} at ${formatAddress(proxy.stats)} cannot be read (${(error as Error).message}): give its stats address with --proxy-stats HOST:PORT.`, {cause: error})
   }
-  if (!servers) throw new UserError(`The stats at ${proxy.stats.text} list no pool "${proxy.pool}": is that the stats port of the twproxy running ${proxy.configFile}? Give it with --proxy-stats HOST:PORT.`)
+  if (!servers) throw new UserError(`The stats at ${formatAddress(proxy.stats)} list no pool "${proxy.pool}": is that the stats port of the twproxy running ${proxy.configFile}? Give it with --proxy-stats HOST:PORT.`)
   return servers
 }
 
@@ -108,7 +105,7 @@ export async function cutOver(ctx: CopyContext, feed: ChangeFeed, options: Cutov
   const {proxy} = options
   const {target} = ctx
   const sources = ctx.sources.sources
-  const cluster = targetMasters(target)
+  const cluster = masterAddresses(target)
   const oldServers = await checkCutoverProxy(proxy)
   if (feed.lost.size > 0) {
     throw new UserError(`The change feed of ${[...feed.lost].join(', ')} dropped during the migration, so changes may be missing: run the same command again with --resume to check every key, then cut over.`)
@@ -179,7 +176,7 @@ export async function cutOver(ctx: CopyContext, feed: ChangeFeed, options: Cutov
   } finally {
     const results = await Promise.all(paused.map(unpause))
     pausedMs = Date.now() - pausedAt
-    const stuck = paused.filter((_, i) => !results[i]).map((s) => s.address.text)
+    const stuck = paused.filter((_, i) => !results[i]).map((s) => formatAddress(s.address))
     if (stuck.length > 0) options.note(`Warning: CLIENT UNPAUSE failed on ${stuck.join(', ')}; writes resume there by themselves within ${options.pauseLimitMs} ms of the pause.`)
   }
   return {pausedMs, cluster, configFile: proxy.configFile, backup: rewrite?.backup, copiedInPause, verifiedInPause, foreignClients: foreign}

@@ -4,6 +4,7 @@
 // own connections (named twlab-*), replication links, and twproxy's connections: those are the
 // sockets the proxy process (and its workers) hold, found through /proc.
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {formatAddress} from '../../address.js'
 import type {Source} from '../source/sources.js'
 
 export interface ForeignClients {
@@ -91,7 +92,7 @@ export async function foreignClients(sources: Source[], proxyPid: number): Promi
     })
     if (others.length > 0) {
       found.push({
-        source: source.address.text,
+        source: formatAddress(source.address),
         count: others.length,
         clients: others.slice(0, 3).map((line) => `${field(line, 'addr')}${field(line, 'name') ? ` name=${field(line, 'name')}` : ''} cmd=${field(line, 'cmd')}`),
       })

@@ -1,8 +1,12 @@
 // The servers a migration reads from: the backends of a twemproxy pool, or servers named by
-// --from. Each gets one ioredis client for data (SCAN, DUMP) that the engine pipelines on.
-import {Redis} from 'ioredis'
+// --from. Each gets one client for data (SCAN, DUMP) that the engine pipelines on, from the
+// targets' client factory with the `patient` policy: a data connection that drops mid-migration
+// is retried a few times, then the migration stops with a clear error (and a checkpoint to
+// resume from) rather than waiting forever.
+import type {Redis} from 'ioredis'
+import {formatAddress, type Address} from '../../address.js'
 import {UserError, describeSystemError} from '../../errors.js'
-import type {Address} from './address.js'
+import {closeClients, createClient} from '../../targets/client-factory.js'
 
 export interface Source {
   index: number
@@ -40,26 +44,12 @@ export interface ConnectOptions {
   db?: number
 }
 
-export function redisClient(address: Address, options: ConnectOptions = {}): Redis {
-  const client = new Redis({
-    host: address.host,
-    port: address.port,
-    password: options.password,
-    db: options.db ?? 0,
-    lazyConnect: true,
-    connectionName: options.name,
-    // A data connection that drops mid-migration is retried a few times, then the migration stops
-    // with a clear error (and a checkpoint to resume from) rather than waiting forever.
-    maxRetriesPerRequest: 5,
-    retryStrategy: (times) => (times > 20 ? null : Math.min(times * 100, 1000)),
-    enableAutoPipelining: false,
-  })
-  // Errors reach us through the commands that fail; without a listener ioredis prints them.
-  client.on('error', () => {})
-  return client
+/** A client to one source server (data, or the change feed's subscriber). */
+export function sourceClient(address: Address, options: ConnectOptions = {}): Redis {
+  return createClient(address, {policy: 'patient', name: options.name, password: options.password, db: options.db})
 }
 
-export async function connectOrExplain(client: Redis, what: string): Promise<void> {
+async function connectOrExplain(client: Redis, what: string): Promise<void> {
   try {
     await client.connect()
     await client.ping()
@@ -70,13 +60,12 @@ export async function connectOrExplain(client: Redis, what: string): Promise<voi
   }
 }
 
-export async function redisMajorVersion(client: Redis): Promise<number> {
+async function redisMajorVersion(client: Redis): Promise<number> {
   const info = await client.info('server')
   const match = /redis_version:(\d+)/.exec(info)
   return match ? Number(match[1]) : 0
 }
 
-/** Connects to every server, in the order given; nothing is left open on failure. */
 export interface SourceServer {
   name: string
   address: Address
@@ -84,21 +73,21 @@ export interface SourceServer {
   db?: number
 }
 
+/** Connects to every server, in the order given; nothing is left open on failure. */
 export async function connectSources(servers: SourceServer[], description: string,
   extra: {ownerOf?: (key: Buffer) => number; hashTag?: string; db?: number} = {}): Promise<SourceSet> {
   const sources: Source[] = []
-  const close = async () => {
-    await Promise.all(sources.map((s) => s.client.quit().catch(() => s.client.disconnect())))
-  }
+  const close = () => closeClients(sources.map((s) => s.client))
   try {
     for (const [index, server] of servers.entries()) {
-      const client = redisClient(server.address, {name: 'twlab-migrate', password: server.password, db: server.db})
-      await connectOrExplain(client, `source ${server.address.text}`)
+      const what = `source ${formatAddress(server.address)}`
+      const client = sourceClient(server.address, {name: 'twlab-migrate', password: server.password, db: server.db})
+      await connectOrExplain(client, what)
       const major = await redisMajorVersion(client)
       sources.push({index, name: server.name, address: server.address, client, db: server.db ?? 0, password: server.password, hasExpireTime: major >= 7})
       const mode = await client.info('cluster')
       if (/cluster_enabled:1/.test(mode)) {
-        throw new UserError(`source ${server.address.text} is a cluster node: migrate reads standalone servers (pool backends).`)
+        throw new UserError(`${what} is a cluster node: migrate reads standalone servers (pool backends).`)
       }
     }
   } catch (error) {

@@ -4,7 +4,7 @@
 // is not a --resume: those may be another migration's keys).
 import {isRunning, listLabs, loadLab, readState, type LabState} from '../../lab/state.js'
 import {UserError} from '../../errors.js'
-import type {Address} from '../source/address.js'
+import type {Address} from '../../address.js'
 
 export interface TargetLabOptions {
   masters: number
@@ -47,21 +47,8 @@ export function sourceLabOf(flags: {lab?: string; config?: string; from?: string
   return running.length === 1 ? running[0] : undefined
 }
 
-/** what a bare --to-cluster (no address) stands for after withBareToCluster */
+/** what a bare --to-cluster (no address) stands for: the source lab's own cluster lab */
 export const NEW_LAB_CLUSTER = 'new'
-
-/**
- * `--to-cluster` given without a value (last on the line, or followed by another flag) means
- * "the source lab's own cluster": oclif flags always take a value, so it gets the value "new".
- */
-export function withBareToCluster(argv: string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    out.push(argv[i])
-    if (argv[i] === '--to-cluster' && (i + 1 >= argv.length || argv[i + 1].startsWith('-'))) out.push(NEW_LAB_CLUSTER)
-  }
-  return out
-}
 
 export function targetLabName(source: LabState): string {
   return `${source.name}-cluster`
@@ -70,7 +57,7 @@ export function targetLabName(source: LabState): string {
 function firstMaster(lab: LabState): Address {
   const node = lab.nodes.find((n) => n.role === 'master')
   if (!node) throw new UserError(`Lab "${lab.name}" has no master node: destroy it (twlab destroy --name ${lab.name} --yes) and run again.`)
-  return {host: node.host, port: node.port, text: `${node.host}:${node.port}`}
+  return {host: node.host, port: node.port}
 }
 
 export async function ensureTargetLab(source: LabState, options: TargetLabOptions): Promise<TargetLab> {

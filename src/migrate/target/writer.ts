@@ -6,7 +6,7 @@
 import type {Cluster, Redis} from 'ioredis'
 import {valueDigest} from '../verify/digest.js'
 import {copyInChunks, type ChunkOptions} from './big-key.js'
-import {keyId, keyText} from '../key-text.js'
+import {keyId, keyText} from '../../targets/key-text.js'
 import type {KeyRecord} from '../source/reader.js'
 import {expireAtOf, keyOf, payloadLengthOf, payloadOf, VANISHED, type RecordPage} from '../copy/record-pack.js'
 import {retryTransient} from './retry.js'
@@ -14,10 +14,10 @@ import type {Source} from '../source/sources.js'
 import {remember, type MigrationStats} from '../stats.js'
 import {perKeyOnTarget, restoreOnTarget, restorePacked, type RestoreItem} from './target-batch.js'
 
-export type ConflictPolicy = 'skip' | 'replace' | 'fail'
+export type ExistingKeyPolicy = 'skip' | 'replace' | 'fail'
 
 export interface WriteOptions {
-  onConflict: ConflictPolicy
+  onConflict: ExistingKeyPolicy
   /** DUMP payloads longer than this are copied in chunks */
   bigKeyBytes: number
   chunk: ChunkOptions

@@ -12,10 +12,11 @@
 // Keys that differ are checked again after a short pause before being reported, so a key caught
 // mid-change (a write in flight during an online migration) is not reported as lost.
 import type {Redis} from 'ioredis'
-import type {ClusterTarget} from '../target/cluster-target.js'
-import {keysOwnedHere, ownedPositions, type CopyContext} from '../copy/copier.js'
+import type {MigrationTarget} from '../target/migration-target.js'
+import type {CopyContext} from '../copy/context.js'
+import {keysOwnedHere, ownedPositions} from '../copy/copier.js'
 import {valueDigest} from './digest.js'
-import {keyText} from '../key-text.js'
+import {keyText} from '../../targets/key-text.js'
 import {existsOn, readKeys, readPage, type ScannedPage} from '../source/reader.js'
 import {keyOf, payloadLengthOf, VANISHED} from '../copy/record-pack.js'
 import {retryTransient} from '../target/retry.js'
@@ -31,12 +32,18 @@ export interface Mismatch {
   detail: string
 }
 
+/**
+ * A key that differs is checked again after this pause before it is reported: long enough for
+ * a write in flight (a client's pipeline, a MULTI) to land on both sides.
+ */
+export const RECHECK_DELAY_MS = 500
+
 export interface VerifyOptions {
   /** expiries this far apart (ms) still match */
   ttlToleranceMs: number
   scanCount: number
-  /** pause before re-checking keys that differed (ms) */
-  recheckDelayMs: number
+  /** pause before re-checking keys that differed (ms; default RECHECK_DELAY_MS) */
+  recheckDelayMs?: number
   onProgress?: (checked: number) => void
 }
 
@@ -54,7 +61,7 @@ interface TargetRead {
   expireAt: number
 }
 
-function readTarget(target: ClusterTarget, keys: Buffer[]): Promise<TargetRead[]> {
+function readTarget(target: MigrationTarget, keys: Buffer[]): Promise<TargetRead[]> {
   return readOnTarget(target.client, keys)
 }
 
@@ -63,7 +70,7 @@ function ttlText(expireAt: number): string {
 }
 
 /** Compares keys of one source with the target; returns the ones that differ. */
-async function compareKeys(source: Source, target: ClusterTarget, keys: Buffer[], options: VerifyOptions): Promise<Mismatch[]> {
+async function compareKeys(source: Source, target: MigrationTarget, keys: Buffer[], options: VerifyOptions): Promise<Mismatch[]> {
   const [records, reads] = await Promise.all([readKeys(source, keys), readTarget(target, keys)])
   const mismatches: Mismatch[] = []
   for (let i = 0; i < keys.length; i++) {
@@ -94,7 +101,7 @@ async function compareKeys(source: Source, target: ClusterTarget, keys: Buffer[]
   return mismatches
 }
 
-function digestOnTarget(target: ClusterTarget, key: Buffer) {
+function digestOnTarget(target: MigrationTarget, key: Buffer) {
   // The cluster client routes each single-key command of the digest to the key's current owner;
   // its command methods are the same as a single node's.
   return valueDigest(target.client as unknown as Redis, key)
@@ -157,7 +164,7 @@ async function pagesInFlight<T>(next: () => Promise<{page: T; last: boolean}>, c
   }
 }
 
-export async function verifyMigration(sources: SourceSet, target: ClusterTarget, options: VerifyOptions): Promise<VerifyReport> {
+export async function verifyMigration(sources: SourceSet, target: MigrationTarget, options: VerifyOptions): Promise<VerifyReport> {
   const ctx: CopyContext = {sources, target, stats: emptyStats(), write: {onConflict: 'fail', bigKeyBytes: Infinity, chunk: {elements: 1, bytes: 1}}}
   let checked = 0
   const suspects = new Map<Source, Buffer[]>()
@@ -197,7 +204,7 @@ export async function verifyMigration(sources: SourceSet, target: ClusterTarget,
   }))
   const mismatches: Mismatch[] = []
   if (suspects.size > 0 || extraSuspects.length > 0) {
-    await new Promise((resolve) => setTimeout(resolve, options.recheckDelayMs))
+    await new Promise((resolve) => setTimeout(resolve, options.recheckDelayMs ?? RECHECK_DELAY_MS))
     for (const [source, keys] of suspects) {
       const owned = await keysOwnedHere(ctx, source, keys, false)
       for (let i = 0; i < owned.length; i += options.scanCount) {
@@ -218,7 +225,7 @@ export async function verifyMigration(sources: SourceSet, target: ClusterTarget,
 }
 
 /** Re-compares specific keys (after a repair): the mismatches that remain. */
-export async function verifyKeys(sources: SourceSet, target: ClusterTarget, keys: Buffer[], options: VerifyOptions): Promise<Mismatch[]> {
+export async function verifyKeys(sources: SourceSet, target: MigrationTarget, keys: Buffer[], options: VerifyOptions): Promise<Mismatch[]> {
   const ctx: CopyContext = {sources, target, stats: emptyStats(), write: {onConflict: 'fail', bigKeyBytes: Infinity, chunk: {elements: 1, bytes: 1}}}
   const out: Mismatch[] = []
   const onSomeSource = new Set<Buffer>()

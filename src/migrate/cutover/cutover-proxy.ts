@@ -3,12 +3,11 @@
 // (proxy pid, nutcracker.yml, pool, stats port). From -c FILE: --proxy-pid and --proxy-stats.
 // Only twproxy can switch a pool to a cluster (SIGUSR1 reload); nutcracker can neither reload
 // nor talk to a Redis Cluster, so a cut-over behind it is refused with the step that fixes it.
-import {formatAddress} from '../../address.js'
-import {loadConfig, type PoolConfig} from '../../config/index.js'
+import {parseAddress, type Address} from '../../address.js'
 import type {LabState} from '../../lab/state.js'
 import {UserError} from '../../errors.js'
 import {DEFAULT_STATS_PORT, findProxyProcess, shellWords, statsAddressOf} from '../../targets/proxy-process.js'
-import {parseAddress, type Address} from '../source/address.js'
+import {choosePool, readPoolConfig} from '../../targets/pool.js'
 
 export interface CutoverProxy {
   pid: number
@@ -49,7 +48,7 @@ export function cutoverProxyOfLab(lab: LabState): CutoverProxy {
     pid: node.pid,
     configFile: lab.proxy.configFile,
     pool: lab.proxy.pool,
-    stats: {host: lab.host, port: lab.proxy.statsPort, text: `${lab.host}:${lab.proxy.statsPort}`},
+    stats: {host: lab.host, port: lab.proxy.statsPort},
     description: `twproxy of lab "${lab.name}" (pid ${node.pid})`,
   }
 }
@@ -66,26 +65,9 @@ export async function cutoverProxyOfConfig(flags: CutoverProxyFlags): Promise<Cu
   const {argv} = running
   if (running.program === 'nutcracker') refuseNutcracker(pid, `kill -TERM ${pid} && ${shellWords(['twproxy', ...argv.slice(1)])}`)
   if (running.program !== 'twproxy') throw new UserError(`Process ${pid} (${argv[0]}) is not twproxy: pass the pid of the twproxy running ${file} with --proxy-pid.`)
-  const config = await loadConfig(file, {extensions: true})
-  const pool = pickPool(config.pools, flags.pool, file)
+  const pool = choosePool(await readPoolConfig(file), flags.pool)
   const stats = flags['proxy-stats'] !== undefined
-    ? parseAddress(flags['proxy-stats'], '--proxy-stats')
-    : statsOfArgv(argv)
+    ? parseAddress(flags['proxy-stats'], {what: '--proxy-stats', example: '127.0.0.1:22222'})
+    : statsAddressOf(argv)
   return {pid, configFile: file, pool: pool.name, stats, description: `twproxy pid ${pid}`}
-}
-
-/** The stats address the proxy's command line gives, in the form the cut-over prints. */
-function statsOfArgv(argv: string[]): Address {
-  const address = statsAddressOf(argv)
-  return {...address, text: formatAddress(address)}
-}
-
-function pickPool(pools: PoolConfig[], name: string | undefined, file: string): PoolConfig {
-  if (name !== undefined) {
-    const pool = pools.find((p) => p.name === name)
-    if (!pool) throw new UserError(`${file} has no pool "${name}": it has ${pools.map((p) => p.name).join(', ')}.`)
-    return pool
-  }
-  if (pools.length !== 1) throw new UserError(`${file} has ${pools.length} pools (${pools.map((p) => p.name).join(', ')}): say which with --pool.`)
-  return pools[0]
 }

@@ -22,7 +22,8 @@ import type {CutoverProxy} from './cutover-proxy.js'
 import {foreignClients, type ForeignClients} from './foreign-clients.js'
 import {keyId} from '../../targets/key-text.js'
 import {restorePool, rewritePoolToCluster, type PoolRewrite} from './pool-to-cluster.js'
-import {poolServers, readStats, waitForPoolServers} from './proxy-stats.js'
+import {readProxyStats, reloadTwproxy} from '../../targets/proxy-process.js'
+import {poolServers, waitForPoolServers} from './proxy-stats.js'
 import type {Source} from '../source/sources.js'
 import {describeMismatch, verifyKeys, type Mismatch, type VerifyOptions} from '../verify/verify.js'
 
@@ -72,7 +73,7 @@ export function checkCutoverSources(sources: Source[]): void {
 export async function checkCutoverProxy(proxy: CutoverProxy): Promise<string[]> {
   let servers: string[] | undefined
   try {
-    servers = poolServers(await readStats(proxy.stats), proxy.pool)
+    servers = poolServers(await readProxyStats(proxy.stats), proxy.pool)
   } catch (error) {
     throw new UserError(`The stats of ${proxy.description} at ${formatAddress(proxy.stats)} cannot be read (${(error as Error).message}): give its stats address with --proxy-stats HOST:PORT.`, {cause: error})
   }
@@ -90,14 +91,6 @@ async function unpause(source: Source): Promise<boolean> {
     return true
   } catch {
     return false
-  }
-}
-
-function signal(proxy: CutoverProxy): void {
-  try {
-    process.kill(proxy.pid, 'SIGUSR1')
-  } catch (error) {
-    throw new UserError(`twproxy (pid ${proxy.pid}) cannot be signalled: ${(error as Error).message}. Is it still running?`, {cause: error})
   }
 }
 
@@ -158,7 +151,7 @@ export async function cutOver(ctx: CopyContext, feed: ChangeFeed, options: Cutov
       }
       needTime('twproxy switched', options.switchTimeoutMs)
       rewrite = await rewritePoolToCluster(proxy.configFile, proxy.pool, cluster)
-      signal(proxy)
+      reloadTwproxy(proxy.pid)
       signalled = true
       const waitMs = Math.min(options.switchTimeoutMs, deadline - Date.now() - MARGIN_MS)
       const {switched, seen} = await waitForPoolServers(proxy.stats, proxy.pool, cluster, waitMs)
@@ -192,7 +185,7 @@ async function rollBack(proxy: CutoverProxy, rewrite: PoolRewrite | undefined, s
   }
   if (!signalled) return
   try {
-    signal(proxy)
+    reloadTwproxy(proxy.pid)
     const {switched} = await waitForPoolServers(proxy.stats, proxy.pool, oldServers, 5000)
     if (!switched) note(`Warning: twproxy has not shown pool ${proxy.pool}'s old servers again yet; check its log.`)
   } catch (error) {

@@ -3,11 +3,8 @@
 // pool's servers are the cluster's masters as host:port, which is how a cut-over sees that twproxy
 // runs the new configuration.
 import {readProxyStats} from '../../targets/proxy-process.js'
-import type {Address} from '../source/address.js'
+import type {Address} from '../../address.js'
 import {setTimeout as sleep} from 'node:timers/promises'
-
-// the stats reader is the targets' one; the cut-over reads it under this name
-export {readProxyStats as readStats}
 
 /** The server names the stats list under `pool`, or undefined when the pool is not there. */
 export function poolServers(stats: Record<string, unknown>, pool: string): string[] | undefined {

@@ -2,7 +2,7 @@
 // cross-slot (answered CROSSSLOT without being sent).
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {keySlot} from '../../src/hashing/index.js'
+import {CLUSTER_SLOTS, keySlot} from '../../src/hashing/index.js'
 import {isCrossSlot} from '../../src/proxy/cluster/cluster-keys.js'
 import {parseClusterSlots, parseRedirect} from '../../src/proxy/cluster/cluster-slot-map.js'
 
@@ -24,7 +24,7 @@ test('CLUSTER SLOTS: owners per slot, masters in slot order, replicas known, emp
   assert.equal(map.owners[5461], '127.0.0.1:7001')
   assert.equal(map.owners[16383], '127.0.0.1:7002')
   const partial = parseClusterSlots([[0, 99, ['127.0.0.1', 7000]]], {host: '127.0.0.1', port: 7000})!
-  assert.equal(partial.uncovered, 16384 - 100)
+  assert.equal(partial.uncovered, CLUSTER_SLOTS - 100)
   assert.equal(parseClusterSlots('ERR', {host: '127.0.0.1', port: 7000}), undefined)
 })
 

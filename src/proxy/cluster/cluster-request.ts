@@ -2,6 +2,7 @@
 // endpoint named "host:port"; a client's request travels to nodes wrapped in a ClusterRequest, so
 // a MOVED/ASK/TRYAGAIN answer can be followed (and the request resent) before the client sees
 // anything.
+import {formatAddress} from '../../address.js'
 import {Request, type RequestOwner} from '../client/request.js'
 import type {ServerConnection, ServerEndpoint} from '../server/server-connection.js'
 import {ServerStats} from '../stats/stats.js'
@@ -15,7 +16,7 @@ export class ClusterNode implements ServerEndpoint {
   nextConnection = 0
 
   constructor(readonly host: string, readonly port: number) {
-    this.name = `${host}:${port}`
+    this.name = formatAddress({host, port})
     this.stats = new ServerStats(this.name)
   }
 }

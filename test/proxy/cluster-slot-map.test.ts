@@ -53,3 +53,8 @@ test('cross-slot requests are recognised by each command\'s key positions', () =
   assert.equal(isCrossSlot(resp('SET', 'a', 'b')), false, 'a value is not a key')
   assert.equal(isCrossSlot(resp('HSET', 'a', 'b', 'c')), false)
 })
+
+test('MOVED to an IPv6 node: the last ":" starts the port', () => {
+  assert.deepEqual(parseRedirect('MOVED 7 ::1:7001', {host: 'a', port: 1}), {slot: 7, to: {host: '::1', port: 7001}})
+  assert.equal(parseRedirect('MOVED 7 127.0.0.1:0', {host: 'a', port: 1}), undefined)
+})

@@ -4,6 +4,7 @@
 // following MOVED/ASK as the cluster reshards or fails over. hash, hash_tag and distribution do
 // not apply to such a pool: the cluster's own slot rule places keys. A cluster has only database
 // 0, so redis_db must be 0. nutcracker itself rejects the key.
+import {formatAddress} from '../address.js'
 import {ExtensionValueError, nonEmptyList, registerExtension} from './extensions.js'
 import {FALLBACK_SERVERS_KEY} from './fallback-servers.js'
 import {parseHostPort, SENTINELS_KEY, type SentinelAddress} from './sentinels.js'
@@ -24,7 +25,7 @@ registerExtension({
   parse(value) {
     return nonEmptyList(value, CLUSTER_KEY, 'List at least one cluster node as host:port, or delete the key.').map((item) => parseHostPort(item.trim(), 'cluster node', '127.0.0.1:7000'))
   },
-  format: (parsed) => (parsed as ClusterSeed[]).map((seed) => `${seed.host}:${seed.port}`),
+  format: (parsed) => (parsed as ClusterSeed[]).map(formatAddress),
   check(pool) {
     if (!pool.redis) throw new ExtensionValueError('cluster is set on a memcache pool', 'Add "redis: true" to the pool, or remove cluster.')
     if (pool.servers.length > 0) {

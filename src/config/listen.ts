@@ -1,6 +1,7 @@
 // The `listen:` value: "host:port" (split at the last ':', so "::1:22121" is host "::1"), or an
 // absolute unix socket path with an optional octal permission after the last space. The host
 // name itself is resolved separately (resolve.ts) because that needs the system resolver.
+import {splitHostPort} from '../address.js'
 import type {ListenAddress} from './types.js'
 import {nutcrackerAtoi} from './nutcracker-text.js'
 
@@ -15,8 +16,8 @@ const directive = 'conf: directive "listen"'
 
 export function parseListen(text: string): ListenResult {
   if (text.startsWith('/')) return parseUnixListen(text)
-  const colon = text.lastIndexOf(':')
-  if (colon < 0) {
+  const split = splitHostPort(text)
+  if (split === undefined) {
     return {
       ok: false,
       problem: `"${text}" is not "host:port" or an absolute unix socket path`,
@@ -24,8 +25,10 @@ export function parseListen(text: string): ListenResult {
       nutcracker: `${directive} has an invalid "hostname:port" format string`,
     }
   }
-  const host = text.slice(0, colon)
-  const portText = text.slice(colon + 1)
+  const portText = nutcrackerPortText(split.portText)
+  // nutcracker keeps brackets as part of the host ("[::1]" then fails to resolve): the host is
+  // everything before the port's ':'
+  const host = text.slice(0, text.length - portText.length - 1)
   const port = nutcrackerAtoi(portText)
   if (port === undefined || port < 1 || port > 65535) {
     return {
@@ -44,6 +47,20 @@ export function parseListen(text: string): ListenResult {
     }
   }
   return {ok: true, listen: {kind: 'tcp', host, port, text}}
+}
+
+/**
+ * nutcracker's port is what follows the last ':'. splitHostPort takes everything after "]:" as
+ * the port of a bracketed host, so a port text that still holds a ':' ("[::1]:1:2") is split
+ * again until it does not.
+ */
+function nutcrackerPortText(portText: string): string {
+  let split = splitHostPort(portText)
+  while (split !== undefined) {
+    portText = split.portText
+    split = splitHostPort(portText)
+  }
+  return portText
 }
 
 function parseUnixListen(text: string): ListenResult {

@@ -5,6 +5,7 @@
 // (SENTINEL get-master-addr-by-name) for each master and follows +switch-master. nutcracker
 // itself rejects the key ("directive sentinels is unknown"); delete it and nutcracker serves the
 // same placement on the written addresses.
+import {formatAddress, tryParseAddress} from '../address.js'
 import {ExtensionValueError, nonEmptyList, registerExtension} from './extensions.js'
 import type {PoolConfig} from './types.js'
 
@@ -18,16 +19,13 @@ export interface SentinelAddress {
 /** Sentinel's own rule for master names (sentinel.conf: letters, digits, '.', '-', '_'). */
 const MASTER_NAME = /^[A-Za-z0-9._-]+$/
 
-/** "host:port" (the host may be an IPv6 address: the last ':' starts the port). */
+/** "host:port" (an IPv6 host bracketed, "[::1]:26379", or bare: the last ':' starts the port). */
 export function parseHostPort(text: string, what: string, example = '127.0.0.1:26379'): SentinelAddress {
-  const colon = text.lastIndexOf(':')
-  const host = colon > 0 ? text.slice(0, colon) : ''
-  const portText = colon > 0 ? text.slice(colon + 1) : ''
-  const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : 0
-  if (host === '' || port < 1 || port > 65535) {
+  const address = tryParseAddress(text)
+  if (address === undefined) {
     throw new ExtensionValueError(`"${text}" is not a ${what} address "host:port"`, `Write each ${what} as host:port, as in ${example}.`)
   }
-  return {host, port}
+  return address
 }
 
 registerExtension({
@@ -37,7 +35,7 @@ registerExtension({
   parse(value) {
     return nonEmptyList(value, SENTINELS_KEY, 'List at least one sentinel as host:port, or delete the key.').map((item) => parseHostPort(item.trim(), 'sentinel'))
   },
-  format: (parsed) => (parsed as SentinelAddress[]).map((s) => `${s.host}:${s.port}`),
+  format: (parsed) => (parsed as SentinelAddress[]).map(formatAddress),
   check(pool) {
     if (!pool.redis) throw new ExtensionValueError('sentinels is set on a memcache pool', 'Add "redis: true" to the pool, or remove sentinels.')
     for (const server of pool.servers) {

@@ -177,3 +177,17 @@ export function parseDigits(buf: Uint8Array, start: number, end: number): number
   }
   return n
 }
+
+/**
+ * The command name's [start, end) in a RESP request "*N\r\n$L\r\nNAME\r\n...", read without
+ * scanning the rest (a caller that cares about a few commands looks the name up first), or
+ * undefined when the name is not all there.
+ */
+export function commandNameRange(data: Uint8Array): [number, number] | undefined {
+  let i = data.indexOf(LF)
+  if (i < 0 || data[i + 1] !== 36 /* '$' */) return undefined
+  let len = 0
+  for (i += 2; i < data.length && data[i] !== CR; i++) len = len * 10 + (data[i] - 48)
+  const start = i + 2
+  return start + len <= data.length ? [start, start + len] : undefined
+}

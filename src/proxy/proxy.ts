@@ -1,5 +1,6 @@
 // A running proxy: one backend (nutcracker's server pool, or a Redis Cluster for a pool with
-// `cluster:`) and one listener per pool of the configuration.
+// `cluster:`) and one listener per pool of the configuration. This is where a pool's kind of
+// backend is chosen (newBackend); everything else, the reload included, sees a PoolBackend.
 import {clusterSeedsOf} from '../config/index.js'
 import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
 import type {PoolBackend} from './backend.js'
@@ -24,21 +25,18 @@ export interface ProxyOptions {
   sharedListeners?: boolean
 }
 
-/** What serves a pool and counts its stats: nutcracker's server pool or a Redis Cluster. */
-export type PoolServers = ServerPool | ClusterBackend
-
 export class Proxy {
-  /** per pool: the server pool (or cluster) whose stats are reported */
-  readonly pools: PoolServers[]
+  /** per pool: the backend whose stats are reported (a reloaded pool's primary) */
+  readonly pools: PoolBackend[]
   readonly listeners: PoolListener[]
   /** per pool: what its clients send requests to (shared by every client of the pool) */
   private readonly contexts: ClientContext[] = []
   /** per server pool: what twlab's extension keys add (Sentinel masters, health checks) */
-  private readonly extras = new Map<ServerPool, PoolExtras>()
+  private readonly extras = new Map<PoolBackend, PoolExtras>()
   private started = false
 
   constructor(public config: NutcrackerConfig, private readonly options: ProxyOptions) {
-    this.pools = config.pools.map((pool) => this.newPoolServers(pool))
+    this.pools = config.pools.map((pool) => this.newBackend(pool))
     this.listeners = config.pools.map((pool, i) => {
       const ctx: ClientContext = {
         backend: this.pools[i],
@@ -54,8 +52,8 @@ export class Proxy {
     })
   }
 
-  /** A cluster backend for a pool with `cluster:` (start() it before use), else a server pool. */
-  newPoolServers(pool: PoolConfig): PoolServers {
+  /** A cluster backend for a pool with `cluster:`, else a server pool; start() it before use. */
+  newBackend(pool: PoolConfig): PoolBackend {
     const seeds = clusterSeedsOf(pool)
     if (seeds !== undefined) return new ClusterBackend(pool, seeds, this.options.logger)
     return this.newServerPool(pool)
@@ -71,16 +69,23 @@ export class Proxy {
     return serverPool
   }
 
+  /** A backend built by newBackend that will not be used after all (a reload that gave up). */
+  discardBackend(backend: PoolBackend): void {
+    this.extras.get(backend)?.stop()
+    this.extras.delete(backend)
+    backend.close()
+  }
+
   /** The backend each pool's clients use now. */
   get backends(): PoolBackend[] {
     return this.contexts.map((ctx) => ctx.backend)
   }
 
-  /** reload.ts: new requests of pool i go to `backend` from now on; its stats come from `statsPool`. */
-  replaceBackend(i: number, pool: PoolConfig, backend: PoolBackend, statsPool: PoolServers): void {
+  /** reload.ts: new requests of pool i go to `backend` from now on; the stats document reports `reported`. */
+  replaceBackend(i: number, backend: PoolBackend, reported: PoolBackend): void {
     const ctx = this.contexts[i]
     const before = ctx.stats
-    const after = statsPool.stats
+    const after = reported.stats
     // the pool's client counters live on across a reload (clients stay connected)
     after.client_eof = before.client_eof
     after.client_err = before.client_err
@@ -91,8 +96,12 @@ export class Proxy {
     ctx.backend = backend
     ctx.stats = after
     const previous = this.pools[i]
-    if (previous instanceof ServerPool) this.extras.get(previous)?.stop()
-    this.pools[i] = statsPool
+    // at start-up a pool with fallback_servers is wrapped around the same server pool: its extras stay
+    if (previous !== reported) {
+      this.extras.get(previous)?.stop()
+      this.extras.delete(previous)
+    }
+    this.pools[i] = reported
   }
 
   get stats(): PoolStats[] {
@@ -104,7 +113,7 @@ export class Proxy {
     // Sentinel masters are resolved, and cluster slot maps read, before the first client is accepted
     await Promise.all([
       ...[...this.extras.values()].map((extra) => extra.start()),
-      ...this.pools.map((pool) => (pool instanceof ClusterBackend ? pool.start() : undefined)),
+      ...this.pools.map((pool) => pool.start()),
     ])
     this.started = true
     for (const listener of this.listeners) await listener.listen()

@@ -8,6 +8,7 @@ import {after, describe, test} from 'node:test'
 import {twlab, twproxy} from '../support/cli.js'
 import {freePort, sleep, tempDir, waitForPort} from '../support/servers.js'
 import {exchange, resp} from './harness.js'
+import {parseProxyArgs} from '../../src/proxy/cli/options.js'
 
 function nutcracker(args: string[]): {code: number | null; stdout: string; stderr: string} {
   const result = spawnSync('nutcracker', args, {encoding: 'latin1', timeout: 10_000})
@@ -116,4 +117,17 @@ describe('twproxy command line: as nutcracker', () => {
     assert.equal(misuse.code, 1)
     assert.match(misuse.stdout, /--json applies to -t/)
   })
+})
+
+test('--metrics takes HOST:PORT with an IPv6 host bare or in brackets', () => {
+  const metricsOf = (value: string) => {
+    const parsed = parseProxyArgs(['--metrics', value], {})
+    return parsed.ok ? parsed.options.metrics : parsed.message
+  }
+  assert.deepEqual(metricsOf('127.0.0.1:9121'), {host: '127.0.0.1', port: 9121})
+  assert.deepEqual(metricsOf('[::1]:9121'), {host: '::1', port: 9121})
+  assert.deepEqual(metricsOf('::1:9121'), {host: '::1', port: 9121})
+  for (const bad of ['9121', ':9121', '127.0.0.1:0', '127.0.0.1:65536', 'host:']) {
+    assert.equal(metricsOf(bad), 'twproxy: option --metrics requires HOST:PORT, as in --metrics 127.0.0.1:9121', bad)
+  }
 })

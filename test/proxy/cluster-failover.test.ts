@@ -4,7 +4,7 @@
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {Redis} from 'ioredis'
-import {keySlot} from '../../src/hashing/index.js'
+import {CLUSTER_SLOTS, keySlot} from '../../src/hashing/index.js'
 import {sleep} from '../support/servers.js'
 import {startCluster, startClusterProxy, statsServers, type ClusterProxy, type TestCluster} from './cluster-support.js'
 
@@ -27,8 +27,8 @@ describe('a cluster pool through a master failover', () => {
     const victim = cluster.masters[0]
     // the first master serves the lowest slots; its replica is the first replica
     const replica = cluster.replicas[0]
-    const keys = Array.from({length: 2000}, (_, i) => `fo:${i}`).filter((key) => keySlot(key) < 16384 / 3 - 1).slice(0, 20)
-    const others = Array.from({length: 2000}, (_, i) => `fo:${i}`).filter((key) => keySlot(key) > 16384 / 3 + 1).slice(0, 20)
+    const keys = Array.from({length: 2000}, (_, i) => `fo:${i}`).filter((key) => keySlot(key) < CLUSTER_SLOTS / 3 - 1).slice(0, 20)
+    const others = Array.from({length: 2000}, (_, i) => `fo:${i}`).filter((key) => keySlot(key) > CLUSTER_SLOTS / 3 + 1).slice(0, 20)
     for (const key of [...keys, ...others]) assert.equal(await c.set(key, 'before'), 'OK')
     // the replica holds the writes before its master dies
     const master = new Redis({port: victim.port, maxRetriesPerRequest: 1})

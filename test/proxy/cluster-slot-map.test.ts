@@ -2,7 +2,7 @@
 // cross-slot (answered CROSSSLOT without being sent).
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {keySlot} from '../../src/hashing/index.js'
+import {CLUSTER_SLOTS, keySlot} from '../../src/hashing/index.js'
 import {isCrossSlot} from '../../src/proxy/cluster/cluster-keys.js'
 import {parseClusterSlots, parseRedirect} from '../../src/proxy/cluster/cluster-slot-map.js'
 
@@ -24,7 +24,7 @@ test('CLUSTER SLOTS: owners per slot, masters in slot order, replicas known, emp
   assert.equal(map.owners[5461], '127.0.0.1:7001')
   assert.equal(map.owners[16383], '127.0.0.1:7002')
   const partial = parseClusterSlots([[0, 99, ['127.0.0.1', 7000]]], {host: '127.0.0.1', port: 7000})!
-  assert.equal(partial.uncovered, 16384 - 100)
+  assert.equal(partial.uncovered, CLUSTER_SLOTS - 100)
   assert.equal(parseClusterSlots('ERR', {host: '127.0.0.1', port: 7000}), undefined)
 })
 
@@ -52,4 +52,9 @@ test('cross-slot requests are recognised by each command\'s key positions', () =
   assert.equal(isCrossSlot(resp('GET', 'a')), false)
   assert.equal(isCrossSlot(resp('SET', 'a', 'b')), false, 'a value is not a key')
   assert.equal(isCrossSlot(resp('HSET', 'a', 'b', 'c')), false)
+})
+
+test('MOVED to an IPv6 node: the last ":" starts the port', () => {
+  assert.deepEqual(parseRedirect('MOVED 7 ::1:7001', {host: 'a', port: 1}), {slot: 7, to: {host: '::1', port: 7001}})
+  assert.equal(parseRedirect('MOVED 7 127.0.0.1:0', {host: 'a', port: 1}), undefined)
 })

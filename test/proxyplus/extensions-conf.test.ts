@@ -2,7 +2,7 @@
 // them unless extensions are on, and checked with reasons when they are.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {analyzeConfig, healthCheckOf, sentinelsOf} from '../../src/config/index.js'
+import {analyzeConfig, clusterSeedsOf, healthCheckOf, sentinelsOf} from '../../src/config/index.js'
 import {twlab} from '../support/cli.js'
 import {tempDir} from '../support/servers.js'
 import {rmSync, writeFileSync} from 'node:fs'
@@ -63,4 +63,17 @@ test('twlab conf test explains the keys with --extensions and refuses them witho
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }
+})
+
+test('sentinels and cluster seeds take an IPv6 host bare or in brackets, as every address flag does', () => {
+  const bracketed = analyzeConfig(SENTINEL_POOL.replace('127.0.0.1:26380', '"[::1]:26380"'), 'n.yml', {extensions: true})
+  assert.deepEqual(bracketed.problems, [])
+  assert.deepEqual(sentinelsOf(bracketed.config!.pools[0]), [{host: '127.0.0.1', port: 26379}, {host: '::1', port: 26380}])
+  const bare = analyzeConfig(SENTINEL_POOL.replace('127.0.0.1:26380', '::1:26380'), 'n.yml', {extensions: true})
+  assert.deepEqual(sentinelsOf(bare.config!.pools[0])![1], {host: '::1', port: 26380})
+  const cluster = analyzeConfig('c:\n  listen: 127.0.0.1:22121\n  redis: true\n  cluster:\n    - "[::1]:7000"\n', 'n.yml', {extensions: true})
+  assert.deepEqual(cluster.problems, [])
+  assert.deepEqual(clusterSeedsOf(cluster.config!.pools[0]), [{host: '::1', port: 7000}])
+  const noPort = analyzeConfig(SENTINEL_POOL.replace('127.0.0.1:26380', '"[::1]"'), 'n.yml', {extensions: true})
+  assert.match(noPort.problems[0].problem, /"\[::1\]" is not a sentinel address/)
 })

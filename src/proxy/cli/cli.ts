@@ -66,119 +66,173 @@ async function loadOrNull(options: ProxyCliOptions, logger: Logger): Promise<Nut
   return null
 }
 
+/** What a run has started so far: undone in one place (cleanUp), whichever phase ends the run. */
+interface Started {
+  /** the pid file written (-p) */
+  pidFile?: string
+  /** stops the pools (this process's proxy, or the workers) */
+  stop?: () => Promise<void>
+  stats?: StatsServer
+  metrics?: MetricsServer
+}
+
+/** The pools being served, in this process or by workers. */
+interface Serving {
+  collect: () => Promise<StatsSnapshot> | StatsSnapshot
+  /** this process's live pool stats (--metrics latency); undefined with workers */
+  livePools: () => PoolStats[] | undefined
+  stop: () => Promise<void>
+  reload: () => void
+}
+
+/** How a run ended: its exit code, and whether it was a signal (then sockets still closing must not keep the process alive). */
+interface Ending {
+  code: number
+  signalled: boolean
+}
+
 async function run(options: ProxyCliOptions): Promise<number> {
-  const logger = new Logger(options.verbosity, options.output === '-' ? undefined : options.output)
-  try {
-    logger.open()
-  } catch (error) {
-    process.stderr.write(`opening log file '${options.output}' failed: ${errnoText(error)}\n`)
-    return 1
-  }
+  const logger = openLog(options)
+  if (logger === undefined) return 1
   if (options.daemonize && process.env[DAEMON_ENV] !== '1') return daemonize()
   logger.always(`nutcracker-0.5.0 built for Linux ${release()} ${process.arch === 'x64' ? 'x86_64' : process.arch} started on pid ${process.pid}`, 'nc.ts')
   logger.always("run, rabbit run / dig that hole, forget the sun / and when at last the work is done / don't sit down / it's time to dig another one", 'nc.ts')
-  const done = (code: number) => {
-    logger.always('done, rabbit done', 'nc.ts')
-    logger.close()
-    return code
+  // as nutcracker, before anything is bound: a SIGHUP from logrotate must never find the default action (exit)
+  followLogSignals(logger)
+  const started: Started = {}
+  const ending = await startAndServe(options, logger, started)
+  await cleanUp(started)
+  logger.always('done, rabbit done', 'nc.ts')
+  logger.close()
+  if (ending.signalled) setImmediate(() => process.exit(ending.code)).unref()
+  return ending.code
+}
+
+/** -o: the log file, or undefined (and why on stderr) when it cannot be opened. */
+function openLog(options: ProxyCliOptions): Logger | undefined {
+  const logger = new Logger(options.verbosity, options.output === '-' ? undefined : options.output)
+  try {
+    logger.open()
+    return logger
+  } catch (error) {
+    process.stderr.write(`opening log file '${options.output}' failed: ${errnoText(error)}\n`)
+    return undefined
   }
-  if (options.pidFile !== undefined) {
-    try {
-      writeFileSync(options.pidFile, `${process.pid}\n`, {mode: 0o644})
-    } catch (error) {
-      logger.error(`opening pid file '${options.pidFile}' failed: ${errnoText(error)}`, 'nc.ts')
-      return done(1)
-    }
-  }
-  const removePidFile = () => {
-    if (options.pidFile === undefined) return
-    try {
-      unlinkSync(options.pidFile)
-    } catch {
-      // already gone
-    }
-  }
+}
+
+/** The phases of a run, each recorded in `started` as it succeeds; resolves when the run ends. */
+async function startAndServe(options: ProxyCliOptions, logger: Logger, started: Started): Promise<Ending> {
+  const failed: Ending = {code: 1, signalled: false}
+  if (!writePidFile(options, logger)) return failed
+  started.pidFile = options.pidFile
   const config = await loadOrNull(options, logger)
   if (config === null) {
     process.stderr.write(`${syntaxLine(options.confFile, false)}\n`)
-    removePidFile()
-    return done(1)
+    return failed
   }
   const startedAt = Date.now()
   if (options.metrics !== undefined) enableLatency()
-  let collect: () => Promise<StatsSnapshot> | StatsSnapshot
-  let stop: () => Promise<void>
-  let reload: () => void = () => forwardToWorkers('SIGUSR1')
-  let livePools: () => PoolStats[] | undefined = () => undefined
+  const serving = await startPools(options, config, logger)
+  if (serving === undefined) return failed
+  started.stop = serving.stop
+  started.stats = await startStats(options, serving, startedAt, logger)
+  if (started.stats === undefined) return failed
+  const metrics = await startMetrics(options, serving.collect, serving.livePools, startedAt, logger)
+  if (metrics === null) return failed
+  started.metrics = metrics
+  return untilShutdown(options, logger, serving)
+}
+
+/** -p: false (logged) when the pid file cannot be written. */
+function writePidFile(options: ProxyCliOptions, logger: Logger): boolean {
+  if (options.pidFile === undefined) return true
+  try {
+    writeFileSync(options.pidFile, `${process.pid}\n`, {mode: 0o644})
+    return true
+  } catch (error) {
+    logger.error(`opening pid file '${options.pidFile}' failed: ${errnoText(error)}`, 'nc.ts')
+    return false
+  }
+}
+
+/** Serves the pools here, or with --workers in N processes; undefined (logged) when they cannot start. */
+async function startPools(options: ProxyCliOptions, config: NutcrackerConfig, logger: Logger): Promise<Serving | undefined> {
   if (options.workers > 1) {
     const primary = await runPrimary(options, config, logger)
-    if (primary === null) {
-      removePidFile()
-      return done(1)
-    }
-    collect = primary.collect
-    stop = primary.stop
-  } else {
-    const proxy = new Proxy(config, {limits: options.limits, logger, mbufSize: options.mbufSize, makeRouter: keyPlacerRouter})
-    applyStartupFallbacks(proxy)
-    try {
-      await proxy.start()
-    } catch (error) {
-      logger.error(`bind on pool to addr failed: ${errnoText(error)} (${(error as Error).message})`, 'proxy.ts')
-      removePidFile()
-      return done(1)
-    }
-    collect = () => snapshot(proxy.stats)
-    livePools = () => proxy.stats
-    stop = () => proxy.close()
-    reload = () => void reloadProxy(proxy, options.confFile, logger)
+    if (primary === null) return undefined
+    return {collect: primary.collect, stop: primary.stop, livePools: () => undefined, reload: () => forwardToWorkers('SIGUSR1')}
   }
-  const stats = new StatsServer(collect, startedAt)
+  const proxy = new Proxy(config, {limits: options.limits, logger, mbufSize: options.mbufSize, makeRouter: keyPlacerRouter})
+  applyStartupFallbacks(proxy)
+  try {
+    await proxy.start()
+  } catch (error) {
+    logger.error(`bind on pool to addr failed: ${errnoText(error)} (${(error as Error).message})`, 'proxy.ts')
+    return undefined
+  }
+  return {
+    collect: () => snapshot(proxy.stats),
+    livePools: () => proxy.stats,
+    stop: () => proxy.close(),
+    reload: () => void reloadProxy(proxy, options.confFile, logger),
+  }
+}
+
+/** -s/-a: the stats port; undefined (logged) when it cannot bind. */
+async function startStats(options: ProxyCliOptions, serving: Serving, startedAt: number, logger: Logger): Promise<StatsServer | undefined> {
+  const stats = new StatsServer(serving.collect, startedAt)
   try {
     await stats.listen(options.statsAddr, options.statsPort)
   } catch (error) {
     logger.error(`bind on m ${options.statsPort} to addr '${options.statsAddr}:${options.statsPort}' failed: ${errnoText(error)}`, 'stats.ts')
-    await stop()
-    removePidFile()
-    return done(1)
+    return undefined
   }
   logger.notice(`m listening on '${options.statsAddr}:${options.statsPort}'`, 'stats.ts')
-  const metrics = await startMetrics(options, collect, livePools, startedAt, logger)
-  if (metrics === null) {
-    await Promise.all([stats.close(), stop()])
-    removePidFile()
-    return done(1)
+  return stats
+}
+
+/** Stops whatever was started, then removes the pid file. */
+async function cleanUp(started: Started): Promise<void> {
+  await Promise.all([started.stats?.close(), started.metrics?.close(), started.stop?.()])
+  if (started.pidFile === undefined) return
+  try {
+    unlinkSync(started.pidFile)
+  } catch {
+    // already gone
   }
-  return new Promise<number>((resolve) => {
+}
+
+/** SIGHUP reopens the log, SIGTTIN/SIGTTOU raise and lower its level (passed on to workers); SIGPIPE is ignored. */
+function followLogSignals(logger: Logger): void {
+  process.on('SIGHUP', () => {
+    logger.notice('signal 1 (SIGHUP) received, reopening log file', 'signal.ts')
+    logger.reopen()
+    forwardToWorkers('SIGHUP')
+  })
+  process.on('SIGTTIN', () => {
+    logger.raise()
+    forwardToWorkers('SIGTTIN')
+  })
+  process.on('SIGTTOU', () => {
+    logger.lower()
+    forwardToWorkers('SIGTTOU')
+  })
+  process.on('SIGPIPE', () => {})
+}
+
+/** Serves until SIGINT (exit 1, as nutcracker) or SIGTERM (exit 0); SIGUSR1 reloads the configuration meanwhile. */
+function untilShutdown(options: ProxyCliOptions, logger: Logger, serving: Serving): Promise<Ending> {
+  process.on('SIGUSR1', () => {
+    logger.notice(`signal 10 (SIGUSR1) received, reloading '${options.confFile}'`, 'signal.ts')
+    serving.reload()
+  })
+  return new Promise<Ending>((resolve) => {
     const shutdown = (signal: NodeJS.Signals) => {
       logger.notice(`signal ${signal === 'SIGINT' ? 2 : 15} (${signal}) received, exiting`, 'signal.ts')
-      void Promise.all([stats.close(), metrics?.close(), stop()]).finally(() => {
-        removePidFile()
-        resolve(done(signal === 'SIGINT' ? 1 : 0))
-        // sockets still closing must not keep a stopped proxy alive
-        setImmediate(() => process.exit(signal === 'SIGINT' ? 1 : 0)).unref()
-      })
+      resolve({code: signal === 'SIGINT' ? 1 : 0, signalled: true})
     }
     process.once('SIGINT', shutdown)
     process.once('SIGTERM', shutdown)
-    process.on('SIGHUP', () => {
-      logger.notice('signal 1 (SIGHUP) received, reopening log file', 'signal.ts')
-      logger.reopen()
-      forwardToWorkers('SIGHUP')
-    })
-    process.on('SIGTTIN', () => {
-      logger.raise()
-      forwardToWorkers('SIGTTIN')
-    })
-    process.on('SIGTTOU', () => {
-      logger.lower()
-      forwardToWorkers('SIGTTOU')
-    })
-    process.on('SIGPIPE', () => {})
-    process.on('SIGUSR1', () => {
-      logger.notice(`signal 10 (SIGUSR1) received, reloading '${options.confFile}'`, 'signal.ts')
-      reload()
-    })
   })
 }
 

@@ -2,12 +2,15 @@
 // "hVtdDv:o:c:s:i:a:p:m:", grouped or not, values attached or separate, the long forms), with
 // the same defaults (Debian's build) and the same error texts. twproxy adds a few long options of
 // its own (--workers and the client limits), which nutcracker does not have.
+import {splitHostPort} from '../../address.js'
 import {DEFAULT_LIMITS, type ClientLimits, LIMIT_OPTIONS} from '../client/limits.js'
 
 export const VERSION_BANNER = 'This is nutcracker-0.5.0\nasync event backend: epoll\n\n'
 
 export const DEFAULT_LOG_FILE = '/var/log/nutcracker/nutcracker.log'
 export const DEFAULT_CONF_FILE = '/etc/nutcracker/nutcracker.yml'
+/** -m: nutcracker's mbuf chunk size, 16 KiB (a redis key must fit in one chunk minus its header) */
+export const DEFAULT_MBUF_SIZE = 16384
 
 // Three writes in nutcracker; lines end with CRLF and each write adds a LF (the -D line lacks its CR).
 export const USAGE =
@@ -28,7 +31,7 @@ export const USAGE =
   '  -a, --stats-addr=S     : set stats monitoring ip (default: 0.0.0.0)\r\n' +
   '  -i, --stats-interval=N : set stats aggregation interval in msec (default: 30000 msec)\r\n' +
   '  -p, --pid-file=S       : set pid file (default: /run/nutcracker/nutcracker.pid)\r\n' +
-  '  -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: 16384 bytes)\r\n' +
+  `  -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: ${DEFAULT_MBUF_SIZE} bytes)\r\n` +
   '\n'
 
 /** twproxy's own long options, shown by `twproxy --help-twproxy`. */
@@ -80,7 +83,7 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const options: ProxyCliOptions = {
     help: false, version: false, testConf: false, daemonize: false, describeStats: false, twproxyHelp: false,
     verbosity: 5, output: DEFAULT_LOG_FILE, confFile: DEFAULT_CONF_FILE, statsPort: 22222, statsAddr: '0.0.0.0',
-    statsInterval: 30000, mbufSize: 16384, workers: 1, limits: {...DEFAULT_LIMITS},
+    statsInterval: 30000, mbufSize: DEFAULT_MBUF_SIZE, workers: 1, limits: {...DEFAULT_LIMITS},
   }
   for (const o of LIMIT_OPTIONS) {
     const value = env[o.env]
@@ -149,10 +152,9 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         }
         const value = attached ?? argv[++i]
         if (own === 'metrics') {
-          const colon = value === undefined ? -1 : value.lastIndexOf(':')
-          const port = colon < 0 ? -1 : atoi(value!.slice(colon + 1))
-          if (colon <= 0 || port < 1 || port > 65535) return {ok: false, message: 'twproxy: option --metrics requires HOST:PORT, as in --metrics 127.0.0.1:9121'}
-          options.metrics = {host: value!.slice(0, colon), port}
+          const metrics = value === undefined ? undefined : metricsAddress(value)
+          if (metrics === undefined) return {ok: false, message: 'twproxy: option --metrics requires HOST:PORT, as in --metrics 127.0.0.1:9121'}
+          options.metrics = metrics
           continue
         }
         const n = value === undefined ? -1 : atoi(value)
@@ -192,6 +194,14 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     // non-option arguments are ignored, as getopt leaves them
   }
   return {ok: true, options}
+}
+
+/** --metrics HOST:PORT (an IPv6 host bracketed or bare); the port read as nutcracker reads numbers. */
+function metricsAddress(value: string): {host: string; port: number} | undefined {
+  const split = splitHostPort(value)
+  const port = split === undefined ? -1 : atoi(split.portText)
+  if (split === undefined || split.host === '' || port < 1 || port > 65535) return undefined
+  return {host: split.host, port}
 }
 
 function missingValue(opt: string): string {

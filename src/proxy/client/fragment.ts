@@ -4,9 +4,11 @@
 // server index order, and the replies are merged as nutcracker does: MGET values back in key order,
 // DEL/UNLINK/TOUCH the sum, MSET +OK. A fragment reply of an unexpected type answers the whole
 // request `-ERR Invalid argument`; a fragment that failed answers its error (the client stays connected).
+import {arrayHeader, bulkSize, headerSize, writeBulk, writeHeader} from '../../protocol/redis-encode.js'
 import {RedisReplyScanner} from '../../protocol/redis-reply.js'
 import type {PoolBackend} from '../backend.js'
 import {EINVAL} from '../io/errno.js'
+import {forwardFragments, groupKeysByServer} from './key-groups.js'
 import {Merge, Request} from './request.js'
 
 /** Argument ranges of the request being split: arg i is [args[2i], args[2i+1]). */
@@ -22,50 +24,30 @@ export interface SplitSource {
  */
 export function splitAndForward(request: Request, source: SplitSource, name: string, step: 1 | 2, merge: Merge, backend: PoolBackend): boolean {
   const {buf, args, argc} = source
-  const keyCount = (argc - 1) / step
-  const keyServer = new Int32Array(keyCount)
-  const perServer = new Map<number, number[]>()
-  for (let k = 0; k < keyCount; k++) {
-    const arg = 1 + k * step
-    const index = backend.route(buf, args[2 * arg], args[2 * arg + 1])
-    if (index < 0) return false
-    keyServer[k] = index
-    let keys = perServer.get(index)
-    if (keys === undefined) perServer.set(index, (keys = []))
-    keys.push(k)
-  }
-  const order = [...perServer.keys()].sort((a, b) => a - b)
-  const fragments: Request[] = []
-  const fragmentOfServer = new Map<number, number>()
-  const nameHeader = Buffer.from(`$${name.length}\r\n${name}\r\n`)
-  for (const index of order) {
-    const keys = perServer.get(index)!
-    const parts: Uint8Array[] = [Buffer.from(`*${keys.length * step + 1}\r\n`), nameHeader]
-    for (const k of keys) {
-      for (let j = 0; j < step; j++) {
-        const arg = 1 + k * step + j
-        const start = args[2 * arg]
-        const end = args[2 * arg + 1]
-        parts.push(Buffer.from(`$${end - start}\r\n`), buf.subarray(start, end), CRLF)
-      }
-    }
-    const fragment = new Request(null, Buffer.concat(parts))
-    fragment.parent = request
-    fragmentOfServer.set(index, fragments.length)
-    fragments.push(fragment)
-  }
-  const keyFragment = new Int32Array(keyCount)
-  for (let k = 0; k < keyCount; k++) keyFragment[k] = fragmentOfServer.get(keyServer[k])!
-  request.fragments = fragments
-  request.pendingFragments = fragments.length
-  request.keyFragment = keyFragment
-  request.merge = merge
-  request.onFragmentsDone = mergeRedis
-  for (let i = 0; i < fragments.length; i++) backend.forward(order[i], fragments[i])
+  const groups = groupKeysByServer({buf, ranges: args, first: 1, stride: step, count: (argc - 1) / step}, backend)
+  if (groups === undefined) return false
+  const nameBytes = Buffer.from(name)
+  const fragments = groups.keys.map((keys) => new Request(null, fragmentBytes(nameBytes, keys, step, source)))
+  forwardFragments(request, groups, fragments, merge, mergeRedis, backend)
   return true
 }
 
-const CRLF = Buffer.from('\r\n')
+/** `*<n+1>\r\n$<len>\r\n<name>\r\n` then the arguments of `keys`, written once into one buffer. */
+function fragmentBytes(name: Uint8Array, keys: number[], step: 1 | 2, source: SplitSource): Buffer {
+  const {buf, args} = source
+  let size = headerSize(keys.length * step + 1) + bulkSize(name.length)
+  for (const k of keys) {
+    for (let arg = 1 + k * step, last = arg + step; arg < last; arg++) size += bulkSize(args[2 * arg + 1] - args[2 * arg])
+  }
+  const out = Buffer.allocUnsafe(size)
+  let pos = writeHeader(out, 0, keys.length * step + 1)
+  pos = writeBulk(out, pos, name, 0, name.length)
+  for (const k of keys) {
+    for (let arg = 1 + k * step, last = arg + step; arg < last; arg++) pos = writeBulk(out, pos, buf, args[2 * arg], args[2 * arg + 1])
+  }
+  return out
+}
+
 const OK = Buffer.from('+OK\r\n')
 
 function mergeRedis(request: Request): void {
@@ -120,7 +102,7 @@ function mergeMget(request: Request, fragments: Request[]): Uint8Array | null {
     cursor[f] = cr + 2
   }
   const keyFragment = request.keyFragment!
-  const parts: Uint8Array[] = [Buffer.from(`*${keyFragment.length}\r\n`)]
+  const parts: Uint8Array[] = [arrayHeader(keyFragment.length)]
   let total = parts[0].length
   for (let k = 0; k < keyFragment.length; k++) {
     const f = keyFragment[k]

@@ -4,44 +4,26 @@
 // popped in sequence, not matched by name, exactly as nutcracker does.
 import {valueBlocks} from '../../protocol/memcache-reply.js'
 import type {PoolBackend} from '../backend.js'
+import {forwardFragments, groupKeysByServer} from './key-groups.js'
 import {Merge, Request} from './request.js'
 
 const END = Buffer.from('END\r\n')
 const CRLF = Buffer.from('\r\n')
 const SPACE = Buffer.from(' ')
+const GET = Buffer.from('get ')
+const GETS = Buffer.from('gets ')
 
 export function splitGetAndForward(request: Request, buf: Uint8Array, keys: Int32Array, keyCount: number, gets: boolean, backend: PoolBackend): boolean {
-  const keyServer = new Int32Array(keyCount)
-  const perServer = new Map<number, number[]>()
-  for (let k = 0; k < keyCount; k++) {
-    const index = backend.route(buf, keys[2 * k], keys[2 * k + 1])
-    if (index < 0) return false
-    keyServer[k] = index
-    let list = perServer.get(index)
-    if (list === undefined) perServer.set(index, (list = []))
-    list.push(k)
-  }
-  const order = [...perServer.keys()].sort((a, b) => a - b)
-  const head = Buffer.from(gets ? 'gets ' : 'get ')
-  const fragments: Request[] = []
-  const fragmentOfServer = new Map<number, number>()
-  for (const index of order) {
+  const groups = groupKeysByServer({buf, ranges: keys, first: 0, stride: 1, count: keyCount}, backend)
+  if (groups === undefined) return false
+  const head = gets ? GETS : GET
+  const fragments = groups.keys.map((group) => {
     const parts: Uint8Array[] = [head]
-    for (const k of perServer.get(index)!) parts.push(buf.subarray(keys[2 * k], keys[2 * k + 1]), SPACE)
+    for (const k of group) parts.push(buf.subarray(keys[2 * k], keys[2 * k + 1]), SPACE)
     parts.push(CRLF)
-    const fragment = new Request(null, Buffer.concat(parts))
-    fragment.parent = request
-    fragmentOfServer.set(index, fragments.length)
-    fragments.push(fragment)
-  }
-  const keyFragment = new Int32Array(keyCount)
-  for (let k = 0; k < keyCount; k++) keyFragment[k] = fragmentOfServer.get(keyServer[k])!
-  request.fragments = fragments
-  request.pendingFragments = fragments.length
-  request.keyFragment = keyFragment
-  request.merge = Merge.MemcacheGet
-  request.onFragmentsDone = mergeGet
-  for (let i = 0; i < fragments.length; i++) backend.forward(order[i], fragments[i])
+    return new Request(null, Buffer.concat(parts))
+  })
+  forwardFragments(request, groups, fragments, Merge.MemcacheGet, mergeGet, backend)
   return true
 }
 

@@ -16,19 +16,22 @@
 // MGET/DEL/UNLINK/TOUCH/MSET split per slot.
 import type {PoolConfig} from '../../config/types.js'
 import type {ClusterSeed} from '../../config/cluster.js'
-import {CLUSTER_SLOTS, keySlotOfRange} from '../../hashing/index.js'
+import {formatAddress, type Address} from '../../address.js'
+import {CLUSTER_SLOTS, keySlot, keySlotOfRange} from '../../hashing/index.js'
+import {encodeCommand} from '../../protocol/redis-encode.js'
 import {RedisReplyScanner} from '../../protocol/redis-reply.js'
-import type {PoolBackend} from '../backend.js'
+import type {PoolBackend, RoutedRequest} from '../backend.js'
 import {CROSSSLOT_REPLY, isCrossSlot} from './cluster-keys.js'
-import {addressName, type NodeAddress, parseRedirect, type SlotMap} from './cluster-slot-map.js'
+import {ClusterNode, ClusterRequest, replyStartsWith} from './cluster-request.js'
+import {parseRedirect, type SlotMap} from './cluster-slot-map.js'
 import {fetchSlotMap} from './cluster-topology.js'
 import {ECONNREFUSED, ECONNRESET} from '../io/errno.js'
 import {latencyRecorder} from '../stats/latency.js'
 import type {Logger} from '../cli/log.js'
 import {Request, type RequestOwner} from '../client/request.js'
-import {type ConnectionSettings, ServerConnection, type ServerEndpoint} from '../server/server-connection.js'
+import type {ConnectionSettings, ServerConnection} from '../server/server-connection.js'
 import {connectionTo, dropConnection, openConnection} from '../server/server-connections.js'
-import {PoolStats, ServerStats} from '../stats/stats.js'
+import {PoolStats} from '../stats/stats.js'
 
 /** How long a request may keep being retried (TRYAGAIN, CLUSTERDOWN, refused connections). */
 const RETRY_WINDOW_MS = 5000
@@ -43,48 +46,8 @@ const REFRESH_MIN_INTERVAL_MS = 200
 const FETCH_NODE_LIMIT_MS = 1000
 const FETCH_LIMIT_MS = 3000
 
-const ASKING = Buffer.from('*1\r\n$6\r\nASKING\r\n')
+const ASKING = encodeCommand(['ASKING'])
 const SLOT_NOT_SERVED = Buffer.from('-CLUSTERDOWN Hash slot not served\r\n')
-
-class ClusterNode implements ServerEndpoint {
-  readonly name: string
-  readonly stats: ServerStats
-  /** position among the masters in the stats document; -1 when not a master now */
-  index = -1
-  connections: ServerConnection[] = []
-  nextConnection = 0
-
-  constructor(readonly host: string, readonly port: number) {
-    this.name = `${host}:${port}`
-    this.stats = new ServerStats(this.name)
-  }
-}
-
-/** What travels to a node on behalf of a client's request, so a redirect can be followed before the client sees it. */
-class ClusterRequest extends Request {
-  redirects = 0
-  /** msec since epoch until which it may still be retried; 0 before its first retry */
-  retryUntil = 0
-  /** the node it was last sent to (an empty host in MOVED/ASK means this one) */
-  node: ClusterNode | undefined
-
-  constructor(owner: RequestOwner, readonly original: Request, readonly slot: number, readonly seq: number) {
-    super(owner, original.data)
-  }
-
-  /** Ready to be sent again. */
-  reset(): void {
-    this.done = false
-    this.reply = null
-    this.error = null
-  }
-}
-
-function startsWith(reply: Uint8Array, prefix: string): boolean {
-  if (reply.length < prefix.length) return false
-  for (let i = 0; i < prefix.length; i++) if (reply[i] !== prefix.charCodeAt(i)) return false
-  return true
-}
 
 export class ClusterBackend implements PoolBackend, RequestOwner {
   readonly stats: PoolStats
@@ -126,16 +89,24 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
   }
 
   /** Reads the slot map (bounded) before the pool serves; without it, requests wait for the next refresh. */
-  async start(): Promise<boolean> {
+  async start(): Promise<string | undefined> {
     await this.refresh()
-    if (this.map !== undefined) return true
-    this.logger.error(`pool '${this.config.name}': no cluster node answered CLUSTER SLOTS (${this.seeds.map(addressName).join(', ')}); requests fail until one does`, 'cluster.ts')
-    return false
+    if (this.map !== undefined) return undefined
+    this.logger.error(`pool '${this.config.name}': no cluster node answered CLUSTER SLOTS (${this.seeds.map(formatAddress).join(', ')}); requests fail until one does`, 'cluster.ts')
+    return `no node of pool '${this.config.name}''s cluster answered`
+  }
+
+  /** The cluster places keys by slot, not by the pool's server list. */
+  readonly routesByServerList = false
+
+  describe(): string {
+    const masters = this.masters
+    return `the cluster of ${masters.length} masters ${masters.join(', ')}`
   }
 
   /** The masters of the slot map now ("host:port"), in slot order. */
   get masters(): string[] {
-    return this.map?.masters.map(addressName) ?? []
+    return this.map?.masters.map(formatAddress) ?? []
   }
 
   route(key: Uint8Array, start: number, end: number): number {
@@ -175,18 +146,31 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
     return this.outstanding === 0 && this.held.length === 0
   }
 
-  /** Every open node connection. */
-  openConnections(): ServerConnection[] {
-    return [...this.nodes.values()].flatMap((node) => node.connections)
+  /** Requests wait for a retry inside the backend, not at a gate: idle says when they are done. */
+  whenForwarded(): Promise<void> {
+    return Promise.resolve()
   }
 
-  /** The client requests waiting here for a retry (a cut-over copies their keys too). */
-  heldRequests(): Request[] {
-    return this.held.map((request) => request.original)
+  /** Requests sent to nodes and not answered, then those waiting for a retry (a cut-over copies their keys too). */
+  inFlight(): RoutedRequest[] {
+    const out: RoutedRequest[] = []
+    for (const node of this.nodes.values()) {
+      for (const conn of node.connections) {
+        // ASKING, sent ahead of a redirected request, is the proxy's own
+        for (const sent of conn.pendingRequests()) if (sent instanceof ClusterRequest) out.push({backend: this, index: sent.slot, request: sent})
+      }
+    }
+    for (const request of this.held) out.push({backend: this, index: request.slot, request: request.original})
+    return out
   }
 
-  /** The master serving `slot` now, as "host:port". */
-  ownerOf(slot: number): NodeAddress | undefined {
+  /** A key runs at its own slot's master (a key of another slot than the request's is refused there). */
+  keyRoute(_index: number, key: Uint8Array): number {
+    return keySlot(key)
+  }
+
+  /** The master serving `slot` now. */
+  serverAt(slot: number): Address | undefined {
     return this.owners[slot]
   }
 
@@ -209,12 +193,12 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
     }
     const reply = sent.reply!
     if (reply[0] === 45 /* '-' */) {
-      if (startsWith(reply, '-MOVED ') || startsWith(reply, '-ASK ')) {
+      if (replyStartsWith(reply, '-MOVED ') || replyStartsWith(reply, '-ASK ')) {
         if (this.redirect(sent, reply)) return
-      } else if (startsWith(reply, '-TRYAGAIN')) {
+      } else if (replyStartsWith(reply, '-TRYAGAIN')) {
         this.retryLater(sent, reply, null, false)
         return
-      } else if (startsWith(reply, '-CLUSTERDOWN')) {
+      } else if (replyStartsWith(reply, '-CLUSTERDOWN')) {
         this.retryLater(sent, reply, null, true)
         return
       }
@@ -320,7 +304,7 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
   /** Reads the slot map again from the known nodes (masters first, then seeds, then replicas). */
   refresh(): Promise<void> {
     if (this.refreshing !== null) return this.refreshing
-    const candidates: NodeAddress[] = [...(this.map?.masters ?? []), ...this.seeds, ...(this.map?.nodes ?? [])]
+    const candidates: Address[] = [...(this.map?.masters ?? []), ...this.seeds, ...(this.map?.nodes ?? [])]
     const deadline = Date.now() + FETCH_LIMIT_MS
     this.refreshing = fetchSlotMap(candidates, {password: this.config.redisAuth, timeoutMs: FETCH_NODE_LIMIT_MS, deadline})
       .then((map) => {
@@ -336,10 +320,10 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
   private apply(map: SlotMap): void {
     const before = this.masters.join(', ')
     this.map = map
+    const masterNamed = new Map(map.masters.map((address) => [formatAddress(address), address]))
     for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
       const owner = map.owners[slot]
-      const node = owner === undefined ? undefined : this.nodeNamed(owner)
-      this.owners[slot] = node
+      this.owners[slot] = owner === undefined ? undefined : this.node(masterNamed.get(owner)!)
     }
     for (const node of this.nodes.values()) node.index = -1
     const servers = map.masters.map((address, i) => {
@@ -349,7 +333,7 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
     })
     this.stats.servers.splice(0, this.stats.servers.length, ...servers)
     // a node the cluster no longer names keeps no idle connection open
-    const named = new Set(map.nodes.map(addressName))
+    const named = new Set(map.nodes.map(formatAddress))
     for (const [name, node] of this.nodes) {
       if (named.has(name)) continue
       for (const conn of [...node.connections]) {
@@ -363,13 +347,8 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
     if (before !== after) this.logger.notice(`pool '${this.config.name}': cluster masters ${after || '(none)'}`, 'cluster.ts')
   }
 
-  private nodeNamed(name: string): ClusterNode {
-    const colon = name.lastIndexOf(':')
-    return this.node({host: name.slice(0, colon), port: Number(name.slice(colon + 1))})
-  }
-
-  private node(address: NodeAddress): ClusterNode {
-    const name = addressName(address)
+  private node(address: Address): ClusterNode {
+    const name = formatAddress(address)
     let node = this.nodes.get(name)
     if (node === undefined) this.nodes.set(name, (node = new ClusterNode(address.host, address.port)))
     return node

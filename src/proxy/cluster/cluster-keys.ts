@@ -6,7 +6,7 @@
 // node the request goes to gives the same answer.
 import {keySlotOfRange} from '../../hashing/index.js'
 import {type CommandInfo, lookupCommand} from '../../protocol/redis-commands.js'
-import {RedisRequestScanner} from '../../protocol/redis-request.js'
+import {commandNameRange, RedisRequestScanner} from '../../protocol/redis-request.js'
 
 export const CROSSSLOT_REPLY = Buffer.from("-CROSSSLOT Keys in request don't hash to the same slot\r\n")
 
@@ -36,16 +36,6 @@ const byCommand = new Map<CommandInfo, Keys | null>()
 
 const scanner = new RedisRequestScanner(1 << 30, 1 << 30)
 
-/** The command name's [start, end) in a RESP request "*N\r\n$L\r\nNAME\r\n...", or undefined. */
-function nameRange(data: Uint8Array): [number, number] | undefined {
-  let i = data.indexOf(10 /* \n */)
-  if (i < 0 || data[i + 1] !== 36 /* $ */) return undefined
-  let len = 0
-  for (i += 2; i < data.length && data[i] !== 13; i++) len = len * 10 + (data[i] - 48)
-  const start = i + 2
-  return start + len <= data.length ? [start, start + len] : undefined
-}
-
 function count(data: Uint8Array, arg: number): number {
   const text = Buffer.from(data.subarray(scanner.argStart(arg), scanner.argEnd(arg))).toString('latin1')
   return /^[0-9]+$/.test(text) ? Number(text) : 0
@@ -53,7 +43,7 @@ function count(data: Uint8Array, arg: number): number {
 
 /** Whether the request's keys fall in more than one slot. */
 export function isCrossSlot(data: Uint8Array): boolean {
-  const name = nameRange(data)
+  const name = commandNameRange(data)
   if (name === undefined) return false
   const cmd = lookupCommand(data, name[0], name[1])
   if (cmd === undefined) return false

@@ -1,9 +1,10 @@
 // Reads a Redis Cluster's slot map from the first node that answers CLUSTER SLOTS with a map
 // that serves every slot. This is the control path (a few times per topology change, never per
-// request), so it uses ioredis with one short-lived connection per node asked; requests
-// themselves travel over the proxy's own server connections.
-import {Redis} from 'ioredis'
-import {addressName, type NodeAddress, parseClusterSlots, type SlotMap} from './cluster-slot-map.js'
+// request), so it uses ioredis with one short-lived connection per node asked (control-client.ts);
+// requests themselves travel over the proxy's own server connections.
+import {type Address, formatAddress} from '../../address.js'
+import {slotMapClient} from '../control-client.js'
+import {parseClusterSlots, type SlotMap} from './cluster-slot-map.js'
 
 export interface FetchOptions {
   password?: string
@@ -13,13 +14,8 @@ export interface FetchOptions {
   deadline: number
 }
 
-async function askNode(node: NodeAddress, options: FetchOptions): Promise<SlotMap | undefined> {
-  const client = new Redis({
-    host: node.host, port: node.port, password: options.password, lazyConnect: true,
-    connectTimeout: options.timeoutMs, commandTimeout: options.timeoutMs,
-    maxRetriesPerRequest: 0, enableOfflineQueue: true, retryStrategy: () => null,
-  })
-  client.on('error', () => {})
+async function askNode(node: Address, options: FetchOptions): Promise<SlotMap | undefined> {
+  const client = slotMapClient(node, options)
   try {
     await client.connect()
     return parseClusterSlots(await client.call('CLUSTER', 'SLOTS'), node)
@@ -31,16 +27,16 @@ async function askNode(node: NodeAddress, options: FetchOptions): Promise<SlotMa
 }
 
 /**
- * The slot map from the first of `nodes` (tried in order until the deadline, each bounded by timeoutMs) whose map
- * serves all 16384 slots; failing that, the most complete map any of them gave; undefined when
- * none answered.
+ * The slot map from the first of `nodes` (tried in order until the deadline, each bounded by
+ * timeoutMs) whose map serves every slot; failing that, the most complete map any of them gave;
+ * undefined when none answered.
  */
-export async function fetchSlotMap(nodes: readonly NodeAddress[], options: FetchOptions): Promise<SlotMap | undefined> {
+export async function fetchSlotMap(nodes: readonly Address[], options: FetchOptions): Promise<SlotMap | undefined> {
   let best: SlotMap | undefined
   const asked = new Set<string>()
   for (const node of nodes) {
     if (Date.now() >= options.deadline) break
-    const name = addressName(node)
+    const name = formatAddress(node)
     if (asked.has(name)) continue
     asked.add(name)
     const map = await askNode(node, options)

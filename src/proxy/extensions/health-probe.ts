@@ -4,21 +4,18 @@
 // server stays out of the ring for another server_retry_timeout.
 import net from 'node:net'
 import type {PoolConfig} from '../../config/types.js'
+import {encodeCommand} from '../../protocol/redis-encode.js'
 import type {HealthProbe} from '../server/server-pool.js'
 import type {ServerEndpoint} from '../server/server-connection.js'
 
 const PONG = Buffer.from('+PONG\r\n')
 const VERSION = Buffer.from('VERSION ')
 
-function command(...args: string[]): string {
-  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`
-}
-
 export function healthProbe(pool: PoolConfig): HealthProbe {
   const limitMs = pool.timeout > 0 ? pool.timeout : 1000
   const request = pool.redis
-    ? (pool.redisAuth !== undefined ? command('AUTH', pool.redisAuth) : '') + command('PING')
-    : 'version\r\n'
+    ? Buffer.concat([...(pool.redisAuth !== undefined ? [encodeCommand(['AUTH', pool.redisAuth])] : []), encodeCommand(['PING'])])
+    : Buffer.from('version\r\n')
   const answered = (data: Buffer) => (pool.redis ? data.subarray(data.length - PONG.length).equals(PONG) : data.subarray(0, VERSION.length).equals(VERSION) && data.at(-1) === 10)
   return (server: ServerEndpoint) => new Promise<boolean>((resolve) => {
     const socket = server.path !== undefined ? net.connect({path: server.path}) : net.connect({host: server.host, port: server.port})

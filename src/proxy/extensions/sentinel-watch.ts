@@ -4,10 +4,12 @@
 // the server is. Each sentinel's +switch-master message moves the server at once, so the proxy
 // is on the new master as soon as Sentinel announces it. The majority rule keeps a sentinel that
 // has not yet heard of a failover from sending writes back to the old master.
-import {Redis} from 'ioredis'
+import type {Redis} from 'ioredis'
+import {type Address, formatAddress, parsePort} from '../../address.js'
 import type {SentinelAddress} from '../../config/sentinels.js'
 import type {PoolConfig} from '../../config/types.js'
 import type {Logger} from '../cli/log.js'
+import {sentinelClient} from '../control-client.js'
 import type {ServerPool} from '../server/server-pool.js'
 
 const POLL_MS = 1000
@@ -23,13 +25,9 @@ export class SentinelWatch {
 
   constructor(private readonly pool: ServerPool, private readonly config: PoolConfig, sentinels: SentinelAddress[], private readonly logger: Logger) {
     pool.endpoints.forEach((server) => this.index.set(server.name, server.index))
-    const options = (s: SentinelAddress) => ({
-      host: s.host, port: s.port, connectTimeout: QUERY_LIMIT_MS, maxRetriesPerRequest: 0,
-      enableOfflineQueue: false, retryStrategy: () => 500, lazyConnect: false,
-    })
-    this.commands = sentinels.map((s) => this.quiet(new Redis(options(s))))
+    this.commands = sentinels.map((s) => sentinelClient(s, {connectTimeoutMs: QUERY_LIMIT_MS, subscriber: false}))
     this.subscribers = sentinels.map((s) => {
-      const sub = this.quiet(new Redis({...options(s), enableOfflineQueue: true, maxRetriesPerRequest: null}))
+      const sub = sentinelClient(s, {connectTimeoutMs: QUERY_LIMIT_MS, subscriber: true})
       sub.subscribe('+switch-master').catch(() => {})
       sub.on('message', (_channel: string, message: string) => this.onSwitch(message))
       // resubscribed after a reconnect; a switch missed meanwhile is caught by the next poll
@@ -58,12 +56,6 @@ export class SentinelWatch {
     for (const client of [...this.commands, ...this.subscribers]) client.disconnect()
   }
 
-  private quiet(client: Redis): Redis {
-    // a sentinel that is down is expected; the others answer
-    client.on('error', () => {})
-    return client
-  }
-
   private schedule(): void {
     if (this.stopped) return
     this.timer = setTimeout(() => void this.poll().finally(() => this.schedule()), POLL_MS)
@@ -71,32 +63,37 @@ export class SentinelWatch {
 
   /** "+switch-master <name> <old-ip> <old-port> <new-ip> <new-port>" */
   private onSwitch(message: string): void {
-    const [name, , , host, port] = message.split(' ')
-    if (this.index.has(name) && host !== undefined) this.move(name, host, Number(port), 'switch-master')
+    const [name, , , host, portText] = message.split(' ')
+    const port = portText === undefined ? undefined : parsePort(portText)
+    if (this.index.has(name) && host !== undefined && port !== undefined) this.move(name, {host, port}, 'switch-master')
   }
 
   private async poll(): Promise<void> {
     const names = [...this.index.keys()]
     await Promise.all(names.map(async (name) => {
       const answers = await Promise.all(this.commands.map((client) => this.ask(client, name)))
-      const votes = new Map<string, number>()
-      for (const answer of answers) if (answer !== null) votes.set(answer, (votes.get(answer) ?? 0) + 1)
-      for (const [address, count] of votes) {
-        if (count * 2 > this.commands.length) {
-          const colon = address.lastIndexOf(':')
-          this.move(name, address.slice(0, colon), Number(address.slice(colon + 1)), 'sentinels')
-        }
+      const votes = new Map<string, {address: Address; count: number}>()
+      for (const answer of answers) {
+        if (answer === null) continue
+        const vote = votes.get(formatAddress(answer))
+        if (vote === undefined) votes.set(formatAddress(answer), {address: answer, count: 1})
+        else vote.count++
+      }
+      for (const {address, count} of votes.values()) {
+        if (count * 2 > this.commands.length) this.move(name, address, 'sentinels')
       }
     }))
   }
 
-  private async ask(client: Redis, name: string): Promise<string | null> {
+  private async ask(client: Redis, name: string): Promise<Address | null> {
     if (client.status !== 'ready') return null
     let timer: NodeJS.Timeout | undefined
     const limit = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), QUERY_LIMIT_MS)))
     try {
       const reply = await Promise.race([client.call('SENTINEL', 'get-master-addr-by-name', name) as Promise<unknown>, limit])
-      return Array.isArray(reply) && reply.length === 2 ? `${String(reply[0])}:${String(reply[1])}` : null
+      if (!Array.isArray(reply) || reply.length !== 2) return null
+      const port = parsePort(String(reply[1]))
+      return port === undefined ? null : {host: String(reply[0]), port}
     } catch {
       return null
     } finally {
@@ -104,13 +101,12 @@ export class SentinelWatch {
     }
   }
 
-  private move(name: string, host: string, port: number, why: string): void {
-    if (this.stopped || !(port > 0 && port < 65536)) return
+  private move(name: string, to: Address, why: string): void {
+    if (this.stopped) return
     const index = this.index.get(name)!
-    const before = this.pool.endpoints[index]
-    const from = `${before.host}:${before.port}`
-    if (this.pool.moveServer(index, host, port)) {
-      this.logger.notice(`pool '${this.config.name}': master '${name}' moved from ${from} to ${host}:${port} (${why})`, 'sentinel.ts')
+    const from = formatAddress(this.pool.endpoints[index])
+    if (this.pool.moveServer(index, to.host, to.port)) {
+      this.logger.notice(`pool '${this.config.name}': master '${name}' moved from ${from} to ${formatAddress(to)} (${why})`, 'sentinel.ts')
     }
   }
 }

@@ -7,16 +7,14 @@
 // A pool that moves onto, off or between Redis Clusters (the cut-over of a migration) swaps as
 // soon as the new cluster's slot map is read, and its gate also waits for the keys of the
 // requests in flight at the swap to be copied to their new owners (cluster-cutover.ts).
-import {checkConfigFile, clusterSeedsOf, fallbackServersOf, formatProblem} from '../../config/index.js'
+import {checkConfigFile, fallbackServersOf, formatProblem} from '../../config/index.js'
 import type {NutcrackerConfig, PoolConfig} from '../../config/types.js'
 import {KeyPlacer} from '../../hashing/index.js'
 import type {PoolBackend} from '../backend.js'
-import {ClusterBackend} from '../cluster/cluster-backend.js'
-import {copyInFlightKeys, inFlightKeys, involvesCluster} from './cluster-cutover.js'
+import {copyInFlightKeys, inFlightKeys, needsKeyCopy} from './cluster-cutover.js'
 import type {Logger} from '../cli/log.js'
-import type {PoolServers, Proxy} from '../proxy.js'
+import type {Proxy} from '../proxy.js'
 import {ReloadedBackend, type Fallback} from './reloaded-backend.js'
-import {ServerPool} from '../server/server-pool.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 /** Longest wait for the old backend's requests before the new one goes ahead anyway. */
@@ -36,28 +34,26 @@ export function restartNeeded(current: NutcrackerConfig, next: NutcrackerConfig)
   return undefined
 }
 
-function isIdle(pool: PoolServers): boolean {
-  if (pool instanceof ClusterBackend) return pool.idle
-  return pool.openConnections().every((conn) => conn.closed || conn.depth === 0)
+/** Resolves when `promise` does, or after `ms` at the latest (the timer does not outlive it). */
+async function bounded(promise: Promise<void>, ms: number): Promise<void> {
+  const limit = new AbortController()
+  await Promise.race([promise, sleep(ms, undefined, {signal: limit.signal}).catch(() => undefined)])
+  limit.abort()
 }
 
-/** Resolves once every connection of the pools has no request in flight (bounded). */
-async function connectionsIdle(pools: PoolServers[]): Promise<void> {
+/** Resolves once the backend has no request in flight (bounded). */
+async function idle(backend: PoolBackend): Promise<void> {
   const deadline = Date.now() + DRAIN_LIMIT_MS
   for (let spin = 0; spin < 100_000 && Date.now() < deadline; spin++) {
-    if (pools.every(isIdle)) return
+    if (backend.idle) return
     await sleep(spin < 20 ? 0 : 1)
   }
 }
 
-/** Everything sent to `backend` is answered (a ReloadedBackend first forwards what it holds). */
+/** Everything sent to `backend` is answered (what it holds at a gate is forwarded first). */
 async function drained(backend: PoolBackend): Promise<void> {
-  if (backend instanceof ReloadedBackend) {
-    await Promise.race([backend.whenForwarded(), sleep(DRAIN_LIMIT_MS)])
-    await connectionsIdle(backend.pools())
-  } else {
-    await connectionsIdle([backend as PoolServers])
-  }
+  await bounded(backend.whenForwarded(), DRAIN_LIMIT_MS)
+  await idle(backend)
 }
 
 function fallbackFor(pool: PoolConfig, proxy: Proxy): Fallback | undefined {
@@ -67,9 +63,9 @@ function fallbackFor(pool: PoolConfig, proxy: Proxy): Fallback | undefined {
   return {pool: proxy.newServerPool({...pool, servers, preconnect: false}), servers, placer}
 }
 
-function reloadedBackend(pool: PoolConfig, proxy: Proxy, primary: PoolServers, gate: Promise<void>): ReloadedBackend {
-  // a cluster moves its own keys: only the gate applies
-  if (primary instanceof ClusterBackend) return new ReloadedBackend(primary, undefined, undefined, gate)
+function reloadedBackend(pool: PoolConfig, proxy: Proxy, primary: PoolBackend, gate: Promise<void>): ReloadedBackend {
+  // a backend that places keys by a rule of its own (a cluster) moves its own keys: only the gate applies
+  if (!primary.routesByServerList) return new ReloadedBackend(primary, undefined, undefined, gate)
   const placer = new KeyPlacer({hash: pool.hash, hashTag: pool.hashTag, distribution: pool.distribution, servers: pool.servers})
   return new ReloadedBackend(primary, fallbackFor(pool, proxy), {
     servers: pool.servers,
@@ -88,8 +84,8 @@ export function applyStartupFallbacks(proxy: Proxy): void {
   proxy.config.pools.forEach((pool, i) => {
     if (fallbackServersOf(pool) === undefined || !pool.redis) return
     const primary = proxy.pools[i]
-    if (!(primary instanceof ServerPool)) return
-    proxy.replaceBackend(i, pool, reloadedBackend(pool, proxy, primary, Promise.resolve()), primary)
+    if (!primary.routesByServerList) return
+    proxy.replaceBackend(i, reloadedBackend(pool, proxy, primary, Promise.resolve()), primary)
   })
 }
 
@@ -97,8 +93,8 @@ export function applyStartupFallbacks(proxy: Proxy): void {
  * The gate of a pool's new backend: the old backend has answered everything it was sent, then
  * (when a cluster is involved) the keys in flight at the swap are copied to their new owners.
  */
-function gateFor(pool: PoolConfig, old: PoolBackend, primary: PoolServers, logger: Logger): Promise<void> {
-  if (!involvesCluster(old, primary)) return drained(old)
+function gateFor(pool: PoolConfig, old: PoolBackend, primary: PoolBackend, logger: Logger): Promise<void> {
+  if (!needsKeyCopy(old, primary)) return drained(old)
   const keys = inFlightKeys(old)
   const closedAt = Date.now()
   const timeoutMs = pool.timeout > 0 ? Math.max(pool.timeout, 1000) : 5000
@@ -111,14 +107,6 @@ function gateFor(pool: PoolConfig, old: PoolBackend, primary: PoolServers, logge
     if (result === undefined || result.failed > 0) logger.error(line, 'reload.ts')
     else logger.notice(line, 'reload.ts')
   })
-}
-
-/** A new cluster backend that has read its slot map, or undefined when none of its nodes answered. */
-async function startedCluster(pool: PoolConfig, proxy: Proxy): Promise<ClusterBackend | undefined> {
-  const cluster = proxy.newPoolServers(pool) as ClusterBackend
-  if (await cluster.start()) return cluster
-  cluster.close()
-  return undefined
 }
 
 let reloading: Promise<unknown> = Promise.resolve()
@@ -134,41 +122,55 @@ export function reloadProxy(proxy: Proxy, file: string, logger: Logger): Promise
   return run
 }
 
-async function reloadNow(proxy: Proxy, file: string, logger: Logger): Promise<boolean> {
+/** The new file, when it is valid and a reload can apply it; otherwise undefined, and why is logged. */
+async function readNextConfig(proxy: Proxy, file: string, logger: Logger): Promise<NutcrackerConfig | undefined> {
   const check = await checkConfigFile(file, {extensions: true})
   if (!check.ok || check.config === undefined) {
     for (const problem of check.problems) logger.error(`reload: ${formatProblem(problem)}`, 'reload.ts')
     logger.error(`reload of '${file}' failed: keeping the running configuration`, 'reload.ts')
-    return false
+    return undefined
   }
-  const next = check.config
-  const why = restartNeeded(proxy.config, next)
+  const why = restartNeeded(proxy.config, check.config)
   if (why !== undefined) {
     logger.error(`reload of '${file}': ${why}, which needs a restart: keeping the running configuration`, 'reload.ts')
-    return false
+    return undefined
   }
-  // every new cluster's slot map is read before any pool swaps, so a cluster that cannot be
-  // reached leaves the whole running configuration in place
-  const clusters = await Promise.all(next.pools.map((pool) => (clusterSeedsOf(pool) === undefined ? undefined : startedCluster(pool, proxy))))
-  const unreachable = next.pools.findIndex((pool, i) => clusterSeedsOf(pool) !== undefined && clusters[i] === undefined)
-  if (unreachable >= 0) {
-    for (const cluster of clusters) cluster?.close()
-    logger.error(`reload of '${file}': no node of pool '${next.pools[unreachable].name}''s cluster answered: keeping the running configuration`, 'reload.ts')
-    return false
-  }
-  const built = next.pools.map((pool, i) => clusters[i] ?? proxy.newServerPool(pool))
-  next.pools.forEach((pool, i) => {
-    const old = proxy.backends[i]
-    const primary = built[i]
-    const gate = gateFor(pool, old, primary, logger)
-    const backend = reloadedBackend(pool, proxy, primary, gate)
-    proxy.replaceBackend(i, pool, backend, primary)
-    void gate.then(() => old.close())
-    if (pool.preconnect) backend.preconnect()
-    const fallback = fallbackServersOf(pool)
-    const what = primary instanceof ClusterBackend ? `the cluster of ${primary.masters.length} masters ${primary.masters.join(', ')}` : `${pool.servers.length} servers`
-    logger.notice(`reload: pool '${pool.name}' now has ${what}${fallback ? `, handing keys over from ${fallback.length} previous servers` : ''}`, 'reload.ts')
-  })
+  return check.config
+}
+
+/**
+ * Every pool's new backend, started (a cluster's slot map read) before any pool swaps, so a
+ * backend that cannot start leaves the whole running configuration in place: then undefined,
+ * and why is logged.
+ */
+async function startedBackends(next: NutcrackerConfig, proxy: Proxy, file: string, logger: Logger): Promise<PoolBackend[] | undefined> {
+  const built = next.pools.map((pool) => proxy.newBackend(pool))
+  const failures = await Promise.all(built.map((backend) => backend.start()))
+  const failure = failures.find((why) => why !== undefined)
+  if (failure === undefined) return built
+  for (const backend of built) proxy.discardBackend(backend)
+  logger.error(`reload of '${file}': ${failure}: keeping the running configuration`, 'reload.ts')
+  return undefined
+}
+
+/** Pool i of `next` swaps to `primary`; the old backend closes once the new one's gate opens. */
+function swapPool(proxy: Proxy, pool: PoolConfig, i: number, primary: PoolBackend, logger: Logger): void {
+  const old = proxy.backends[i]
+  const gate = gateFor(pool, old, primary, logger)
+  const backend = reloadedBackend(pool, proxy, primary, gate)
+  proxy.replaceBackend(i, backend, primary)
+  void gate.then(() => old.close())
+  if (pool.preconnect) backend.preconnect()
+  const fallback = fallbackServersOf(pool)
+  logger.notice(`reload: pool '${pool.name}' now has ${primary.describe()}${fallback ? `, handing keys over from ${fallback.length} previous servers` : ''}`, 'reload.ts')
+}
+
+async function reloadNow(proxy: Proxy, file: string, logger: Logger): Promise<boolean> {
+  const next = await readNextConfig(proxy, file, logger)
+  if (next === undefined) return false
+  const built = await startedBackends(next, proxy, file, logger)
+  if (built === undefined) return false
+  next.pools.forEach((pool, i) => swapPool(proxy, pool, i, built[i], logger))
   proxy.config = next
   return true
 }

@@ -8,18 +8,19 @@
 //    new owner already holds a newer value), and only then goes to the new owner. Reads never see
 //    a key vanish, and a write never starts from nothing on the new owner while the old value
 //    sits on the old one. Requests wait in arrival order, so a client's pipeline keeps its order.
+import type {Address} from '../../address.js'
 import type {ServerConfig} from '../../config/types.js'
 import type {KeyPlacer} from '../../hashing/index.js'
-import type {PoolBackend} from '../backend.js'
+import {encodeCommand} from '../../protocol/redis-encode.js'
+import type {PoolBackend, RoutedRequest} from '../backend.js'
 import {ECONNREFUSED} from '../io/errno.js'
 import {Request} from '../client/request.js'
 import {requestKeys} from '../client/request-keys.js'
-import type {PoolServers} from '../proxy.js'
-import type {ServerPool} from '../server/server-pool.js'
+import type {PoolStats} from '../stats/stats.js'
 
 export interface Fallback {
   /** the previous servers, with connections of their own */
-  pool: ServerPool
+  pool: PoolBackend
   servers: readonly ServerConfig[]
   placer: KeyPlacer
 }
@@ -43,13 +44,6 @@ interface Waiting {
   error: string | null
 }
 
-const CRLF = '\r\n'
-
-function bulk(value: string | Uint8Array): Buffer {
-  const bytes = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value)
-  return Buffer.concat([Buffer.from(`$${bytes.length}${CRLF}`), bytes, Buffer.from(CRLF)])
-}
-
 export class ReloadedBackend implements PoolBackend {
   private readonly waiting: Waiting[] = []
   private head = 0
@@ -57,8 +51,8 @@ export class ReloadedBackend implements PoolBackend {
   private idleWaiters: Array<() => void> = []
 
   constructor(
-    /** a server pool, or a Redis Cluster (then there is no fallback: only the gate applies) */
-    readonly primary: PoolServers,
+    /** what serves the pool now; without a fallback (always so for a cluster) only the gate applies */
+    readonly primary: PoolBackend,
     readonly fallback: Fallback | undefined,
     private readonly handover: HandoverSettings | undefined,
     /** resolves once the previous backend is idle */
@@ -74,6 +68,23 @@ export class ReloadedBackend implements PoolBackend {
 
   get serverCount(): number {
     return this.primary.serverCount
+  }
+
+  /** The stats document reports the primary. */
+  get stats(): PoolStats {
+    return this.primary.stats
+  }
+
+  get routesByServerList(): boolean {
+    return this.primary.routesByServerList
+  }
+
+  start(): Promise<string | undefined> {
+    return this.primary.start()
+  }
+
+  describe(): string {
+    return this.primary.describe()
   }
 
   route(key: Uint8Array, start: number, end: number): number {
@@ -106,14 +117,23 @@ export class ReloadedBackend implements PoolBackend {
     this.wakeIdle()
   }
 
-  /** The pools whose connections must be idle before this backend is closed. */
-  pools(): PoolServers[] {
-    return this.fallback ? [this.primary, this.fallback.pool] : [this.primary]
+  /** The primary's and the fallback's connections are idle (what waits at the gate is not counted: see whenForwarded). */
+  get idle(): boolean {
+    return this.primary.idle && (this.fallback?.pool.idle ?? true)
   }
 
-  /** Requests held here, not yet forwarded to the primary, with the index each is routed to. */
-  waitingRequests(): Array<{index: number; request: Request}> {
-    return this.waiting.slice(this.head).map((entry) => ({index: entry.index, request: entry.request}))
+  /** The primary's requests, then those held here: they will run on the primary, at the index each was routed to. */
+  inFlight(): RoutedRequest[] {
+    const waiting = this.waiting.slice(this.head).map((entry) => ({backend: this.primary, index: entry.index, request: entry.request}))
+    return [...this.primary.inFlight(), ...waiting]
+  }
+
+  keyRoute(index: number, key: Uint8Array): number {
+    return this.primary.keyRoute(index, key)
+  }
+
+  serverAt(index: number): Address | undefined {
+    return this.primary.serverAt(index)
   }
 
   /** Resolves when nothing waits here any more (everything was forwarded). */
@@ -151,7 +171,7 @@ export class ReloadedBackend implements PoolBackend {
     const args: Array<string | Uint8Array> = ['MIGRATE', target.host, String(target.port), '', String(redisDb), String(timeoutMs)]
     if (redisAuth !== undefined) args.push('AUTH', redisAuth)
     args.push('KEYS', key)
-    return Buffer.concat([Buffer.from(`*${args.length}${CRLF}`), ...args.map(bulk)])
+    return encodeCommand(args)
   }
 
   private migrated(entry: Waiting, done: Request): void {

@@ -4,6 +4,7 @@
 // fails with the errno text nutcracker uses.
 import net from 'node:net'
 import {ECONNRESET, EINVAL, ETIMEDOUT, UNKNOWN, errnoText} from '../io/errno.js'
+import {encodeCommand} from '../../protocol/redis-encode.js'
 import {INCOMPLETE, INVALID} from '../../protocol/redis-request.js'
 import {isTransientError} from '../../protocol/redis-reply.js'
 import type {ReplyScanner} from './reply-scanner.js'
@@ -107,12 +108,11 @@ export class ServerConnection {
     const {redisAuth, redisDb} = this.settings
     if (!this.settings.redis) return
     if (redisAuth !== undefined) {
-      const pw = Buffer.from(redisAuth)
-      this.sendInternal(Buffer.concat([Buffer.from(`*2\r\n$4\r\nAUTH\r\n$${pw.length}\r\n`), pw, Buffer.from('\r\n')]), 'AUTH')
+      this.sendInternal(encodeCommand(['AUTH', redisAuth]), 'AUTH')
     }
     if (redisDb > 0) {
       const db = String(redisDb)
-      this.sendInternal(Buffer.from(`*2\r\n$6\r\nSELECT\r\n$${db.length}\r\n${db}\r\n`), `SELECT ${db}`)
+      this.sendInternal(encodeCommand(['SELECT', db]), `SELECT ${db}`)
     }
   }
 

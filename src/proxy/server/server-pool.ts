@@ -3,7 +3,8 @@
 // and ejects a server after server_failure_limit of them when auto_eject_hosts is on, and puts it
 // back (without any health check, as nutcracker) after server_retry_timeout.
 import type {PoolConfig, ServerConfig} from '../../config/types.js'
-import type {KeyRouter, PoolBackend} from '../backend.js'
+import type {Address} from '../../address.js'
+import type {KeyRouter, PoolBackend, RoutedRequest} from '../backend.js'
 import {ECONNREFUSED, ECONNRESET} from '../io/errno.js'
 import {latencyRecorder} from '../stats/latency.js'
 import type {Logger} from '../cli/log.js'
@@ -92,16 +93,46 @@ export class ServerPool implements PoolBackend {
     return this.router.serverIndex(key, start, end)
   }
 
-
   forward(index: number, request: Request): void {
     const server = this.servers[index]
     request.serverIndex = index
     connectionTo(server, this.config.serverConnections, this.settings).send(request)
   }
 
-  /** Every open connection (reload.ts waits for them to go idle before closing the pool). */
-  openConnections(): ServerConnection[] {
-    return this.servers.flatMap((server) => server.connections)
+  /** The backend's route indexes are this pool's server list. */
+  readonly routesByServerList = true
+
+  /** Nothing to read before serving: servers are connected on demand (or by preconnect). */
+  start(): Promise<string | undefined> {
+    return Promise.resolve(undefined)
+  }
+
+  describe(): string {
+    return `${this.servers.length} servers`
+  }
+
+  /** Every open connection has no request in flight (reload.ts waits for this before closing the pool). */
+  get idle(): boolean {
+    return this.servers.every((server) => server.connections.every((conn) => conn.closed || conn.depth === 0))
+  }
+
+  /** Requests are sent at once: nothing is held. */
+  whenForwarded(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  inFlight(): RoutedRequest[] {
+    return this.servers.flatMap((server) => server.connections.flatMap((conn) => conn.pendingRequests().map((request) => ({backend: this, index: server.index, request}))))
+  }
+
+  /** A request runs whole on the server it was sent to, every key of it included. */
+  keyRoute(index: number): number {
+    return index
+  }
+
+  serverAt(index: number): Address | undefined {
+    const server = this.servers[index]
+    return server === undefined ? undefined : {host: server.host, port: server.port}
   }
 
   /** An error reply for a request that could not be routed (every server ejected). */

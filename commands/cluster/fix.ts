@@ -1,4 +1,3 @@
-import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {UserError} from '../../src/errors.js'
 import {renderTable} from '../../src/cli/table.js'

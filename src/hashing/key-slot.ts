@@ -1,4 +1,4 @@
-// Redis Cluster key slots: CRC-16/XMODEM of the key (or of its {hash tag}) modulo 16384.
+// Redis Cluster key slots: CRC-16/XMODEM of the key (or of its {hash tag}) modulo CLUSTER_SLOTS (16384).
 import {crc16Xmodem} from './crc16.js'
 import {Utf8Scratch} from './utf8-scratch.js'
 

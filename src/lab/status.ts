@@ -5,7 +5,6 @@ import {tryParseAddress} from '../address.js'
 import {formatRanges, parseClusterNodes} from '../targets/cluster-nodes.js'
 import {adminClient, parseInfo} from './admin-client.js'
 import {isPaused} from './processes.js'
-import {pairsToMap} from './sentinel-setup.js'
 import type {LabNode, LabState, NodeRole} from './state.js'
 
 export interface NodeStatus {

@@ -16,7 +16,7 @@ import {applyStartupFallbacks, reloadProxy} from '../reload/reload.js'
 import {enableLatency} from '../stats/latency.js'
 import {MetricsServer, renderMetrics} from '../stats/metrics.js'
 import {keyPlacerRouter} from '../server/routing.js'
-import {describeStats, type PoolStats, snapshot, type StatsSnapshot, sumSnapshots} from '../stats/stats.js'
+import {describeStats, type PoolStats, snapshot, type StatsSnapshot} from '../stats/stats.js'
 import {StatsServer} from '../stats/stats-server.js'
 import {runPrimary, runWorker} from './workers.js'
 
@@ -266,5 +266,3 @@ function daemonize(): number {
   child.unref()
   return 0
 }
-
-export {sumSnapshots}

@@ -1,6 +1,7 @@
 // Streams decoded: entries from their listpack nodes (IDs delta-encoded against each node's master
 // ID, fields shared with the master entry when flagged), the stream's metadata, and every consumer
 // group with its pending entries and consumers. IDs are "ms-seq" strings, exact over 64 bits.
+import {blob} from './blob.js'
 import {RDB_TYPE as T} from './constants.js'
 import type {Cursor} from './cursor.js'
 import {CorruptValue, RdbError} from './errors.js'
@@ -59,7 +60,7 @@ export function decodeStream(cursor: Cursor, type: number): StreamValue {
     const master = cursor.string()
     if (master.length !== 16) cursor.fail('a 16-byte stream node ID', `a stream node ID of ${master.length} bytes`)
     const at = cursor.offset
-    const elements = listpackElements(cursor.string())
+    const elements = blob(cursor, listpackElements)
     try {
       nodeEntries(elements, master.readBigUInt64BE(0), master.readBigUInt64BE(8), entries)
     } catch (error) {

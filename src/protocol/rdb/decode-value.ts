@@ -3,6 +3,7 @@
 // of a type comes out in one shape (a hash is field/value/expiry entries whether it was a
 // listpack, a ziplist, a zipmap or a hashtable).
 import {RDB_TYPE as T, QUICKLIST_CONTAINER, type RdbFlavor, VALKEY_TYPE_HASH_2} from './constants.js'
+import {blob, type Blob} from './blob.js'
 import {Cursor} from './cursor.js'
 import {decodeStream, type StreamValue} from './decode-stream.js'
 import {CorruptValue, RdbError} from './errors.js'
@@ -37,12 +38,16 @@ export interface DecodeOptions {
   offset?: number
 }
 
-type Blob = (blob: Buffer) => PackedElement[]
-
 export function decodeValue(typeByte: number, valueBytes: Buffer, options: DecodeOptions = {}): RdbValue {
   const cursor = new Cursor().reset(valueBytes, 0, valueBytes.length, (options.offset ?? 0) + 1, false)
   cursor.context = `a value of type ${typeByte}`
-  const value = decodeAt(cursor, typeByte, options.flavor ?? 'redis')
+  let value: RdbValue
+  try {
+    value = decodeAt(cursor, typeByte, options.flavor ?? 'redis')
+  } catch (error) {
+    if (!(error instanceof CorruptValue)) throw error
+    throw new RdbError(cursor.base - 1, error.expected, 'a value is corrupt')
+  }
   if (cursor.pos !== valueBytes.length) cursor.fail(`the value to end after ${cursor.pos} bytes, not ${valueBytes.length}`)
   return value
 }
@@ -85,18 +90,6 @@ function strings(cursor: Cursor, count: number): Buffer[] {
   const out: Buffer[] = []
   for (let n = count; n > 0; n--) out.push(cursor.string())
   return out
-}
-
-/** A blob (listpack, ziplist, intset, zipmap) stored as one RDB string, decoded. */
-export function blob(cursor: Cursor, decode: Blob): PackedElement[] {
-  const at = cursor.offset
-  const bytes = cursor.string()
-  try {
-    return decode(bytes)
-  } catch (error) {
-    if (!(error instanceof CorruptValue)) throw error
-    throw new RdbError(at, `${error.expected} (byte ${error.relativeOffset} of the blob)`, `${decode.name.replace(/Elements$/, '')} is corrupt`)
-  }
 }
 
 function quicklist(cursor: Cursor, version2: boolean): Buffer[] {

@@ -98,7 +98,7 @@ describe('RDB formats', () => {
     corrupt[corrupt.length - 1] ^= 0xff
     await assert.rejects(records(corrupt), /^RdbError: RDB checksum 0x[0-9a-f]+ does not match at byte 15: expected checksum/)
     await assert.rejects(records(rdbFile([keyValue(40, 'k', str('v'))])), /value type 40 is unknown .* at byte 9/)
-    await assert.rejects(records(good.subarray(0, 14)), /RDB data ends early at byte 13: expected 1 more byte of the string value of a key\./)
+    await assert.rejects(records(good.subarray(0, 13)), /RDB data ends early at byte 13: expected 1 more byte of the string value of a key\./)
     await assert.rejects(records(Buffer.from('REDIS0099')), /header "REDIS0099" is not a known format at byte 0/)
     const parser = new RdbParser({maxValueBytes: 1000})
     parser.append(rdbFile([keyValue(0, 'k', Buffer.concat([len(5000, 32), Buffer.alloc(100)]))]).subarray(0, 120))

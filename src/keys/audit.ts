@@ -1,7 +1,7 @@
 // `keys audit`: every key stored somewhere hashing (pool) or slot ownership (cluster) does not
 // send it, counted per node and per owner, with the first N listed.
 import type {Target} from '../targets/types.js'
-import {keyToJson} from '../targets/key-text.js'
+import {keyToJson} from '../key-text.js'
 import {findMisplaced} from './misplaced.js'
 import {keyCount} from './scan.js'
 

@@ -4,7 +4,7 @@
 import {createHash} from 'node:crypto'
 import type {Redis} from 'ioredis'
 import type {Target, TargetNode} from '../targets/types.js'
-import {keyToJson} from '../targets/key-text.js'
+import {keyToJson} from '../key-text.js'
 import {predictedShares} from './predicted.js'
 import {countByScan, DEFAULT_SCAN_COUNT, keyCount, scanServer} from './scan.js'
 import {type Spread, spreadOf} from './spread.js'

@@ -13,7 +13,7 @@ import {ClusterTarget} from '../targets/cluster.js'
 import type {Target} from '../targets/types.js'
 import {UserError} from '../errors.js'
 import {keySlot} from '../hashing/index.js'
-import {keyToJson} from '../targets/key-text.js'
+import {keyToJson} from '../key-text.js'
 import {findMisplaced, type Misplaced} from './misplaced.js'
 
 /**

@@ -10,7 +10,7 @@ import {PoolTarget} from '../targets/pool.js'
 import type {Target, TargetNode} from '../targets/types.js'
 import {UserError} from '../errors.js'
 import {CLUSTER_SLOTS} from '../hashing/index.js'
-import {keyId} from '../targets/key-text.js'
+import {keyId} from '../key-text.js'
 import {DEFAULT_SCAN_COUNT, scanServer} from './scan.js'
 
 export interface Misplaced {

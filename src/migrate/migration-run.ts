@@ -4,7 +4,7 @@
 // progress shown, and the result being filled in. The run is opened once and closed once,
 // whatever happened in between: that close is the migration's only cleanup path.
 import {formatAddress} from '../address.js'
-import {keyFromId, keyId} from '../targets/key-text.js'
+import {keyFromId, keyId} from '../key-text.js'
 import {ChangeFeed} from './changes/keyspace-notifications.js'
 import {freshCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointData} from './checkpoint.js'
 import type {CopyContext} from './copy/context.js'

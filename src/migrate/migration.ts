@@ -4,7 +4,7 @@
 // that changed under the copy, check them again -> (cutover) pause writes, copy the last
 // changes, switch twproxy to the cluster, resume writes (cutover.ts).
 import {setTimeout as sleep} from 'node:timers/promises'
-import {keyId} from '../targets/key-text.js'
+import {keyId} from '../key-text.js'
 import type {ChangeFeed} from './changes/keyspace-notifications.js'
 import {removeCheckpoint} from './checkpoint.js'
 import {bulkCopySource} from './copy/bulk-copy.js'

@@ -11,7 +11,7 @@
 import {formatAddress} from '../address.js'
 import {CLUSTER_SLOTS, HashTagRange, keySlot} from '../hashing/index.js'
 import type {MigrationTarget} from './target/migration-target.js'
-import {keyText} from '../targets/key-text.js'
+import {keyText} from '../key-text.js'
 import type {SourceSet} from './source/sources.js'
 
 export interface SourcePlan {

@@ -1,7 +1,7 @@
 // The arithmetic behind `keys dist`: spread figures, the bounded top-N list, key display.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {isUtf8, keyText, keyToJson} from '../../src/targets/key-text.js'
+import {isUtf8, keyText, keyToJson} from '../../src/key-text.js'
 import {spreadOf} from '../../src/keys/spread.js'
 import {TopKeys} from '../../src/keys/top-keys.js'
 import {renderBarChart} from '../../src/cli/bar-chart.js'

@@ -6,7 +6,7 @@
 // a full comparison (verify + repair) for that source.
 import type {Redis} from 'ioredis'
 import {formatAddress} from '../../address.js'
-import {keyFromId, keyId} from '../../targets/key-text.js'
+import {keyFromId, keyId} from '../../key-text.js'
 import {sourceClient, type Source} from '../source/sources.js'
 
 // E: keyevent channels (the key is the message, so binary keys arrive intact); A: every class

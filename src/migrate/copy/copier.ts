@@ -4,7 +4,7 @@
 // --from servers) the first source listed that holds the key wins.
 import type {CopyContext} from './context.js'
 import {settleDuplicates, writesOptimistically} from '../source/duplicates.js'
-import {keyText} from '../../targets/key-text.js'
+import {keyText} from '../../key-text.js'
 import {existsOn, pageKeys, readKeys, type KeyRecord, type ScannedPage} from '../source/reader.js'
 import type {Source} from '../source/sources.js'
 import {remember} from '../stats.js'

@@ -16,7 +16,7 @@
 // winner: that mode keeps asking the earlier sources first (copier.ts keysOwnedHere).
 import type {Cluster} from 'ioredis'
 import type {CopyContext} from '../copy/context.js'
-import {keyText} from '../../targets/key-text.js'
+import {keyText} from '../../key-text.js'
 import {existsOn, readKeys, type KeyRecord} from './reader.js'
 import type {Source} from './sources.js'
 import {remember} from '../stats.js'

@@ -6,7 +6,7 @@
 import type {Cluster, Redis} from 'ioredis'
 import {valueDigest} from '../verify/digest.js'
 import {copyInChunks, type ChunkOptions} from './big-key.js'
-import {keyId, keyText} from '../../targets/key-text.js'
+import {keyId, keyText} from '../../key-text.js'
 import type {KeyRecord} from '../source/reader.js'
 import {expireAtOf, keyOf, payloadLengthOf, payloadOf, VANISHED, type RecordPage} from '../copy/record-pack.js'
 import {retryTransient} from './retry.js'

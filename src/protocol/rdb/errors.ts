@@ -26,14 +26,3 @@ export class CorruptValue extends Error {
     super(expected)
   }
 }
-
-/** A key as redis-cli prints it: quoted, with \xNN for bytes that are not printable ASCII. */
-export function quotedKey(key: Uint8Array): string {
-  let text = '"'
-  for (const byte of key) {
-    if (byte === 0x22 || byte === 0x5c) text += '\\' + String.fromCharCode(byte)
-    else if (byte >= 0x20 && byte < 0x7f) text += String.fromCharCode(byte)
-    else text += '\\x' + byte.toString(16).padStart(2, '0')
-  }
-  return text + '"'
-}

@@ -7,7 +7,8 @@
 import {MAX_REDIS_RDB_VERSION, RDB_OPCODE as OP, type RdbFlavor, VALKEY_RDB_VERSION, kindOfType} from './constants.js'
 import {Crc64} from './crc64.js'
 import {Cursor} from './cursor.js'
-import {NEED_MORE, RdbError, quotedKey} from './errors.js'
+import {keyText} from '../../key-text.js'
+import {NEED_MORE, RdbError} from './errors.js'
 import {InputBuffer} from './input-buffer.js'
 import type {RdbRecord} from './records.js'
 import {skipValue} from './skip-value.js'
@@ -197,7 +198,7 @@ export class RdbParser {
     cursor.context = 'a module id'
     const name = typeByte === 7 ? moduleName(cursor.bigLength()) : 'unknown (pre-GA module format)'
     throw new RdbError(cursor.base + recordStart, 'a value that can be read without a module',
-      `key ${quotedKey(key)} in db ${this.db} holds a value of module type '${name}', which cannot be copied without that module`)
+      `key ${keyText(key)} in db ${this.db} holds a value of module type '${name}', which cannot be copied without that module`)
   }
 
   private slotImport(cursor: Cursor): RdbRecord {

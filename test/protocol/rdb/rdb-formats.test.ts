@@ -87,7 +87,7 @@ describe('RDB formats', () => {
     file.writeBigUInt64BE(id, 9 + 1 + 6 + 1)
     await assert.rejects(records(file), (error: unknown) => {
       assert.ok(error instanceof RdbError)
-      assert.match(error.message, /key "doc:1" in db 0 holds a value of module type 'ReJSON-RL'/)
+      assert.match(error.message, /key doc:1 in db 0 holds a value of module type 'ReJSON-RL'/)
       return true
     })
   })

@@ -12,7 +12,7 @@ function state(node: NodeStatus): string {
 }
 
 export default class Status extends BaseCommand {
-  static override summary = 'Show a lab node by node: process, live role, master, keys, memory, slots.'
+  static override summary = 'Show a lab node by node: process, live role, master, keys, memory, server and version, slots.'
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --name ha --json']
 
   static override flags = {
@@ -25,14 +25,14 @@ export default class Status extends BaseCommand {
     const status = await labStatus(lab)
     const isCluster = lab.topology === 'cluster'
     const isSentinel = lab.topology === 'sentinel'
-    const head = ['node', 'role', 'address', 'pid', 'state', 'follows', 'keys', 'memory']
+    const head = ['node', 'role', 'address', 'pid', 'state', 'follows', 'keys', 'memory', 'server', 'version']
     if (isCluster) head.push('slots')
     if (isSentinel) head.push('sentinel says master')
     const rows = status.nodes.map((node) => {
       const row: Array<string | number> = [
         node.name, node.role, node.address, node.pid, state(node),
         node.master ? `${node.master}${node.link && node.link !== 'up' ? ` (link ${node.link})` : ''}` : '',
-        node.keys ?? '', node.memory ?? '',
+        node.keys ?? '', node.memory ?? '', node.server ?? '', node.version ?? '',
       ]
       if (isCluster) row.push(node.slots ?? '')
       if (isSentinel) row.push(node.sentinelMaster ?? '')

@@ -7,6 +7,7 @@ import {DEFAULT_LAB_NAME} from '../src/lab/home.js'
 import {upLab} from '../src/lab/up.js'
 import {defaultProxy} from '../src/lab/binaries.js'
 import {connectHint} from '../src/lab/summary.js'
+import {catalogNames, SYSTEM_SERVER} from '../src/servers/catalog.js'
 import type {ProxyKind, Topology} from '../src/lab/state.js'
 
 export default class Up extends BaseCommand {
@@ -17,6 +18,7 @@ export default class Up extends BaseCommand {
     '<%= config.bin %> up --cluster --masters 3 --replicas 1',
     '<%= config.bin %> up --sentinel --name ha --replicas 2',
     '<%= config.bin %> up --proxy nutcracker --hash murmur --distribution modula --name cmp',
+    '<%= config.bin %> up --cluster --server valkey-9.1',
   ]
 
   static override flags = {
@@ -32,6 +34,7 @@ export default class Up extends BaseCommand {
     'base-port': Flags.integer({description: 'first port of the lab (default: the first free block from 21000)'}),
     password: Flags.string({description: 'requirepass on every node (and redis_auth in the pool)'}),
     'redis-bin': Flags.string({description: 'folder holding redis-server and redis-sentinel (default: PATH)'}),
+    server: Flags.string({description: `server every node runs: system (redis-server on PATH, the default) or ${catalogNames().join(', ')}, fetched first if \`twlab servers add\` has not (see \`twlab servers ls\`)`, default: SYSTEM_SERVER}),
     'node-timeout': Flags.integer({description: 'cluster-node-timeout in ms (cluster labs)', default: 2000}),
     'down-after': Flags.integer({description: 'Sentinel down-after-milliseconds (sentinel labs)', default: 1000}),
   }
@@ -59,14 +62,16 @@ export default class Up extends BaseCommand {
       host: '127.0.0.1',
       password: flags.password,
       redisBin: flags['redis-bin'],
+      server: flags.server,
       nodeTimeoutMs: flags['node-timeout'],
       downAfterMs: flags['down-after'],
       failoverTimeoutMs: 5000,
     }, flags['base-port'], (message) => this.note(message))
 
     if (!this.jsonEnabled()) {
-      this.log(renderTable(['node', 'role', 'address', 'pid', 'follows'], lab.nodes.map((node) => [
+      this.log(renderTable(['node', 'role', 'address', 'pid', 'follows', 'server'], lab.nodes.map((node) => [
         node.name, node.role, `${node.host}:${node.port}`, node.pid, node.master ?? '',
+        node.server ? `${node.server.name}${node.server.version ? ` (${node.server.product} ${node.server.version})` : ''}` : '',
       ])))
       this.log(`Lab "${lab.name}" (${lab.topology}) is up in ${(elapsedMs / 1000).toFixed(2)} s.`)
       for (const line of connectHint(lab)) this.log(line)

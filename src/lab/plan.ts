@@ -29,6 +29,8 @@ export interface UpOptions {
   host: string
   password?: string
   redisBin?: string
+  /** "system" (the default) or an installed server's name */
+  server?: string
   /** cluster-node-timeout (cluster labs) */
   nodeTimeoutMs: number
   /** Sentinel down-after-milliseconds (sentinel labs) */
@@ -83,12 +85,14 @@ export function planLab(options: UpOptions, basePort: number, dir: string, binar
   const {host} = options
   const nodes: LabNode[] = []
   const redisPort = basePort + REDIS_PORT_OFFSET
+  const nodeServer = binaries.server ? {server: binaries.server} : {}
   const makeRedis = (name: string, role: 'master' | 'replica', port: number, extra: Partial<LabNode>): LabNode => {
     const dataDir = join(dir, name)
     const configFile = join(dataDir, 'redis.conf')
     return {
       name, role, host, port, pid: 0, configFile, dataDir, logFile: join(dataDir, 'redis.log'),
-      launch: {bin: binaries.redisServer, args: [configFile]},
+      launch: {bin: binaries.redisServer, args: [...binaries.redisPrefixArgs ?? [], configFile]},
+      ...nodeServer,
       ...extra,
     }
   }
@@ -117,7 +121,8 @@ export function planLab(options: UpOptions, basePort: number, dir: string, binar
       nodes.push({
         name, role: 'sentinel', host, port: basePort + 2 + s, pid: 0, configFile, dataDir,
         logFile: join(dataDir, 'sentinel.log'),
-        launch: {bin: binaries.sentinel.bin, args: [configFile, ...binaries.sentinel.extraArgs]},
+        launch: {bin: binaries.sentinel.bin, args: [...binaries.sentinel.prefixArgs ?? [], configFile, ...binaries.sentinel.extraArgs]},
+        ...nodeServer,
       })
     }
   }

@@ -4,6 +4,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {execa} from 'execa'
 import {UserError} from '../errors.js'
+import {launchedProgram} from '../servers/programs.js'
 import {isListening} from './ports.js'
 import {isPidOfNode, isProcessAlive, processState} from './process-alive.js'
 import type {LabNode, LaunchCommand} from './state.js'
@@ -43,7 +44,7 @@ export async function waitForNode(node: LabNode, timeoutMs = 10_000): Promise<vo
     if (await isListening(node.host, node.port)) return
     if (!isProcessAlive(node.pid)) {
       const why = lastLogLine(node.logFile)
-      throw new UserError(`${node.name} (${node.launch.bin.split('/').pop()} on port ${node.port}) exited at start${why ? `: ${why}` : '.'}`, {hint: `Its log is ${node.logFile}.`})
+      throw new UserError(`${node.name} (${launchedProgram(node.launch.bin, node.launch.args)} on port ${node.port}) exited at start${why ? `: ${why}` : '.'}`, {hint: `Its log is ${node.logFile}.`})
     }
     if (Date.now() > deadline) break
     await sleep(attempt < 40 ? 5 : 25)

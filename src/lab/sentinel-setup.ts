@@ -1,5 +1,6 @@
 // Readiness of a Sentinel lab: replicas linked to their masters, and every sentinel seeing each
 // group's master, its replicas and the other sentinels, so a failover can start at once.
+import {isPrimaryRole, isReplicaRole} from '../servers/traits.js'
 import {adminClient, parseInfo} from './admin-client.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {LabNode, LabState} from './state.js'
@@ -45,11 +46,11 @@ export async function waitForSentinels(lab: LabState, timeoutMs = 20_000): Promi
     try {
       for (const group of groups) {
         const master = pairsToMap(await client.call('SENTINEL', 'MASTER', group))
-        if (master.get('flags') !== 'master') return false
+        if (!isPrimaryRole(master.get('flags'))) return false
         if (Number(master.get('num-other-sentinels')) < sentinels.length - 1) return false
         const replicas = (await client.call('SENTINEL', 'REPLICAS', group)) as unknown[]
         const expected = lab.nodes.filter((node) => node.role === 'replica' && node.group === group).length
-        const healthy = replicas.map(pairsToMap).filter((replica) => replica.get('flags') === 'slave' && replica.get('master-link-status') === 'ok')
+        const healthy = replicas.map(pairsToMap).filter((replica) => isReplicaRole(replica.get('flags')) && replica.get('master-link-status') === 'ok')
         if (healthy.length < expected) return false
       }
       return true

@@ -21,6 +21,15 @@ export interface LaunchCommand {
   args: string[]
 }
 
+/** Which server a redis node or sentinel runs (absent in labs made before servers could be chosen: the system's). */
+export interface LabNodeServer {
+  /** "system", or a name from `twlab servers ls` */
+  name: string
+  product: 'redis' | 'valkey'
+  /** as the binary reported it when the lab was made */
+  version?: string
+}
+
 export interface LabNode {
   /** short handle users type: m1, m1-r1, s1, proxy */
   name: string
@@ -41,6 +50,7 @@ export interface LabNode {
   logFile: string
   dataDir: string
   launch: LaunchCommand
+  server?: LabNodeServer
 }
 
 export interface LabProxy {

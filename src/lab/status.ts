@@ -2,6 +2,7 @@
 // and master (after failovers these differ from what `up` created), keys, memory, cluster slots,
 // and for Sentinel labs which master each group's sentinels report.
 import {tryParseAddress} from '../address.js'
+import {describeVersion, isReplicaRole, versionFromInfo} from '../servers/traits.js'
 import {formatRanges, parseClusterNodes} from '../targets/cluster-nodes.js'
 import {adminClient, parseInfo} from './admin-client.js'
 import {isPaused} from './processes.js'
@@ -20,6 +21,10 @@ export interface NodeStatus {
   paused: boolean
   /** whether it answered PING just now */
   responding: boolean
+  /** redis nodes and sentinels: the server it was started with ("system", "valkey-9.1"...) */
+  server?: string
+  /** what the running server reports ("valkey 9.1.2"), or, when it does not answer, what it reported at `up` */
+  version?: string
   /** replicas: the node name (or host:port if not a lab node) of the master it follows now */
   master?: string
   /** replicas: master_link_status */
@@ -70,7 +75,9 @@ async function redisNodeStatus(lab: LabState, node: LabNode, base: NodeStatus): 
   try {
     const info = parseInfo(String(await client.info()))
     const status: NodeStatus = {...base, responding: true}
-    status.role = info.get('role') === 'slave' ? 'replica' : 'master'
+    status.role = isReplicaRole(info.get('role')) ? 'replica' : 'master'
+    const version = versionFromInfo(info)
+    if (version) status.version = describeVersion(version)
     if (status.role === 'replica') {
       status.master = nameOf(lab, info.get('master_host') ?? '', Number(info.get('master_port')))
       status.link = info.get('master_link_status')
@@ -118,13 +125,20 @@ async function sentinelGroups(lab: LabState, statuses: NodeStatus[]): Promise<Gr
 async function sentinelNodeStatus(node: LabNode, base: NodeStatus): Promise<NodeStatus> {
   const client = adminClient(node, undefined, 500)
   try {
-    await client.ping()
-    return {...base, role: 'sentinel', responding: true}
+    const version = versionFromInfo(parseInfo(String(await client.info('server'))))
+    return {...base, role: 'sentinel', responding: true, ...(version ? {version: describeVersion(version)} : {})}
   } catch {
     return base
   } finally {
     client.disconnect()
   }
+}
+
+/** The server a node was started with; labs from before servers could be chosen ran the system's. */
+function recordedServer(node: LabNode): Pick<NodeStatus, 'server' | 'version'> {
+  if (node.role === 'proxy') return {}
+  const server = node.server ?? {name: 'system', product: 'redis' as const}
+  return {server: server.name, ...(server.version ? {version: describeVersion({product: server.product, version: server.version})} : {})}
 }
 
 export async function labStatus(lab: LabState): Promise<LabStatus> {
@@ -133,7 +147,7 @@ export async function labStatus(lab: LabState): Promise<LabStatus> {
     const paused = alive && isPaused(node.pid)
     const base: NodeStatus = {
       name: node.name, role: 'unknown', createdAs: node.role, host: node.host, port: node.port, address: `${node.host}:${node.port}`,
-      pid: node.pid, alive, paused, responding: false, ...(node.group ? {group: node.group} : {}),
+      pid: node.pid, alive, paused, responding: false, ...(node.group ? {group: node.group} : {}), ...recordedServer(node),
     }
     if (!alive || paused) return {...base, role: node.role === 'proxy' || node.role === 'sentinel' ? node.role : 'unknown'} as NodeStatus
     if (node.role === 'proxy') return {...base, role: 'proxy' as const, responding: true}

@@ -3,9 +3,10 @@
 // so a lab is either fully up or not there at all.
 import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {UserError, isUserError} from '../errors.js'
+import {resolveServer} from '../servers/resolve.js'
 import {resolveBinaries} from './binaries.js'
 import {createCluster} from './cluster-create.js'
-import {isValidLabName, labDir} from './home.js'
+import {isValidLabName, labDir, twlabHome} from './home.js'
 import {DEFAULT_BASE_PORT, PORT_BLOCK, planLab, portSpan, portsNeeded, validateOptions, type UpOptions} from './plan.js'
 import {busyPorts} from './ports.js'
 import {launchDetached, stopProcess, waitForNode} from './processes.js'
@@ -95,7 +96,9 @@ export async function upLab(options: UpOptions, requestedBasePort: number | unde
   if (existsSync(dir)) {
     throw new UserError(`${dir} exists but holds no lab state: remove it or use another --name.`)
   }
-  const binaries = resolveBinaries(options)
+  // A server not installed yet is fetched first, as `twlab servers add` would.
+  const server = await resolveServer(twlabHome(), options.server ?? 'system', {redisBin: options.redisBin, fetchMissing: true, progress})
+  const binaries = resolveBinaries({...options, server})
   const lab = await chooseBasePort(options, requestedBasePort, (base) => planLab(options, base, dir, binaries))
 
   mkdirSync(dir, {recursive: true})
@@ -103,7 +106,7 @@ export async function upLab(options: UpOptions, requestedBasePort: number | unde
   try {
     writeLabConfigs(lab)
     const redis = lab.nodes.filter((node) => node.role === 'master' || node.role === 'replica')
-    progress(`Starting ${redis.length} redis-server processes on ${lab.host}:${redis[0].port}-${redis.at(-1)?.port}...`)
+    progress(`Starting ${redis.length} ${server.product}-server processes${server.name === 'system' ? '' : ` (${server.name}, ${server.product} ${server.version})`} on ${lab.host}:${redis[0].port}-${redis.at(-1)?.port}...`)
     await startNodes(lab, redis)
     const replicas = redis.filter((node) => node.role === 'replica')
     if (lab.topology === 'cluster') {

@@ -1,6 +1,7 @@
 // Fault injection on a running lab: kill (SIGKILL), stop (graceful), start again, pause
 // (SIGSTOP/SIGCONT) and failovers (Sentinel or CLUSTER FAILOVER). Every signal goes to the pid
 // the state file recorded, after checking it is still that node's process.
+import {isPrimaryRole, isReplicaRole} from '../servers/traits.js'
 import {tryParseAddress} from '../address.js'
 import {UserError} from '../errors.js'
 import {adminClient, parseInfo} from './admin-client.js'
@@ -126,7 +127,7 @@ async function clusterFailover(lab: LabState, nodeName: string | undefined, forc
   }))
   const followsWhom = (node: LabNode): string | undefined => {
     const info = infos.get(node.name)
-    return info?.get('role') === 'slave' ? nodeAt(lab, `${info.get('master_host')}:${info.get('master_port')}`) : undefined
+    return isReplicaRole(info?.get('role')) && info ? nodeAt(lab, `${info.get('master_host')}:${info.get('master_port')}`) : undefined
   }
   let replica: LabNode | undefined
   if (nodeName === undefined) {
@@ -149,7 +150,7 @@ async function clusterFailover(lab: LabState, nodeName: string | undefined, forc
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
       const info = await client.info('replication').then((text) => parseInfo(String(text))).catch(() => undefined)
-      if (info?.get('role') === 'master') return {kind: 'cluster', from, to: replica.name, elapsedMs: Date.now() - started}
+      if (isPrimaryRole(info?.get('role'))) return {kind: 'cluster', from, to: replica.name, elapsedMs: Date.now() - started}
       await sleep(100)
     }
     throw new UserError(`${replica.name} did not become master within ${timeoutMs / 1000} s.`, {hint: force ? undefined : 'If its master is down, try again with --force.'})

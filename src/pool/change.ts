@@ -12,7 +12,7 @@
 import type {PoolConfig} from '../config/index.js'
 import {UserError} from '../errors.js'
 import {choosePool, readPoolConfig} from '../targets/pool.js'
-import {isProcessAlive} from '../targets/proxy-process.js'
+import {isProcessAlive} from '../targets/process.js'
 import {deleteStrays} from './cleanup.js'
 import {PoolServerClients} from './clients.js'
 import {dropFallback, writeNewServers} from './config-switch.js'

@@ -7,6 +7,7 @@ import {readFileSync} from 'node:fs'
 import net from 'node:net'
 import {formatAddress, type Address} from '../address.js'
 import {UserError} from '../errors.js'
+import {isProcessAlive, processArgv} from './process.js'
 
 /** nutcracker's default stats port (its -s) */
 export const DEFAULT_STATS_PORT = 22222
@@ -21,31 +22,13 @@ export interface ProxyProcess {
   program?: ProxyProgram
 }
 
-/** Whether a process with this pid exists (EPERM: it does, but belongs to someone else). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-function commandLine(pid: number): string[] | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * The process running as `pid` and which proxy it is, or undefined when no such process runs.
  * A command line naming twproxy is twproxy even if it also names nutcracker (twproxy is started
  * as a drop-in, with nutcracker's paths in its arguments).
  */
 export function findProxyProcess(pid: number): ProxyProcess | undefined {
-  const argv = commandLine(pid)
+  const argv = processArgv(pid)
   if (!argv || !isProcessAlive(pid)) return undefined
   const text = argv.join(' ')
   const program = /twproxy/.test(text) ? 'twproxy' : /nutcracker/.test(text) ? 'nutcracker' : undefined

@@ -4,7 +4,7 @@ import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {freePort, tempDir} from '../support/servers.js'
 import {twlab, type CliResult} from '../support/cli.js'
-import {isProcessAlive} from '../../src/lab/process-alive.js'
+import {isProcessAlive} from '../../src/targets/process.js'
 import {stopProcess} from '../../src/lab/processes.js'
 import type {LabState} from '../../src/lab/state.js'
 

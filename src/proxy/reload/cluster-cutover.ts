@@ -49,6 +49,11 @@ export function inFlightKeys(old: PoolBackend): InFlightKey[] {
     for (let k = 0; k < keys.length; k += 2) {
       const key = Buffer.from(data.subarray(keys[k], keys[k + 1]))
       const where = backend.keyRoute(index, key)
+      // A key the request only names but that lives elsewhere (SUNIONSTORE's sources on a pool
+      // without hash tags) is not on the server the request ran on: MIGRATE would answer +NOKEY
+      // and the copy would delete the real key at its new owner. Only keys owned where they ran
+      // carry the request's effect.
+      if (backend.route(key, 0, key.length) !== where) continue
       const id = `${where}:${key.toString('latin1')}`
       if (seen.has(id)) continue
       seen.add(id)

@@ -15,7 +15,7 @@ export default class Failover extends BaseCommand {
   }
 
   static override flags = {
-    name: labNameFlag,
+    lab: labNameFlag,
     force: Flags.boolean({description: 'cluster: CLUSTER FAILOVER FORCE, for when the master is down'}),
     timeout: Flags.string({description: 'how long to wait for the new master', default: '30s'}),
   }
@@ -23,7 +23,7 @@ export default class Failover extends BaseCommand {
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Failover)
     const timeoutMs = parseDuration(flags.timeout, '--timeout')
-    const lab = loadLab(flags.name)
+    const lab = loadLab(flags.lab)
     this.note('Failing over...')
     const result = await failover(lab, args.node, {force: flags.force, timeoutMs})
     this.log(`${result.group ? `${result.group}: ` : ''}${result.to} is master now${result.from ? ` (was ${result.from})` : ''}, after ${(result.elapsedMs / 1000).toFixed(2)} s.`)

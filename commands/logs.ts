@@ -14,7 +14,7 @@ export default class Logs extends BaseCommand {
   }
 
   static override flags = {
-    name: labNameFlag,
+    lab: labNameFlag,
     follow: Flags.boolean({char: 'f', description: 'keep printing new lines until Ctrl-C'}),
     lines: Flags.integer({description: 'how many of the last lines to show per node', default: 20}),
   }
@@ -22,7 +22,7 @@ export default class Logs extends BaseCommand {
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Logs)
     if (flags.follow && this.jsonEnabled()) throw new UserError('--follow and --json do not go together: drop one of them.')
-    const lab = loadLab(flags.name)
+    const lab = loadLab(flags.lab)
     const nodes = args.node ? [findNode(lab, args.node)] : lab.nodes
     const many = nodes.length > 1
     const result: Record<string, string[]> = {}

@@ -15,14 +15,14 @@ export default class Pause extends BaseCommand {
   }
 
   static override flags = {
-    name: labNameFlag,
+    lab: labNameFlag,
     for: Flags.string({description: 'how long to pause (500ms, 5s, 1m); resumes afterwards'}),
   }
 
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Pause)
     const forMs = flags.for === undefined ? undefined : parseDuration(flags.for, '--for')
-    const lab = loadLab(flags.name)
+    const lab = loadLab(flags.lab)
     if (forMs !== undefined) this.note(`Pausing ${args.node} for ${forMs} ms...`)
     const result = await pauseNode(lab, args.node, forMs)
     this.log(result.resumed

@@ -15,6 +15,8 @@ empties a master). Nothing moves while every master is within --threshold percen
 Masters without slots are left out unless --use-empty-masters (or a --weight names them).`
 
   static override examples = [
+    '<%= config.bin %> rebalance --lab c --use-empty-masters --yes',
+    '<%= config.bin %> rebalance --lab c --weight m1=2',
     '<%= config.bin %> rebalance --cluster 127.0.0.1:7000 --use-empty-masters --yes',
     '<%= config.bin %> rebalance --cluster 127.0.0.1:7000 --weight 127.0.0.1:7001=2 --weight 3f2a=0.5',
     '<%= config.bin %> rebalance --cluster 127.0.0.1:7000 --simulate',
@@ -37,7 +39,11 @@ Masters without slots are left out unless --use-empty-masters (or a --weight nam
     const target = await this.connect(flags)
     try {
       assertReady(target)
-      const plan = planClusterRebalance(target, {weights: flags.weight, threshold, useEmptyMasters: flags['use-empty-masters']})
+      const weights = flags.weight?.map((spec) => {
+        const equals = spec.lastIndexOf('=')
+        return equals > 0 ? `${this.nodeSpec(spec.slice(0, equals))}${spec.slice(equals)}` : spec
+      })
+      const plan = planClusterRebalance(target, {weights, threshold, useEmptyMasters: flags['use-empty-masters']})
       const shares = plan.shares.map(({id, ...share}) => ({node: target.byId(id)?.address ?? id, ...share}))
       if (!this.jsonEnabled()) {
         this.log(renderTable(['master', 'weight', 'slots', 'share', 'gives (+) / takes (-)'], shares.map((s) => [s.node, s.weight, s.slots, s.expected, s.balance])))

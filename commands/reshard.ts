@@ -16,6 +16,7 @@ does not wait for a failover. Once a replica has taken over (or the node is back
 --resume moves the rest from whoever owns each slot now.`
 
   static override examples = [
+    '<%= config.bin %> reshard --lab c --from m1 --to m2 --slots 1000',
     '<%= config.bin %> reshard --cluster 127.0.0.1:7000 --from 127.0.0.1:7001 --to 127.0.0.1:7003 --slots 1000',
     '<%= config.bin %> reshard --cluster 127.0.0.1:7000 --from all --to 3f2a --slots 4096 --yes',
     '<%= config.bin %> reshard --cluster 127.0.0.1:7000 --to 127.0.0.1:7002 --range 0-99',
@@ -24,8 +25,8 @@ does not wait for a failover. Once a replica has taken over (or the node is back
 
   static override flags = {
     ...clusterFlags,
-    from: Flags.string({description: 'source masters: ids, id prefixes or HOST:PORT, comma separated, or "all"', helpValue: 'NODE[,NODE]'}),
-    to: Flags.string({description: 'the master that receives the slots', helpValue: 'NODE'}),
+    from: Flags.string({description: 'source masters: lab node names (m1), ids, id prefixes or HOST:PORT, comma separated, or "all"', helpValue: 'NODE[,NODE]'}),
+    to: Flags.string({description: 'the master that receives the slots (a lab node name, id, id prefix or HOST:PORT)', helpValue: 'NODE'}),
     slots: Flags.integer({description: 'how many slots to move (taken from the sources in proportion to what they own)', min: 1, max: CLUSTER_SLOTS, exclusive: ['range']}),
     range: Flags.string({description: 'move exactly these slots (those owned by --from, or by anyone but --to)', helpValue: 'A-B', exclusive: ['slots']}),
     resume: Flags.boolean({description: 'finish an interrupted reshard from its journal (--journal, or the newest unfinished one for this cluster)', default: false}),
@@ -47,7 +48,8 @@ does not wait for a failover. Once a replica has taken over (or the node is back
       const range = flags.range === undefined ? undefined : parseSlotRange(flags.range)
       if (flags.range !== undefined && !range) throw new UserError(`--range "${flags.range}" is not a slot range: write it as A-B with 0 <= A <= B <= ${CLUSTER_SLOTS - 1}.`)
       assertReady(target)
-      const moves = planReshard(target, {from: flags.from?.split(',').map((spec) => spec.trim()).filter(Boolean), to: flags.to, slots: flags.slots, range})
+      const from = flags.from?.split(',').map((spec) => spec.trim()).filter(Boolean).map((spec) => spec === 'all' ? spec : this.nodeSpec(spec))
+      const moves = planReshard(target, {from, to: this.nodeSpec(flags.to), slots: flags.slots, range})
       return await this.executeMoves(target, 'reshard', moves, flags)
     } finally {
       await target.close()

@@ -12,12 +12,12 @@ export default class Start extends BaseCommand {
   }
 
   static override flags = {
-    name: labNameFlag,
+    lab: labNameFlag,
   }
 
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Start)
-    const lab = loadLab(flags.name)
+    const lab = loadLab(flags.lab)
     const result = await startNode(lab, args.node)
     this.log(`${result.name} of lab "${lab.name}" was ${result.action} (pid ${result.pid}).`)
     return {lab: lab.name, ...result}

@@ -16,22 +16,24 @@ export default class Up extends BaseCommand {
   static override examples = [
     '<%= config.bin %> up',
     '<%= config.bin %> up --cluster --masters 3 --replicas 1',
-    '<%= config.bin %> up --sentinel --name ha --replicas 2',
-    '<%= config.bin %> up --proxy nutcracker --hash murmur --distribution modula --name cmp',
+    '<%= config.bin %> up --sentinel --lab ha --replicas 2',
+    '<%= config.bin %> up --proxy nutcracker --hash murmur --distribution modula --lab cmp',
     '<%= config.bin %> up --cluster --server valkey-9.1',
+    '<%= config.bin %> up --lab scratch --ephemeral',
   ]
 
   static override flags = {
-    name: Flags.string({char: 'n', description: 'lab name (several labs can run side by side)', default: DEFAULT_LAB_NAME}),
+    lab: Flags.string({char: 'n', aliases: ['name'], description: 'lab name (several labs can run side by side); a stopped lab of that name starts again with its data; --name is the same', default: DEFAULT_LAB_NAME, helpValue: 'NAME'}),
     topology: Flags.string({char: 't', description: 'what to build', options: ['pool', 'sentinel', 'cluster'], exclusive: ['cluster', 'sentinel']}),
     cluster: Flags.boolean({description: 'same as --topology cluster', exclusive: ['topology', 'sentinel']}),
     sentinel: Flags.boolean({description: 'same as --topology sentinel', exclusive: ['topology', 'cluster']}),
-    masters: Flags.integer({char: 'm', description: 'number of masters', default: 3}),
+    masters: Flags.integer({char: 'm', description: 'number of masters (default 3)'}),
     replicas: Flags.integer({char: 'r', description: 'replicas per master (default 0 for a pool, 1 for sentinel and cluster)'}),
     proxy: Flags.string({description: 'proxy in front of a pool or sentinel lab (default twproxy; none for a cluster)', options: ['twproxy', 'nutcracker', 'none']}),
     hash: Flags.string({description: 'pool hash function', options: [...HASH_NAMES], default: 'fnv1a_64'}),
     distribution: Flags.string({description: 'pool key distribution', options: [...DISTRIBUTIONS], default: 'ketama'}),
-    'base-port': Flags.integer({description: 'first port of the lab (default: the first free block from 21000)'}),
+    'base-port': Flags.integer({description: 'first port of the lab (default: the first free block from 21000, cluster bus ports kept out of the ephemeral range)'}),
+    ephemeral: Flags.boolean({description: 'keep no data: nodes start empty after a stop (by default a lab keeps every key across stop/start and down/up)', default: false}),
     password: Flags.string({description: 'requirepass on every node (and redis_auth in the pool)'}),
     'redis-bin': Flags.string({description: 'folder holding redis-server and redis-sentinel (default: PATH)'}),
     server: Flags.string({description: `server every node runs: system (redis-server on PATH, the default) or ${catalogNames().join(', ')}, fetched first if \`twlab servers add\` has not (see \`twlab servers ls\`)`, default: SYSTEM_SERVER}),
@@ -41,7 +43,8 @@ export default class Up extends BaseCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Up)
-    const topology = (flags.cluster ? 'cluster' : flags.sentinel ? 'sentinel' : flags.topology ?? 'pool') as Topology
+    const givenTopology = (flags.cluster ? 'cluster' : flags.sentinel ? 'sentinel' : flags.topology) as Topology | undefined
+    const topology = givenTopology ?? 'pool'
     if (topology === 'cluster' && flags.proxy && flags.proxy !== 'none') {
       throw new UserError(`A cluster lab is reached natively, not through ${flags.proxy}: drop --proxy or use --topology pool.`)
     }
@@ -52,9 +55,9 @@ export default class Up extends BaseCommand {
       proxy = fallback.kind
     }
     const {lab, elapsedMs} = await upLab({
-      name: flags.name,
+      name: flags.lab,
       topology,
-      masters: flags.masters,
+      masters: flags.masters ?? 3,
       replicas: flags.replicas ?? (topology === 'pool' ? 0 : 1),
       proxy,
       hash: flags.hash as HashName,
@@ -66,6 +69,8 @@ export default class Up extends BaseCommand {
       nodeTimeoutMs: flags['node-timeout'],
       downAfterMs: flags['down-after'],
       failoverTimeoutMs: 5000,
+      ephemeral: flags.ephemeral,
+      given: {topology: givenTopology, masters: flags.masters, replicas: flags.replicas},
     }, flags['base-port'], (message) => this.note(message))
 
     if (!this.jsonEnabled()) {

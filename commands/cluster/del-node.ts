@@ -12,10 +12,10 @@ export default class ClusterDelNode extends SlotMoveCommand {
 moves as \`twlab reshard\`. Then its replicas follow another master, every node forgets it, and it is
 reset (left running, alone).`
 
-  static override examples = ['<%= config.bin %> cluster del-node 127.0.0.1:7003 --cluster 127.0.0.1:7000', '<%= config.bin %> cluster del-node 3f2a --cluster 127.0.0.1:7000 --yes']
+  static override examples = ['<%= config.bin %> cluster del-node m4 --lab c', '<%= config.bin %> cluster del-node 127.0.0.1:7003 --cluster 127.0.0.1:7000', '<%= config.bin %> cluster del-node 3f2a --cluster 127.0.0.1:7000 --yes']
 
   static override args = {
-    node: Args.string({description: 'the node to remove: id, id prefix or HOST:PORT', required: true}),
+    node: Args.string({description: 'the node to remove: lab node name, id, id prefix or HOST:PORT', required: true}),
   }
 
   static override flags = {
@@ -28,8 +28,8 @@ reset (left running, alone).`
     const {args, flags} = await this.parse(ClusterDelNode)
     const target = await this.connect(flags)
     try {
-      const node = target.resolveNode(args.node)
-      let summary: MoveSummary = {operation: 'del-node', cluster: flags.cluster, plan: [], bigKeys: []}
+      const node = target.resolveNode(this.nodeSpec(args.node))
+      let summary: MoveSummary = {operation: 'del-node', cluster: this.clusterName, plan: [], bigKeys: []}
       if (node.role === 'master' && node.slots.length > 0) {
         assertReady(target)
         const receivers = target.masters().filter((master) => master.id !== node.id && master.slots.length > 0)

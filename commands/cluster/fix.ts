@@ -12,7 +12,7 @@ most of its keys (or, empty, to the master with the fewest slots). Keys of a slo
 are gathered to its owner. Slots given an owner here are waited on (bounded) until every master names the
 same owner, and a move that meets CLUSTERDOWN or TRYAGAIN while views converge is retried a few times.`
 
-  static override examples = ['<%= config.bin %> cluster fix --cluster 127.0.0.1:7000', '<%= config.bin %> cluster fix --cluster 127.0.0.1:7000 --yes --json']
+  static override examples = ['<%= config.bin %> cluster fix --lab c', '<%= config.bin %> cluster fix --cluster 127.0.0.1:7000', '<%= config.bin %> cluster fix --cluster 127.0.0.1:7000 --yes --json']
 
   static override flags = {
     ...clusterFlags,
@@ -42,10 +42,10 @@ same owner, and a move that meets CLUSTERDOWN or TRYAGAIN while views converge i
       this.note(`Fixed ${result.fixed.length}/${plan.steps.length} slot(s), ${keys} key(s) moved.`)
       for (const failure of result.failed) this.note(`Slot ${failure.slot} not fixed: ${failure.error}`)
       if (!result.settled) {
-        this.note(`Not every master agrees on the new owners yet (${result.unsettled.slice(0, 3).join('; ')}): gossip usually settles it; check with \`twlab cluster check --cluster ${flags.cluster}\`.`)
+        this.note(`Not every master agrees on the new owners yet (${result.unsettled.slice(0, 3).join('; ')}): gossip usually settles it; check with \`twlab cluster check ${this.clusterFlagText}\`.`)
       }
       for (const pending of result.pendingJournals) {
-        this.note(`The reshard in ${pending.path} still has ${pending.remaining} planned slot(s) never started: \`twlab reshard --cluster ${flags.cluster} --resume --journal ${pending.path}\` moves them.`)
+        this.note(`The reshard in ${pending.path} still has ${pending.remaining} planned slot(s) never started: \`twlab reshard ${this.clusterFlagText} --resume --journal ${pending.path}\` moves them.`)
       }
       if (result.failed.length > 0) process.exitCode = 1
       return {steps: plan.steps.length, ...result}

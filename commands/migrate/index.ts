@@ -7,6 +7,18 @@ import {renderMigration, renderPlan} from '../../src/cli/migrate-report.js'
 import {UserError} from '../../src/errors.js'
 import {openMigration, prepareMigration} from '../../src/migrate/session.js'
 import type {ExistingKeyPolicy} from '../../src/migrate/target/writer.js'
+import {NEW_LAB_CLUSTER, sourceLabOf, targetLabName} from '../../src/migrate/target/target-lab.js'
+import {isRunning, readState} from '../../src/lab/state.js'
+
+/** The lab a bare --to-cluster would create now (it does not run yet), or undefined. */
+function labToCreate(flags: {'to-cluster': string; lab?: string; config?: string; from?: string}): string | undefined {
+  if (flags['to-cluster'] !== NEW_LAB_CLUSTER) return undefined
+  const source = sourceLabOf(flags)
+  if (!source || source.topology === 'cluster') return undefined
+  const name = targetLabName(source)
+  const existing = readState(name)
+  return existing && isRunning(existing) ? undefined : name
+}
 
 const CUTOVER = 'CUT-OVER'
 export default class Migrate extends BaseCommand {
@@ -14,7 +26,7 @@ export default class Migrate extends BaseCommand {
 
   static override description = `Plans first (keys and bytes per source, big keys, cross-slot risks, target headroom; --dry-run stops there), then copies: every source is SCANned in parallel, keys are read with DUMP and their absolute expiry and written with RESTORE ... ABSTTL to the node owning their slot, following MOVED/ASK/TRYAGAIN and failovers. Keys over --big-key-bytes are rebuilt in chunks under a same-slot temporary name and swapped in with RENAME. With --online, keyspace notifications are followed from before the scan and every changed key is copied again (deletes and expiries too) until the sources are quiet for --quiet-for seconds (or Ctrl-C). A checkpoint is saved as it goes: Ctrl-C or a crash, then --resume. At the end every key is verified both ways; keys that changed during the copy are copied again and re-checked (online, a key still changing is left to the change feed, not reported).
 
-From a lab (--lab NAME, or the only running lab), --to-cluster with no address creates the target: a lab cluster named <lab>-cluster (--masters, --replicas, as twlab up --cluster), and migrates into it.
+From a lab (--lab NAME, or the only running lab), --to-cluster with no address creates the target: a lab cluster named <lab>-cluster (--masters, --replicas, --base-port, as twlab up --cluster), and migrates into it. It asks first (on a terminal; otherwise it needs --yes).
 
 --cutover (implies --online) then switches the pool's twproxy to the cluster: once the change feed's lag is near zero and verify is clean, writes are paused on the sources (CLIENT PAUSE WRITE, lifted by Redis after --pause-limit ms at the latest), the last changes are copied and compared, the pool's servers: in twproxy's file becomes cluster: [the masters] (atomic, FILE.bak kept), twproxy reloads (SIGUSR1) and shows the masters in its stats, and writes resume. How long writes paused is printed. Any failure before that puts the file back, reloads twproxy and resumes writes. With -c FILE, name the twproxy with --proxy-pid (and --proxy-stats). nutcracker cannot be cut over.`
 
@@ -32,13 +44,14 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
     'to-cluster': Flags.string({description: 'a node of the target Redis Cluster, HOST:PORT; with no address (from a lab), a new lab cluster <lab>-cluster', required: true}),
     masters: Flags.integer({description: '--to-cluster with no address: masters of the new lab cluster', default: 3, min: 3, max: 50}),
     replicas: Flags.integer({description: '--to-cluster with no address: replicas per master of the new lab cluster', default: 1, min: 0, max: 5}),
+    'base-port': Flags.integer({description: '--to-cluster with no address: first port of the new lab cluster (default: the first free block, as twlab up)'}),
     'dry-run': Flags.boolean({description: 'show the plan and stop', default: false}),
     online: Flags.boolean({description: 'follow changes made on the sources during the copy', default: false}),
     'quiet-for': Flags.integer({description: 'online: stop following once no change arrived for this many seconds', default: 5, min: 0}),
     'on-conflict': Flags.string({description: 'a key already on the target with another value', options: ['fail', 'skip', 'replace'], default: 'fail'}),
     resume: Flags.boolean({description: 'continue a stopped migration from its checkpoint', default: false, exclusive: ['restart']}),
     restart: Flags.boolean({description: 'discard an unfinished migration\'s checkpoint and start over', default: false}),
-    checkpoint: Flags.string({description: 'checkpoint file (default: .twlab/migrate-<id>.json in the current directory)'}),
+    checkpoint: Flags.string({description: 'checkpoint file (default: $TWLAB_HOME/migrate/migrate-<id>.json, one per sources and target, found by --resume from any directory)'}),
     verify: Flags.boolean({description: 'verify every key at the end', default: true, allowNo: true}),
     'ttl-tolerance': Flags.integer({description: 'verify: expiries this many ms apart still match', default: 1000, min: 0}),
     'big-key-bytes': Flags.integer({description: 'keys whose DUMP is larger are copied in chunks', default: 8 * 1024 * 1024, min: 1}),
@@ -54,10 +67,17 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Migrate, withBareToCluster(this.argv))
+    const creating = labToCreate(flags)
+    if (creating) {
+      const nodes = flags.masters * (1 + flags.replicas)
+      const where = flags['base-port'] === undefined ? 'on the first free ports' : `from port ${flags['base-port']}`
+      const question = `Create lab "${creating}": a Redis Cluster of ${flags.masters} masters with ${flags.replicas} replica(s) each (${nodes} redis-server processes ${where}) to migrate into?`
+      if (!(await this.confirmOrRefuse(question, flags.yes))) throw new UserError('Nothing was done: run again and confirm, or give --to-cluster HOST:PORT.')
+    }
     const prepared = await prepareMigration({
       source: {from: flags.from, lab: flags.lab, config: flags.config, pool: flags.pool, password: flags.password},
       toCluster: flags['to-cluster'],
-      newLab: {masters: flags.masters, replicas: flags.replicas},
+      newLab: {masters: flags.masters, replicas: flags.replicas, basePort: flags['base-port']},
       dryRun: flags['dry-run'],
       online: flags.online,
       quietForMs: flags['quiet-for'] * 1000,

@@ -26,7 +26,7 @@ export default class ServersRm extends BaseCommand {
     if (!server) throw new UserError(`Server ${args.name} is not installed: see \`twlab servers ls\`.`)
     const users = listLabs().filter((lab) => isRunning(lab) && lab.nodes.some((node) => node.alive && node.server?.name === args.name))
     if (users.length > 0) {
-      throw new UserError(`Server ${args.name} runs lab${users.length > 1 ? 's' : ''} ${users.map((lab) => `"${lab.name}"`).join(', ')}: stop ${users.length > 1 ? 'them' : 'it'} first with \`twlab down --name ${users[0].name}\`.`)
+      throw new UserError(`Server ${args.name} runs lab${users.length > 1 ? 's' : ''} ${users.map((lab) => `"${lab.name}"`).join(', ')}: stop ${users.length > 1 ? 'them' : 'it'} first with \`twlab down --lab ${users[0].name}\`.`)
     }
     if (!(await this.confirmOrRefuse(`Remove server ${server.name} (${server.product} ${server.version}) from ${server.dir}?`, flags.yes))) {
       this.log('Nothing was removed.')

@@ -2,7 +2,9 @@
 // read them back, remembering what each acknowledged INCR returned. A read below that is a lost
 // write (acknowledged, then gone, e.g. across a failover); a read above it is a write that
 // failed or timed out for us yet was applied. Only GET, INCR and DEL are sent, so it works
-// through twproxy/nutcracker as well as against a standalone redis or a cluster.
+// through twproxy/nutcracker as well as against a standalone redis or a cluster. A cluster node
+// is recognised as one (cluster_enabled in INFO) and checked with a cluster client; a MOVED or
+// ASK reply is a failed command and spoils the verdict, never a success.
 import {randomBytes} from 'node:crypto'
 import net from 'node:net'
 import type {Cluster, Redis} from 'ioredis'
@@ -14,7 +16,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 export interface ConsistencyOptions {
   host: string
   port: number
-  cluster: boolean
+  /** use a cluster client; undefined: ask the target (INFO cluster) */
+  cluster?: boolean
   password?: string
   durationMs: number
   keys: number
@@ -45,6 +48,8 @@ export interface ConsistencyReport {
   lostWrites: number
   /** increments that failed or timed out for us but were applied anyway */
   notAckWrites: number
+  /** commands answered with MOVED or ASK: the target is part of a cluster this client did not follow */
+  redirected: number
   /** a few keys where writes were lost */
   lostKeys: string[]
   /** the most frequent error messages and how often they happened */
@@ -80,10 +85,12 @@ class Tally {
   failedWrites = 0
   lostWrites = 0
   notAckWrites = 0
+  redirected = 0
   lostKeys = new Set<string>()
   errors = new Map<string, number>()
 
   error(error: unknown): void {
+    if (/^(MOVED|ASK) /.test(String((error as Error)?.message))) this.redirected++
     const message = String((error as Error)?.message ?? error).replace(/\d+\.\d+\.\d+\.\d+:\d+/g, 'HOST:PORT').slice(0, 120)
     this.errors.set(message, (this.errors.get(message) ?? 0) + 1)
   }
@@ -115,9 +122,10 @@ function snapshot(tally: Tally, options: ConsistencyOptions, prefix: string, sta
     failedWrites: tally.failedWrites,
     lostWrites: tally.lostWrites,
     notAckWrites: tally.notAckWrites,
+    redirected: tally.redirected,
     lostKeys: [...tally.lostKeys].slice(0, 10),
     errors: [...tally.errors.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([message, count]) => ({message, count})),
-    consistent: tally.lostWrites === 0,
+    consistent: tally.lostWrites === 0 && tally.redirected === 0,
   }
 }
 
@@ -153,19 +161,40 @@ async function firstContact(client: Client, options: ConsistencyOptions, key: st
     const cause = (error as {lastNodeError?: unknown}).lastNodeError ?? error
     const systemMessage = describeSystemError(cause, target)
     const text = String((cause as Error)?.message ?? cause)
+    // it answers, only elsewhere: counted as a redirected (failed) command from here on
+    if (/^(MOVED|ASK) /.test(text)) return
     if (/NOAUTH|WRONGPASS|invalid password|Authentication/i.test(text)) {
       throw new UserError(`${target} refused the password: pass the right one with --password.`, {cause: error})
     }
     if (/cluster support disabled/i.test(text)) {
-      throw new UserError(`${target} is not a cluster node: drop --cluster.`, {cause: error})
+      throw new UserError(`${target} is not a cluster node: give it as --target.`, {cause: error})
     }
-    throw new UserError(systemMessage ?? `${target} did not answer a GET (${text}): is it running, and is --cluster right for it?`, {cause: error})
+    throw new UserError(systemMessage ?? `${target} did not answer a GET (${text}): is it running?`, {cause: error})
   }
 }
 
-export async function runConsistencyCheck(options: ConsistencyOptions): Promise<ConsistencyReport> {
-  if (!Number.isInteger(options.keys) || options.keys < 1) throw new UserError(`--keys ${options.keys} must be 1 or more.`)
-  if (options.durationMs <= 0) throw new UserError('--duration must be longer than zero.')
+/**
+ * Whether host:port is a Redis Cluster node: INFO cluster says cluster_enabled:1. A proxy
+ * (twemproxy answers no INFO) or a standalone redis is not.
+ */
+export async function isClusterNode(options: Pick<ConsistencyOptions, 'host' | 'port' | 'password' | 'commandTimeoutMs'>): Promise<boolean> {
+  const client = createClient({host: options.host, port: options.port}, {
+    policy: 'probe', password: options.password, connectTimeoutMs: Math.max(options.commandTimeoutMs, 1000),
+    commandTimeoutMs: Math.max(options.commandTimeoutMs, 1000), handshake: false,
+  })
+  try {
+    return /^cluster_enabled:1\s*$/m.test(String(await client.info('cluster')))
+  } catch {
+    return false
+  } finally {
+    client.disconnect()
+  }
+}
+
+export async function runConsistencyCheck(given: ConsistencyOptions): Promise<ConsistencyReport> {
+  if (!Number.isInteger(given.keys) || given.keys < 1) throw new UserError(`--keys ${given.keys} must be 1 or more.`)
+  if (given.durationMs <= 0) throw new UserError('--duration must be longer than zero.')
+  const options = {...given, cluster: given.cluster ?? await isClusterNode(given)}
   const prefix = options.prefix ?? `twlab:consistency:${randomBytes(4).toString('hex')}`
   const keyName = (index: number) => `${prefix}:${index}`
   const closing = {done: false}

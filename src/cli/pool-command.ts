@@ -61,13 +61,15 @@ export abstract class PoolChangeCommand extends BaseCommand {
         return this.confirmOrRefuse(`${p.action === 'add' ? 'Add' : 'Remove'} ${p.server.address} (${p.server.name}) and move ${moving} key(s)?`, flags.yes)
       },
     })
-    if (summary.status === 'dry-run') this.showPlan(summary)
+    // a dry run's plan is its result: stdout, where `> plan.txt` and pipes find it
+    if (summary.status === 'dry-run') this.showPlan(summary, 'stdout')
     if (!this.jsonEnabled()) this.report(summary)
     if (summary.status === 'restart-needed') process.exitCode = 2
     return summary
   }
 
-  private showPlan(plan: PoolChangePlan): void {
+  /** The plan before a change goes to stderr (the question follows it); a dry run's to stdout. */
+  private showPlan(plan: PoolChangePlan, to: 'stdout' | 'stderr' = 'stderr'): void {
     if (this.jsonEnabled()) return
     const lines = [
       `${plan.action === 'add' ? 'Adding' : 'Removing'} ${plan.server.address} (name ${plan.server.name}, weight ${plan.server.weight}) ${plan.action === 'add' ? 'to' : 'from'} pool ${plan.pool}.`,
@@ -81,7 +83,8 @@ export abstract class PoolChangeCommand extends BaseCommand {
       lines.push(`${moving} of ${plan.scanned} key(s) change owner:`)
       lines.push(renderTable(['from', 'to', 'keys'], plan.pairs.map((pair) => [pair.from, pair.to, String(pair.keys)])))
     }
-    process.stderr.write(`${lines.join('\n')}\n`)
+    if (to === 'stdout') this.log(lines.join('\n'))
+    else process.stderr.write(`${lines.join('\n')}\n`)
   }
 
   private report(summary: PoolChangeSummary): void {

@@ -7,15 +7,19 @@ import {BaseCommand} from './base-command.js'
 import {onInterrupt} from './interrupt.js'
 import {UserError} from '../errors.js'
 import type {SlotProgressBar} from './slot-progress.js'
-import {ClusterTarget} from '../targets/cluster.js'
+import type {ClusterTarget} from '../targets/cluster.js'
+import {openCluster, type ClusterChoice} from '../lab/target.js'
 import type {Journal, JournalState} from '../cluster/journal.js'
 import type {SlotMove} from '../cluster/plan.js'
 import {parseBytes, type BigKey} from '../cluster/preflight.js'
 import type {RunResult} from '../cluster/run.js'
 import {moveSlots, openMoveJournal, prepareMoves, refuseBigKeys, type MovePlanRow, type PreparedMoves} from '../cluster/slot-moves.js'
 
+// --cluster HOST:PORT or --lab NAME (whose node names then work wherever a NODE is asked for);
+// with neither, the only running cluster lab
 export const clusterFlags = {
-  cluster: Flags.string({char: 'c', description: 'any node of the cluster, HOST:PORT', required: true, helpValue: 'HOST:PORT'}),
+  cluster: Flags.string({description: 'any node of the cluster, HOST:PORT', exclusive: ['lab'], helpValue: 'HOST:PORT'}),
+  lab: Flags.string({description: 'a cluster lab of `twlab up --cluster` (default: the only running one); its node names (m1, m1-r1) work as NODE', aliases: ['name'], exclusive: ['cluster'], helpValue: 'NAME'}),
   password: Flags.string({description: 'password of the cluster nodes (AUTH), also used by MIGRATE', env: 'TWLAB_PASSWORD'}),
   user: Flags.string({description: 'ACL user name for --password'}),
 }
@@ -31,7 +35,6 @@ export const moveFlags = {
 }
 
 export interface MoveFlags {
-  cluster: string
   yes: boolean
   batch: number
   parallel: number
@@ -54,8 +57,27 @@ export interface MoveSummary {
 }
 
 export abstract class SlotMoveCommand extends BaseCommand {
-  protected async connect(flags: {cluster: string; password?: string; user?: string}): Promise<ClusterTarget> {
-    return ClusterTarget.connect(flags.cluster, {password: flags.password, username: flags.user})
+  /** set by connect(): which cluster, how to name it in a next step, and lab node names */
+  protected choice?: ClusterChoice
+
+  protected async connect(flags: {cluster?: string; lab?: string; password?: string; user?: string}): Promise<ClusterTarget> {
+    this.choice = await openCluster(flags)
+    return this.choice.target
+  }
+
+  /** `--lab NAME` or `--cluster HOST:PORT`: how the next command to run names this cluster. */
+  protected get clusterFlagText(): string {
+    return this.choice?.flagText ?? ''
+  }
+
+  /** A NODE as the user wrote it (lab node names included), as ClusterTarget resolves it. */
+  protected nodeSpec(spec: string): string {
+    return this.choice ? this.choice.nodeSpec(spec) : spec
+  }
+
+  /** What the summaries call the cluster: the lab's name or the address given. */
+  protected get clusterName(): string {
+    return this.choice?.lab ? `lab ${this.choice.lab.name}` : this.choice?.flagText.replace('--cluster ', '') ?? ''
   }
 
   /**
@@ -71,7 +93,7 @@ export abstract class SlotMoveCommand extends BaseCommand {
   ): Promise<MoveSummary> {
     const bigKeyBytes = parseBytes(flags['big-key-limit'])
     if (bigKeyBytes === undefined) throw new UserError(`--big-key-limit "${flags['big-key-limit']}" is not a size: write it as 16mb, 512kb or a byte count.`)
-    const summary: MoveSummary = {operation, cluster: flags.cluster, plan: [], bigKeys: []}
+    const summary: MoveSummary = {operation, cluster: this.clusterName, plan: [], bigKeys: []}
     if (moves.length === 0) {
       this.note('Nothing to move: the cluster already looks like that.')
       return summary
@@ -87,10 +109,10 @@ export abstract class SlotMoveCommand extends BaseCommand {
       throw new UserError('Nothing moved: the plan was not confirmed.')
     }
 
-    const journal = openMoveJournal(target, {operation, seed: flags.cluster, moves, path: flags.journal, resume: options.resume})
+    const journal = openMoveJournal(target, {operation, seed: this.clusterName, moves, path: flags.journal, resume: options.resume})
     summary.journal = journal.path
     summary.result = await this.runMoves(target, moves, journal, prepared, flags)
-    this.reportRun(summary.result, journal, flags.cluster)
+    this.reportRun(summary.result, journal, this.clusterFlagText)
     return summary
   }
 
@@ -133,8 +155,8 @@ export abstract class SlotMoveCommand extends BaseCommand {
     process.exitCode = result.status === 'interrupted' ? 130 : 1
     const first = result.failed[0]
     this.note(first
-      ? `Failed on slot ${first.slot}: ${first.error}\nFinish with \`twlab reshard --cluster ${cluster} --resume --journal ${journal.path}\` once the cause is fixed, or close the slot with \`twlab cluster fix --cluster ${cluster}\`.`
-      : `Interrupted with ${result.remaining.length} slot(s) left: continue with \`twlab reshard --cluster ${cluster} --resume --journal ${journal.path}\`.`)
+      ? `Failed on slot ${first.slot}: ${first.error}\nFinish with \`twlab reshard ${cluster} --resume --journal ${journal.path}\` once the cause is fixed, or close the slot with \`twlab cluster fix ${cluster}\`.`
+      : `Interrupted with ${result.remaining.length} slot(s) left: continue with \`twlab reshard ${cluster} --resume --journal ${journal.path}\`.`)
   }
 }
 

@@ -4,6 +4,7 @@
 import {countSlots, formatRanges, rangesOf, type ClusterNodeInfo} from '../targets/cluster-nodes.js'
 import {CLUSTER_SLOTS} from '../hashing/index.js'
 import type {ClusterTarget, OpenSlot} from '../targets/cluster.js'
+import {openJournalsFor} from './journal.js'
 
 export type ProblemKind = 'failing' | 'unreachable' | 'disagreement' | 'open-slot' | 'uncovered'
 
@@ -30,6 +31,10 @@ export interface ClusterReport {
   openSlots: OpenSlot[]
   uncoveredSlots: number
   problems: ClusterProblem[]
+  /** how many problems of each kind (kinds with none left out) */
+  counts: Partial<Record<ProblemKind, number>>
+  /** an unfinished reshard journal naming this cluster's nodes: `reshard --resume` finishes it */
+  unfinishedJournal?: string
 }
 
 export async function checkCluster(target: ClusterTarget): Promise<ClusterReport> {
@@ -81,7 +86,10 @@ export async function checkCluster(target: ClusterTarget): Promise<ClusterReport
   }))
   nodes.sort((a, b) => (a.role === b.role ? a.address.localeCompare(b.address) : a.role === 'master' ? -1 : 1))
   problems.sort((a, b) => a.kind.localeCompare(b.kind) || a.message.localeCompare(b.message))
-  return {ok: problems.length === 0, nodes, openSlots, uncoveredSlots: uncovered.length, problems}
+  const counts: Partial<Record<ProblemKind, number>> = {}
+  for (const problem of problems) counts[problem.kind] = (counts[problem.kind] ?? 0) + 1
+  const journal = openSlots.length > 0 ? openJournalsFor(new Set(target.allNodes().map((node) => node.id)))[0] : undefined
+  return {ok: problems.length === 0, nodes, openSlots, uncoveredSlots: uncovered.length, problems, counts, ...(journal ? {unfinishedJournal: journal.path} : {})}
 }
 
 function ownerTable(view: ClusterNodeInfo[]): Array<string | undefined> {

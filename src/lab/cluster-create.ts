@@ -37,10 +37,16 @@ function replicaOf(nodes: ClusterNodeInfo[], node: ClusterNodeInfo): string {
   return nodes.find((candidate) => candidate.id === masterId)?.address ?? masterId
 }
 
+/** Polls `check` every 10 ms; an error (a node still LOADING its data) counts as not yet. */
 async function waitFor(what: string, deadline: number, check: () => Promise<boolean>): Promise<void> {
+  let lastError: unknown
   for (let attempt = 0; attempt < 100_000; attempt++) {
-    if (await check()) return
-    if (Date.now() > deadline) throw new Error(`the cluster did not converge in time (${what})`)
+    try {
+      if (await check()) return
+    } catch (error) {
+      lastError = error
+    }
+    if (Date.now() > deadline) throw new Error(`the cluster did not converge in time (${what}${lastError ? `; last: ${(lastError as Error).message}` : ''})`)
     await sleep(10)
   }
 }
@@ -81,19 +87,37 @@ export async function createCluster(nodes: LabNode[], options: ClusterCreateOpti
       const master = masters.find((candidate) => candidate.name === node.master) as LabNode
       return client(node).call('CLUSTER', 'REPLICATE', ids.get(master.name) as string)
     }))
-    // One loop for the rest: masters only report ok 2 s after they started (redis's
-    // CLUSTER_WRITABLE_DELAY), and replicas sync meanwhile, so poll everything together.
-    await waitFor('slot map agreement, cluster_state:ok and replica links', deadline, async () => {
-      const [infos, views, links] = await Promise.all([
-        Promise.all(nodes.map(async (node) => parseInfo(String(await client(node).call('CLUSTER', 'INFO'))))),
-        Promise.all(nodes.map(async (node) => clusterSignature(parseClusterNodes(String(await client(node).call('CLUSTER', 'NODES')), node.host)))),
-        // Replicas that have not synced yet cannot stand in for their master.
-        Promise.all(replicas.map(async (node) => parseInfo(String(await client(node).info('replication'))))),
-      ])
-      if (!infos.every((info) => info.get('cluster_state') === 'ok')) return false
-      if (!links.every((info) => info.get('master_link_status') === 'up')) return false
-      return views.every((view) => view === views[0]) && views[0].split('\n').length === nodes.length
-    })
+    await untilReady(nodes, client, deadline)
+  } finally {
+    for (const c of clients.values()) c.disconnect()
+  }
+}
+
+/**
+ * Every node says cluster_state:ok, all agree on one slot map naming every node, and every node
+ * that is a replica now has its link up. Masters only say ok 2 s after they started (redis's
+ * CLUSTER_WRITABLE_DELAY) and replicas sync meanwhile, so everything is polled together.
+ */
+async function untilReady(nodes: LabNode[], client: (node: LabNode) => Redis, deadline: number): Promise<void> {
+  await waitFor('slot map agreement, cluster_state:ok and replica links', deadline, async () => {
+    const [infos, views, links] = await Promise.all([
+      Promise.all(nodes.map(async (node) => parseInfo(String(await client(node).call('CLUSTER', 'INFO'))))),
+      Promise.all(nodes.map(async (node) => clusterSignature(parseClusterNodes(String(await client(node).call('CLUSTER', 'NODES')), node.host)))),
+      // Replicas that have not synced yet cannot stand in for their master.
+      Promise.all(nodes.map(async (node) => parseInfo(String(await client(node).info('replication'))))),
+    ])
+    if (!infos.every((info) => info.get('cluster_state') === 'ok')) return false
+    if (!links.every((info) => info.get('role') !== 'slave' || info.get('master_link_status') === 'up')) return false
+    return views.every((view) => view === views[0]) && views[0].split('\n').length === nodes.length
+  })
+}
+
+/** A cluster lab started again from its nodes.conf files: waits until it is ready as above. */
+export async function waitForClusterReady(nodes: LabNode[], options: ClusterCreateOptions = {}): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000)
+  const clients = new Map<string, Redis>(nodes.map((node) => [node.name, adminClient(node, options.password, 5000)]))
+  try {
+    await untilReady(nodes, (node) => clients.get(node.name) as Redis, deadline)
   } finally {
     for (const c of clients.values()) c.disconnect()
   }

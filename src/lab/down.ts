@@ -11,8 +11,16 @@ export interface StoppedNode {
   result: 'stopped' | 'killed' | 'gone'
 }
 
+/**
+ * How long a node gets to exit after SIGTERM: a redis node writes its snapshot first (the lab's
+ * data), which must not be cut short; sentinels and proxies have nothing to save.
+ */
+export function stopGraceMs(node: LabNode): number {
+  return node.role === 'master' || node.role === 'replica' ? 60_000 : 3000
+}
+
 /** Stops one node: SIGTERM, then SIGKILL after `graceMs`. */
-export async function stopNode(node: LabNode, graceMs = 3000): Promise<StoppedNode> {
+export async function stopNode(node: LabNode, graceMs = stopGraceMs(node)): Promise<StoppedNode> {
   if (node.pid <= 0 || !isNodeProcess(node)) return {name: node.name, pid: node.pid, result: 'gone'}
   return {name: node.name, pid: node.pid, result: await stopProcess(node.pid, graceMs)}
 }

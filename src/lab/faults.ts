@@ -12,7 +12,7 @@ import {findNode, writeState, type LabNode, type LabState} from './state.js'
 
 function requireRunning(lab: LabState, node: LabNode): void {
   if (!isNodeProcess(node)) {
-    throw new UserError(`${node.name} of lab "${lab.name}" is not running.`, {hint: `Start it with \`twlab start ${node.name} --name ${lab.name}\`.`})
+    throw new UserError(`${node.name} of lab "${lab.name}" is not running.`, {hint: `Start it with \`twlab start ${node.name} --lab ${lab.name}\`.`})
   }
 }
 

@@ -10,6 +10,8 @@ import type {LabNode, LabProxy, LabState, ProxyKind, Topology} from './state.js'
 import {STATE_VERSION} from './state.js'
 
 export const DEFAULT_BASE_PORT = 21000
+/** the lowest base port `up` picks by itself (below 21000 only when the blocks above are taken) */
+export const LOWEST_AUTO_BASE_PORT = 11000
 /** Auto-picked base ports step by this much, so labs side by side never share a block. */
 export const PORT_BLOCK = 100
 export const REDIS_PORT_OFFSET = 10
@@ -36,6 +38,13 @@ export interface UpOptions {
   /** Sentinel down-after-milliseconds (sentinel labs) */
   downAfterMs: number
   failoverTimeoutMs: number
+  /** keep no data across stops (`save ""`); by default a lab keeps every key */
+  ephemeral?: boolean
+  /**
+   * The shape the user asked for explicitly. A stopped lab of that name is started again as it
+   * was, and only these are compared with it (absent: every field of the options counts).
+   */
+  given?: Partial<Pick<UpOptions, 'topology' | 'masters' | 'replicas'>>
 }
 
 export function validateOptions(options: UpOptions): void {
@@ -161,6 +170,7 @@ export function planLab(options: UpOptions, basePort: number, dir: string, binar
     masters: options.masters,
     replicas: options.replicas,
     ...(options.password ? {password: options.password} : {}),
+    ...(options.ephemeral ? {ephemeral: true} : {}),
     proxy,
     nodes,
     ...(options.topology === 'sentinel'

@@ -1,5 +1,27 @@
-// Port checks before anything starts: a lab either gets every port it needs or starts nothing.
+// Port checks before anything starts: a lab either gets every port it needs or starts nothing,
+// and none of its cluster bus ports lies where the kernel hands out ports to outgoing
+// connections (any client could borrow one between our check and redis binding it).
+import {readFileSync} from 'node:fs'
 import net from 'node:net'
+
+/** Linux's default ip_local_port_range, for systems that do not say. */
+const DEFAULT_EPHEMERAL: [number, number] = [32768, 60999]
+
+/** The ports the kernel picks for outgoing connections: /proc/sys/net/ipv4/ip_local_port_range. */
+export function ephemeralRange(file = '/proc/sys/net/ipv4/ip_local_port_range'): [number, number] {
+  try {
+    const [low, high] = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number)
+    if (Number.isInteger(low) && Number.isInteger(high) && low > 0 && low <= high) return [low, high]
+  } catch {
+    // not Linux, or /proc is not mounted: assume the default
+  }
+  return DEFAULT_EPHEMERAL
+}
+
+/** The ports of `ports` inside the ephemeral range. */
+export function inEphemeralRange(ports: number[], range = ephemeralRange()): number[] {
+  return ports.filter((port) => port >= range[0] && port <= range[1])
+}
 
 /** True when we can listen on host:port right now (so redis-server will be able to as well). */
 export function isPortFree(host: string, port: number): Promise<boolean> {

@@ -23,6 +23,8 @@ export function renderRedisConfig(lab: LabState, node: LabNode): string {
     logFile: node.logFile,
     pidFile: join(node.dataDir, 'redis.pid'),
     password: lab.password,
+    // one far-off save point: a snapshot at every graceful shutdown; "" keeps nothing (--ephemeral)
+    save: lab.ephemeral ? '""' : '3600 1',
     // cluster replicas are attached with CLUSTER REPLICATE once the cluster has met
     replicaof: master && lab.topology !== 'cluster' ? `${master.host} ${master.port}` : undefined,
     cluster: lab.topology === 'cluster',

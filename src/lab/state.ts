@@ -99,6 +99,8 @@ export interface LabState {
   nodes: LabNode[]
   sentinel?: LabSentinelInfo
   cluster?: LabClusterInfo
+  /** made with --ephemeral: the nodes keep no data across a stop (absent: they keep it) */
+  ephemeral?: boolean
   /** "running" after up, "stopped" after down */
   status: 'running' | 'stopped'
   /** milliseconds `up` took from the first process start to a ready topology */
@@ -118,7 +120,7 @@ export function readState(name: string): LabState | undefined {
     parsed = JSON.parse(readFileSync(file, 'utf8')) as LabState
   } catch (error) {
     throw new UserError(`The state file of lab "${name}" (${file}) is not valid JSON.`, {
-      hint: `Remove the lab with \`twlab destroy --name ${name} --yes\` and start it again.`,
+      hint: `Remove the lab with \`twlab destroy --lab ${name} --yes\` and start it again.`,
       cause: error,
     })
   }
@@ -154,7 +156,7 @@ export function isRunning(state: LabState): boolean {
 
 /**
  * One lab by name, with `alive` on every node. Without a name: the only lab there is, or the
- * only running one; anything ambiguous is a UserError asking for --name.
+ * only running one; anything ambiguous is a UserError asking for --lab.
  */
 export function loadLab(name?: string): LabState {
   if (name !== undefined) {
@@ -174,7 +176,7 @@ export function loadLab(name?: string): LabState {
   if (labs.length === 1) return labs[0]
   const running = labs.filter(isRunning)
   if (running.length === 1) return running[0]
-  throw new UserError(`There are ${running.length > 1 ? `${running.length} running labs` : `${labs.length} labs`} (${(running.length > 1 ? running : labs).map((lab) => lab.name).join(', ')}): say which with --name.`)
+  throw new UserError(`There are ${running.length > 1 ? `${running.length} running labs` : `${labs.length} labs`} (${(running.length > 1 ? running : labs).map((lab) => lab.name).join(', ')}): say which with --lab.`)
 }
 
 export function findNode(state: LabState, nodeName: string): LabNode {

@@ -1,12 +1,17 @@
 // Live status of a lab: for each node whether its process is alive (or paused), its current role
 // and master (after failovers these differ from what `up` created), keys, memory, cluster slots,
-// and for Sentinel labs which master each group's sentinels report.
-import {tryParseAddress} from '../address.js'
+// and for Sentinel labs which master each group's sentinels report (a node that still claims
+// master when they report another is flagged), and, after a cut-over, the cluster the proxy serves
+// (a pool lab whose proxy's nutcracker.yml says `cluster: [...]` instead of `servers:`; `destroy`
+// of that cluster lab is refused without --force, or the proxy would hang every request).
+import {formatAddress, tryParseAddress} from '../address.js'
 import {describeVersion, isReplicaRole, versionFromInfo} from '../servers/traits.js'
 import {formatRanges, parseClusterNodes} from '../targets/cluster-nodes.js'
 import {adminClient, parseInfo} from './admin-client.js'
 import {isPaused} from './processes.js'
-import type {LabNode, LabState, NodeRole} from './state.js'
+import {clusterSeedsOf} from '../config/index.js'
+import {pickPool, readPoolConfig} from '../targets/pool.js'
+import {listLabs, type LabNode, type LabState, type NodeRole} from './state.js'
 
 export interface NodeStatus {
   name: string
@@ -30,13 +35,18 @@ export interface NodeStatus {
   /** replicas: master_link_status */
   link?: string
   keys?: number
-  memory?: string
+  /** used_memory in bytes */
+  memory?: number
+  /** used_memory_human ("919.60K"), for people */
+  memoryHuman?: string
   /** cluster masters: the slot ranges they serve, "0-5460" */
   slots?: string
   clusterState?: string
   group?: string
   /** nodes of a Sentinel group: the node its sentinels report as the group's master */
   sentinelMaster?: string
+  /** a node that says it is master while its group's sentinels report another one */
+  staleMaster?: boolean
 }
 
 export interface GroupStatus {
@@ -56,6 +66,8 @@ export interface LabStatus {
   password?: string
   nodes: NodeStatus[]
   groups?: GroupStatus[]
+  /** after a cut-over: the cluster the lab's proxy serves instead of the pool */
+  fronts?: FrontedCluster
 }
 
 function nameOf(lab: LabState, host: string, port: number): string {
@@ -83,7 +95,9 @@ async function redisNodeStatus(lab: LabState, node: LabNode, base: NodeStatus): 
       status.link = info.get('master_link_status')
     }
     status.keys = keysFromInfo(info)
-    status.memory = info.get('used_memory_human')
+    const memory = Number(info.get('used_memory'))
+    if (Number.isFinite(memory)) status.memory = memory
+    status.memoryHuman = info.get('used_memory_human')
     if (lab.topology === 'cluster') {
       const clusterInfo = parseInfo(String(await client.call('CLUSTER', 'INFO')))
       status.clusterState = clusterInfo.get('cluster_state')
@@ -161,7 +175,48 @@ export async function labStatus(lab: LabState): Promise<LabStatus> {
     for (const node of nodes) {
       const group = result.groups.find((candidate) => candidate.group === node.group)
       if (group?.masterNode && node.createdAs !== 'sentinel') node.sentinelMaster = group.masterNode
+      if (group?.masterNode && node.role === 'master' && group.masterNode !== node.name) node.staleMaster = true
     }
   }
+  const fronts = await frontedCluster(lab)
+  if (fronts) result.fronts = fronts
   return result
+}
+
+// After a cut-over: which proxy fronts which cluster.
+
+export interface FrontedCluster {
+  /** the cluster seeds in the proxy's config, HOST:PORT */
+  seeds: string[]
+  /** the cluster lab those seeds belong to, when there is one */
+  lab?: string
+}
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
+
+function sameAddress(a: {host: string; port: number}, b: {host: string; port: number}): boolean {
+  return a.port === b.port && (a.host === b.host || (LOOPBACK.has(a.host) && LOOPBACK.has(b.host)))
+}
+
+/** The cluster a (non-cluster) lab's proxy serves since a cut-over; undefined while it serves its pool. */
+export async function frontedCluster(lab: LabState, labs: LabState[] = listLabs()): Promise<FrontedCluster | undefined> {
+  if (lab.topology === 'cluster' || !lab.proxy.configFile || lab.proxy.kind === 'none') return undefined
+  let seeds
+  try {
+    seeds = clusterSeedsOf(pickPool(await readPoolConfig(lab.proxy.configFile), lab.proxy.pool))
+  } catch {
+    return undefined
+  }
+  if (!seeds || seeds.length === 0) return undefined
+  const owner = labs.find((other) => other.topology === 'cluster' && other.nodes.some((node) => seeds.some((seed) => sameAddress(node, seed))))
+  return {seeds: seeds.map(formatAddress), ...(owner ? {lab: owner.name} : {})}
+}
+
+/** The labs whose proxy fronts `cluster` (a cluster lab). */
+export async function labsFronting(cluster: LabState): Promise<LabState[]> {
+  const labs = listLabs()
+  const fronting: LabState[] = []
+  for (const lab of labs) {
+    if ((await frontedCluster(lab, labs))?.lab === cluster.name) fronting.push(lab)
+  }
+  return fronting
 }

@@ -15,7 +15,7 @@ export function connectHint(lab: LabState): string[] {
   }
   const sentinel = lab.nodes.find((node) => node.role === 'sentinel')
   if (sentinel) lines.push(`Ask Sentinel: redis-cli -p ${sentinel.port} sentinel get-master-addr-by-name ${lab.sentinel?.groups[0]}`)
-  lines.push(`Stop it: twlab down --name ${lab.name}`)
+  lines.push(`Stop it: twlab down --lab ${lab.name}`)
   return lines
 }
 

@@ -27,7 +27,7 @@ export async function labTarget(lab: LabState, options: {password?: string} = {}
   const password = options.password ?? lab.password
   const masters = lab.nodes.filter((node) => node.role === 'master')
   if (!masters.some((node) => node.alive)) {
-    throw new UserError(`Lab "${lab.name}" is not running: start it with \`twlab up --name ${lab.name}\`.`)
+    throw new UserError(`Lab "${lab.name}" is not running: start it with \`twlab up --lab ${lab.name}\`.`)
   }
   if (lab.topology === 'cluster') {
     const seed = masters.find((node) => node.alive)!
@@ -65,4 +65,83 @@ export async function openTarget(flags: TargetFlags): Promise<Target> {
     throw error
   }
   return target
+}
+
+/** What a cluster command was pointed at: the cluster, the lab behind it if any, and how to say it again. */
+export interface ClusterChoice {
+  target: ClusterTarget
+  lab?: LabState
+  /** the flags that name this cluster in a next-step command: `--lab NAME` or `--cluster HOST:PORT` */
+  flagText: string
+  /** a NODE as users write it (a lab node name, an id, a prefix, HOST:PORT) in the form ClusterTarget resolves */
+  nodeSpec(spec: string): string
+}
+
+function clusterLabOf(name: string | undefined): LabState {
+  if (name !== undefined) {
+    const lab = loadLab(name)
+    if (lab.topology !== 'cluster') {
+      throw new UserError(`Lab "${lab.name}" is a ${lab.topology} lab, not a Redis Cluster: name a cluster lab with --lab, or a node with --cluster HOST:PORT.`)
+    }
+    return lab
+  }
+  const running = listLabs().filter((lab) => lab.topology === 'cluster' && isRunning(lab))
+  if (running.length === 1) return running[0]
+  throw new UserError(running.length === 0
+    ? 'Say which cluster: --cluster HOST:PORT (any node), or --lab NAME for a cluster lab.'
+    : `${running.length} cluster labs are running (${running.map((lab) => lab.name).join(', ')}): say which with --lab NAME.`)
+}
+
+/**
+ * The cluster of `--cluster HOST:PORT`, of `--lab NAME`, or of the only running cluster lab.
+ * With a lab, its node names (m1, m1-r1) stand for their addresses wherever a node is named.
+ */
+export async function openCluster(flags: {lab?: string; cluster?: string; password?: string; user?: string}): Promise<ClusterChoice> {
+  const lab = flags.cluster === undefined ? clusterLabOf(flags.lab) : undefined
+  const auth = {password: flags.password ?? lab?.password, username: flags.user}
+  if (!lab) {
+    const target = await ClusterTarget.connect(flags.cluster as string, auth)
+    return {target, flagText: `--cluster ${flags.cluster}`, nodeSpec: (spec) => spec}
+  }
+  const live = lab.nodes.filter((node) => (node.role === 'master' || node.role === 'replica') && node.alive)
+  if (live.length === 0) throw new UserError(`Lab "${lab.name}" is not running: start it with \`twlab up --lab ${lab.name}\`.`)
+  let lastError: unknown
+  for (const node of live) {
+    try {
+      const target = await ClusterTarget.connect(formatAddress(node), auth)
+      return {target, lab, flagText: `--lab ${lab.name}`, nodeSpec: (spec) => labNodeSpec(lab, spec)}
+    } catch (error) {
+      if (error instanceof UserError && !/refused|did not answer|Cannot connect/.test(error.message)) throw error
+      lastError = error
+    }
+  }
+  throw lastError
+}
+
+/** A lab node name as HOST:PORT; anything else (ids, prefixes, addresses) unchanged. */
+export function labNodeSpec(lab: LabState, spec: string): string {
+  const node = lab.nodes.find((candidate) => candidate.name === spec.trim())
+  return node ? formatAddress(node) : spec
+}
+
+/** Where a client of the lab connects: its proxy, or any live master of a cluster (or of a pool without proxy). */
+export function labEndpoint(lab: LabState): {address: string; cluster: boolean; password?: string} {
+  const proxy = lab.nodes.find((node) => node.role === 'proxy')
+  if (lab.topology !== 'cluster' && proxy) {
+    if (!proxy.alive) throw new UserError(`The ${lab.proxy.kind} of lab "${lab.name}" is not running: start it with \`twlab start proxy --lab ${lab.name}\`.`)
+    return {address: formatAddress(proxy), cluster: false, password: lab.password}
+  }
+  const master = lab.nodes.find((node) => node.role === 'master' && node.alive)
+  if (!master) throw new UserError(`Lab "${lab.name}" is not running: start it with \`twlab up --lab ${lab.name}\`.`)
+  return {address: formatAddress(master), cluster: lab.topology === 'cluster', password: lab.password}
+}
+
+/** The lab of `--lab NAME`, or the only running one. */
+export function runningLab(name: string | undefined): LabState {
+  if (name !== undefined) return loadLab(name)
+  const running = listLabs().filter(isRunning)
+  if (running.length === 1) return running[0]
+  throw new UserError(running.length === 0
+    ? 'No target given and no lab is running: pass --target HOST:PORT, --cluster HOST:PORT or --lab NAME.'
+    : `No target given and ${running.length} labs are running (${running.map((lab) => lab.name).join(', ')}): say which with --lab NAME.`)
 }

@@ -1,18 +1,25 @@
 // `twlab up`: plan -> check ports and binaries -> render configs -> start processes -> build the
 // topology -> write the state file. Any failure stops what was started and removes the folder,
-// so a lab is either fully up or not there at all.
+// so a lab is either fully up or not there at all. A stopped lab of that name is started again
+// instead, with its data: the same ports and folder, every node loading what it saved when it
+// stopped (and a cluster its nodes.conf); asking for another shape is refused rather than
+// silently dropping the data.
 import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {UserError, isUserError} from '../errors.js'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {withAdminClient} from './admin-client.js'
+import {downLab} from './down.js'
+import {describeLab} from './summary.js'
 import {resolveServer} from '../servers/resolve.js'
 import {resolveBinaries} from './binaries.js'
-import {createCluster} from './cluster-create.js'
+import {createCluster, waitForClusterReady} from './cluster-create.js'
 import {isValidLabName, labDir, twlabHome} from './home.js'
-import {DEFAULT_BASE_PORT, PORT_BLOCK, planLab, portSpan, portsNeeded, validateOptions, type UpOptions} from './plan.js'
-import {busyPorts} from './ports.js'
+import {CLUSTER_BUS_OFFSET, DEFAULT_BASE_PORT, LOWEST_AUTO_BASE_PORT, PORT_BLOCK, planLab, portSpan, portsNeeded, validateOptions, type UpOptions} from './plan.js'
+import {busyPorts, ephemeralRange, inEphemeralRange} from './ports.js'
 import {launchDetached, stopProcess, waitForNode} from './processes.js'
 import {writeLabConfigs} from './render.js'
 import {waitForReplicaLinks, waitForSentinels} from './sentinel-setup.js'
-import {isRunning, listLabs, readState, writeState, type LabNode, type LabState} from './state.js'
+import {isRunning, listLabs, loadLab, readState, redisNodes, writeState, type LabNode, type LabState} from './state.js'
 
 export type Progress = (message: string) => void
 
@@ -35,6 +42,11 @@ async function chooseBasePort(options: UpOptions, requested: number | undefined,
     if (needed.some((port) => port > 65535)) {
       throw new UserError(`--base-port ${requested} leaves no room for cluster bus ports (port + 10000): use a base port below ${55535 - portSpan(options)}.`)
     }
+    const range = ephemeralRange()
+    const ephemeralBus = inEphemeralRange(busPorts(plan), range)
+    if (ephemeralBus.length > 0) {
+      throw new UserError(`--base-port ${requested} puts cluster bus ports (${ephemeralBus[0]}...) in the kernel's ephemeral range ${range[0]}-${range[1]}, where any outgoing connection may take them: use a base port below ${range[0] - CLUSTER_BUS_OFFSET - portSpan(options)}, or leave it out.`)
+    }
     const taken = portsOfOtherLabs()
     const clash = needed.filter((port) => taken.has(port))
     if (clash.length > 0) {
@@ -46,15 +58,27 @@ async function chooseBasePort(options: UpOptions, requested: number | undefined,
     }
     return plan
   }
-  const stride = Math.ceil(portSpan(options) / PORT_BLOCK) * PORT_BLOCK
   const taken = portsOfOtherLabs()
-  for (let base = DEFAULT_BASE_PORT; base + stride < 32_000; base += stride) {
+  const [low] = ephemeralRange()
+  for (const base of candidateBasePorts(options, low)) {
     const plan = planFor(base)
     const needed = portsNeeded(plan)
-    if (needed.some((port) => taken.has(port))) continue
+    // every port, bus ports included, below the ephemeral range: no client can have borrowed it
+    if (needed.some((port) => taken.has(port) || port >= low)) continue
     if ((await busyPorts(options.host, needed)).length === 0) return plan
   }
-  throw new UserError(`No free block of ${portSpan(options)} ports was found between ${DEFAULT_BASE_PORT} and 32000: pass --base-port.`)
+  throw new UserError(`No free block of ${portSpan(options)} ports (with cluster bus ports below ${low}) was found from ${LOWEST_AUTO_BASE_PORT}: pass --base-port.`)
+}
+
+/** Base ports to try: from 21000 up, then the blocks below it; only those whose ports can all stay below `low`. */
+function* candidateBasePorts(options: UpOptions, low: number): Generator<number> {
+  const stride = Math.ceil(portSpan(options) / PORT_BLOCK) * PORT_BLOCK
+  for (let base = DEFAULT_BASE_PORT; base + stride <= low; base += stride) yield base
+  for (let base = DEFAULT_BASE_PORT - stride; base >= LOWEST_AUTO_BASE_PORT; base -= stride) yield base
+}
+
+function busPorts(plan: LabState): number[] {
+  return plan.nodes.flatMap((node) => (node.busPort ? [node.busPort] : []))
 }
 
 async function startNodes(lab: LabState, nodes: LabNode[]): Promise<void> {
@@ -84,17 +108,16 @@ export async function upLab(options: UpOptions, requestedBasePort: number | unde
   validateOptions(options)
   const existing = readState(options.name)
   if (existing && isRunning(existing)) {
-    throw new UserError(`A lab named "${options.name}" is already running: use another --name, or stop it first with \`twlab down --name ${options.name}\`.`)
+    throw new UserError(`A lab named "${options.name}" is already running: use another --lab, or stop it first with \`twlab down --lab ${options.name}\`.`)
   }
   if (existing) {
-    // Lab nodes keep no data across restarts (no RDB, no AOF), so a stopped lab holds only
-    // configs and logs: replace it rather than make the user destroy it first.
-    progress(`Replacing the stopped lab "${options.name}"...`)
-    rmSync(labDir(options.name), {recursive: true, force: true})
+    // A stopped lab keeps its data and ports: start it again as it was.
+    refuseOtherShape(existing, options, requestedBasePort)
+    return restartLab(loadLab(options.name), progress)
   }
   const dir = labDir(options.name)
   if (existsSync(dir)) {
-    throw new UserError(`${dir} exists but holds no lab state: remove it or use another --name.`)
+    throw new UserError(`${dir} exists but holds no lab state: remove it or use another --lab.`)
   }
   // A server not installed yet is fetched first, as `twlab servers add` would.
   const server = await resolveServer(twlabHome(), options.server ?? 'system', {redisBin: options.redisBin, fetchMissing: true, progress})
@@ -137,4 +160,79 @@ export async function upLab(options: UpOptions, requestedBasePort: number | unde
     if (isUserError(error)) throw error
     throw new UserError(`Lab "${lab.name}" could not start: ${(error as Error).message}; everything it started was stopped.`, {cause: error})
   }
+}
+
+// A stopped lab started again.
+
+
+/** The first field the user asked for that the existing lab does not have, as words. */
+function shapeConflict(lab: LabState, given: NonNullable<UpOptions['given']>): string | undefined {
+  if (given.topology !== undefined && given.topology !== lab.topology) return `it is a ${lab.topology} lab, not a ${given.topology} one`
+  if (given.masters !== undefined && given.masters !== lab.masters) return `it has ${lab.masters} masters, not ${given.masters}`
+  if (given.replicas !== undefined && given.replicas !== lab.replicas) return `it has ${lab.replicas} replicas per master, not ${given.replicas}`
+  return undefined
+}
+
+export function refuseOtherShape(lab: LabState, options: UpOptions, requestedBasePort: number | undefined): void {
+  const given = options.given ?? {topology: options.topology, masters: options.masters, replicas: options.replicas}
+  const conflict = shapeConflict(lab, given) ?? (requestedBasePort !== undefined && requestedBasePort !== lab.basePort
+    ? `its ports start at ${lab.basePort}, not ${requestedBasePort}` : undefined)
+  if (conflict) {
+    throw new UserError(`Lab "${lab.name}" exists (stopped) and keeps its data, but ${conflict}.`, {
+      hint: `Start it again as it was with \`twlab up --lab ${lab.name}\`, pick another --lab, or remove it first with \`twlab destroy --lab ${lab.name}\`.`,
+    })
+  }
+}
+
+/** Until the node answers PING (not LOADING): a node with a big snapshot listens before it has loaded it. */
+async function waitLoaded(lab: LabState, node: LabNode, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (let attempt = 0; attempt < 10_000; attempt++) {
+    try {
+      await withAdminClient(node, lab.password, (client) => client.ping())
+      return
+    } catch (error) {
+      if (Date.now() > deadline) throw new UserError(`${node.name} did not finish loading its data within ${timeoutMs / 1000} s: ${(error as Error).message}.`, {hint: `Its log is ${node.logFile}.`})
+    }
+    await sleep(attempt < 50 ? 10 : 50)
+  }
+}
+
+async function startAll(lab: LabState, nodes: LabNode[]): Promise<void> {
+  for (const node of nodes) node.pid = launchDetached(node.launch, node.dataDir)
+  writeState(lab)
+  await Promise.all(nodes.map((node) => waitForNode(node)))
+}
+
+export async function restartLab(lab: LabState, progress: (message: string) => void): Promise<UpResult> {
+  const busy = await busyPorts(lab.host, portsNeeded(lab))
+  if (busy.length > 0) {
+    throw new UserError(`Lab "${lab.name}" cannot start again: port ${busy.slice(0, 3).join(', ')} of it is in use now.`, {
+      hint: `Stop what listens there, or remove the lab with \`twlab destroy --lab ${lab.name}\` and start a new one.`,
+    })
+  }
+  progress(`Starting the stopped lab "${lab.name}" again (${describeLab(lab)}) with its data${lab.ephemeral ? ' (none: it is --ephemeral)' : ''}...`)
+  const started = Date.now()
+  lab.status = 'running'
+  try {
+    const redis = redisNodes(lab)
+    await startAll(lab, redis)
+    await Promise.all(redis.map((node) => waitLoaded(lab, node)))
+    if (lab.topology === 'cluster') await waitForClusterReady(redis, {password: lab.password})
+    const sentinels = lab.nodes.filter((node) => node.role === 'sentinel')
+    if (sentinels.length > 0) {
+      await startAll(lab, sentinels)
+      await waitForSentinels(lab)
+    }
+    const proxy = lab.nodes.filter((node) => node.role === 'proxy')
+    if (proxy.length > 0) await startAll(lab, proxy)
+  } catch (error) {
+    // stop what started; the folder and its data stay for the next try
+    await downLab(lab)
+    if (isUserError(error)) throw error
+    throw new UserError(`Lab "${lab.name}" could not start again: ${(error as Error).message}; what started was stopped, its data stays.`, {cause: error})
+  }
+  const elapsedMs = Date.now() - started
+  writeState(lab)
+  return {lab, elapsedMs}
 }

@@ -8,6 +8,7 @@ import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {UserError} from '../errors.js'
+import {twlabHome} from '../lab/home.js'
 import {emptyStats, type MigrationStats} from './stats.js'
 
 export interface SourceCursor {
@@ -31,10 +32,13 @@ export interface CheckpointData {
   savedAt: string
 }
 
-/** The default checkpoint file for a given source list and target, under .twlab/ in the current directory. */
+/**
+ * The default checkpoint file for a given source list and target: $TWLAB_HOME/migrate/, so that
+ * `--resume` finds it from any directory (the name is derived from the sources and the target).
+ */
 export function defaultCheckpointPath(sources: string[], target: string): string {
   const id = createHash('sha1').update(`${sources.join(',')}->${target}`).digest('hex').slice(0, 10)
-  return join('.twlab', `migrate-${id}.json`)
+  return join(twlabHome(), 'migrate', `migrate-${id}.json`)
 }
 
 export function freshCheckpoint(sources: string[], target: string, online: boolean): CheckpointData {

@@ -25,7 +25,7 @@ export interface MigrateRequest {
   /** a node of the target, HOST:PORT, or NEW_LAB_CLUSTER: the source lab's own new cluster lab */
   toCluster: string
   /** the shape of that new lab cluster */
-  newLab: {masters: number; replicas: number}
+  newLab: {masters: number; replicas: number; basePort?: number}
   dryRun: boolean
   /** follow changes made during the copy (a cut-over implies it) */
   online: boolean

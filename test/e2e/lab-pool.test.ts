@@ -132,10 +132,10 @@ describe('pool lab', () => {
     assert.equal(down.code, 0, down.stderr)
     assert.deepEqual(alivePids(pids), [])
     assert.deepEqual(alivePids(lab.recordedPids()), [])
-    // a stopped lab is replaced by the next `up` of the same name
+    // a stopped lab is started again (with its data) by the next `up` of the same name
     const again = await lab.run(['up', '--name', 'p', '--proxy', PROXY, '--base-port', String(basePort)])
     assert.equal(again.code, 0, again.stderr)
-    assert.match(again.stderr, /Replacing the stopped lab "p"/)
+    assert.match(again.stderr, /Starting the stopped lab "p" again/)
     const running = await lab.run(['up', '--name', 'p', '--proxy', PROXY])
     assert.equal(running.code, 1)
     assert.match(running.stderr, /already running/)

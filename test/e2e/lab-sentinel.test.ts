@@ -77,6 +77,28 @@ describe('sentinel lab', () => {
     assert.equal(m2.sentinelMaster, 'm2-r1')
   })
 
+  test('a node that still claims master after a failover is flagged in status', async () => {
+    // m2 follows m2-r1 since the failover above; made to claim master, it is what a partitioned
+    // old master looks like until Sentinel turns it into a replica again
+    const m2 = new Redis({port: port('m2'), maxRetriesPerRequest: 1})
+    try {
+      await m2.call('REPLICAOF', 'NO', 'ONE')
+    } finally {
+      m2.disconnect()
+    }
+    // Sentinel corrects it within seconds: look at both views until they catch it together
+    const [stale, human] = await eventually('m2 to be flagged as a stale master', 8000, async () => {
+      const [node, text] = await Promise.all([
+        status().then((s) => s.nodes.find((n) => n.name === 'm2')),
+        lab.run(['status', '--lab', 'ha']).then((r) => r.stdout),
+      ])
+      return node?.staleMaster && /STALE/.test(text) ? [node, text] as const : undefined
+    })
+    assert.equal(stale.role, 'master')
+    assert.equal(stale.sentinelMaster, 'm2-r1')
+    assert.match(human, /Warning: m2 still says it is master, but the sentinels of alpha-2 report m2-r1/)
+  })
+
   test('down leaves no recorded process alive', async () => {
     const pids = lab.recordedPids()
     assert.ok(pids.length >= 7)

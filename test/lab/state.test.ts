@@ -62,6 +62,6 @@ describe('lab state', () => {
     assert.throws(() => loadLab('nope'), (error: unknown) => isUserError(error) && /no lab named "nope"/.test(error.message))
     assert.throws(() => loadLab('../etc'), (error: unknown) => isUserError(error) && /not a valid lab name/.test(error.message))
     writeState(sampleLab('three', node.pid as number))
-    assert.throws(() => loadLab(), (error: unknown) => isUserError(error) && /--name/.test(error.message))
+    assert.throws(() => loadLab(), (error: unknown) => isUserError(error) && /--lab/.test(error.message))
   })
 })

@@ -20,10 +20,14 @@ export interface LabHome {
   cleanup(): Promise<void>
 }
 
-/** A base port in 20000-29900 derived from a kernel-picked free port, so parallel runs spread out. */
+/**
+ * A base port in 12000-22600 derived from a kernel-picked free port, so parallel runs spread out.
+ * Every port of a lab there, cluster bus ports (port + 10000) included, stays below the kernel's
+ * ephemeral range (32768 by default), where `twlab up` refuses them.
+ */
 export async function pickBasePort(): Promise<number> {
   const port = await freePort()
-  return 20_000 + (port % 100) * 100
+  return 12_000 + (port % 107) * 100
 }
 
 export function makeLabHome(): LabHome {

@@ -9,6 +9,8 @@ import type {Address} from '../../address.js'
 export interface TargetLabOptions {
   masters: number
   replicas: number
+  /** first port of a new lab (default: the first free block, as `twlab up` picks it) */
+  basePort?: number
   /** continuing a migration (a stopped target lab kept no data: refused) */
   resume: boolean
   note: (message: string) => void
@@ -92,6 +94,6 @@ export async function ensureTargetLab(source: LabState, options: TargetLabOption
     nodeTimeoutMs: 2000,
     downAfterMs: 1000,
     failoverTimeoutMs: 5000,
-  }, undefined, options.note)
+  }, options.basePort, options.note)
   return {name, address: firstMaster(lab), created: true}
 }

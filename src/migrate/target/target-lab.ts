@@ -11,7 +11,7 @@ export interface TargetLabOptions {
   replicas: number
   /** first port of a new lab (default: the first free block, as `twlab up` picks it) */
   basePort?: number
-  /** continuing a migration (a stopped target lab kept no data: refused) */
+  /** continuing a migration: a stopped target lab is started again with its data (refused when --ephemeral) */
   resume: boolean
   note: (message: string) => void
 }
@@ -76,7 +76,12 @@ export async function ensureTargetLab(source: LabState, options: TargetLabOption
     return {name, address: firstMaster(existing), created: false}
   }
   if (options.resume && existing) {
-    throw new UserError(`The target lab "${name}" of the migration being resumed is stopped, and lab nodes keep no data: start over with --restart.`)
+    if (existing.ephemeral) {
+      throw new UserError(`The target lab "${name}" of the migration being resumed is stopped, and it was made --ephemeral so its nodes kept no data: start over with --restart.`)
+    }
+    const {restartLab} = await import('../../lab/up.js')
+    const {lab} = await restartLab(loadLab(name), options.note)
+    return {name, address: firstMaster(lab), created: false}
   }
   options.note(`Creating the target lab "${name}": a Redis Cluster of ${options.masters} masters, ${options.replicas} replica(s) each...`)
   // loaded here: starting processes pulls in modules no other migrate path needs

@@ -4,11 +4,11 @@
 // on terminals, and the TTY/--yes rule for destructive commands.
 import {Command, Flags} from '@oclif/core'
 import {UserError} from '../errors.js'
-import {colours} from './colour.js'
-import {renderError, reportOf} from './error-report.js'
-import {endQuietlyOnClosedPipe} from './output.js'
+import {colours} from './terminal/colour.js'
+import {renderError, reportOf} from './failure/error-report.js'
+import {endQuietlyOnClosedPipe} from './failure/output.js'
 import {confirm} from './prompt.js'
-import {endBars, hideProgress, printLine} from './terminal-line.js'
+import {endBars, hideProgress, printLine} from './terminal/terminal-line.js'
 
 /** Whether `flag` (or its short form) was given before any `--`. */
 function given(argv: readonly string[], ...spellings: string[]): boolean {

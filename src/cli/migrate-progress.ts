@@ -4,7 +4,7 @@ import type {SingleBar} from 'cli-progress'
 import type {MigrationProgress, ProgressSample} from '../migrate/progress.js'
 import {formatBytes} from './format.js'
 import {startBar} from './progress-bar.js'
-import {barFits, printLine, progressShown} from './terminal-line.js'
+import {barFits, printLine, progressShown} from './terminal/terminal-line.js'
 
 function rate(value: number, seconds: number): number {
   return seconds > 0 ? value / seconds : 0

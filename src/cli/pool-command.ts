@@ -3,7 +3,7 @@
 import {Flags} from '@oclif/core'
 import type {PoolConfig} from '../config/index.js'
 import {BaseCommand} from './base-command.js'
-import {poolProgress} from './pool-progress.js'
+import {poolProgress} from './terminal/pool-progress.js'
 import {renderTable} from './table.js'
 import {targetFlags} from './target-flags.js'
 import {runPoolChange, type PoolChangePlan, type PoolChangeSummary} from '../pool/change.js'

@@ -3,7 +3,7 @@
 // Every bar registers its line with terminal-line.ts, so notes, Ctrl-C and errors print above it
 // and an early exit never leaves it under the shell's prompt.
 import cliProgress from 'cli-progress'
-import {barDrawn, barFits, printLine, progressShown} from './terminal-line.js'
+import {barDrawn, barFits, printLine, progressShown} from './terminal/terminal-line.js'
 
 export interface ProgressBar {
   /** sets the total once it is known (0 shows an open-ended counter) */

@@ -4,7 +4,7 @@
 // refusal, journal, the run).
 import {Flags} from '@oclif/core'
 import {BaseCommand} from './base-command.js'
-import {colours} from './colour.js'
+import {colours} from './terminal/colour.js'
 import {onInterrupt} from './interrupt.js'
 import {UserError} from '../errors.js'
 import type {SlotProgressBar} from './slot-progress.js'

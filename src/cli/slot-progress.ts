@@ -1,7 +1,7 @@
 // The progress of slot moves on stderr: on a terminal a bar of keys moved (or slots, when the
 // slots hold no keys) with slots done, keys/s and ETA; otherwise a plain line every few seconds;
 // nothing under --quiet or --json.
-import {barFits, printLine, progressShown} from './terminal-line.js'
+import {barFits, printLine, progressShown} from './terminal/terminal-line.js'
 import {etaSeconds, everyFewSeconds, startBar} from './progress-bar.js'
 
 export interface SlotProgressBar {

@@ -2,9 +2,9 @@
 // `graceful` installs the Ctrl-C rule of long commands (interrupt.ts) around a slot-move bar,
 // `pool` draws a pool change's bar with nothing else installed. Ends by itself after 20 s.
 import {onInterrupt} from '../../src/cli/interrupt.js'
-import {poolProgress} from '../../src/cli/pool-progress.js'
+import {poolProgress} from '../../src/cli/terminal/pool-progress.js'
 import {slotProgressBar} from '../../src/cli/slot-progress.js'
-import {printLine} from '../../src/cli/terminal-line.js'
+import {printLine} from '../../src/cli/terminal/terminal-line.js'
 
 const mode = process.argv[2]
 const deadline = Date.now() + 20_000

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import {fileURLToPath} from 'node:url'
-import {closestCommand, editDistance} from '../../src/cli/suggest.js'
+import {closestCommand, editDistance} from '../../src/cli/failure/suggest.js'
 import {TWLAB, twlab} from '../support/cli.js'
 import {plain, runInTerminal} from './terminal.js'
 

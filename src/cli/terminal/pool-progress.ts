@@ -2,8 +2,8 @@
 // old servers (against the count made before asking, when there was one) with keys moved, keys/s
 // and ETA; otherwise a plain line every few seconds; nothing under --quiet or --json.
 import type cliProgress from 'cli-progress'
-import type {MoveTotals} from '../pool/move.js'
-import {etaSeconds, everyFewSeconds, startBar} from './progress-bar.js'
+import type {MoveTotals} from '../../pool/move.js'
+import {etaSeconds, everyFewSeconds, startBar} from '../progress-bar.js'
 import {barFits, printLine, progressShown} from './terminal-line.js'
 
 export interface PoolProgress {

@@ -4,7 +4,7 @@
 // as a usage error and exits 2, since guessing for a script would be worse than stopping.
 import type {Hook} from '@oclif/core'
 import {EXIT, Interrupted, renderError, reportOf, type ErrorReport} from './error-report.js'
-import {confirm} from './prompt.js'
+import {confirm} from '../prompt.js'
 import {closestCommand} from './suggest.js'
 
 /** Ends the run with `report` already printed: oclif exits with its code and prints nothing. */

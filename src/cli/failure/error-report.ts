@@ -6,8 +6,8 @@
 // The JSON shape is part of the interface:
 //   {"error": {"code": "usage" | "failed" | "interrupted" | "internal", "message": "...", "hint"?: "...", "exitCode": 2}}
 // Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C); the same with and without --json.
-import {isUserError} from '../errors.js'
-import {colours} from './colour.js'
+import {isUserError} from '../../errors.js'
+import {colours} from '../terminal/colour.js'
 
 export type ErrorCode = 'usage' | 'failed' | 'interrupted' | 'internal'
 

@@ -1,6 +1,7 @@
 // Ctrl-C (or SIGTERM) during long work: the first one asks the work to stop at a safe point
 // (keys or slots in flight finish, the checkpoint or journal is saved, the command exits 130
-// resumable); a second one quits at once. Every long command stops the same way.
+// resumable); a second one quits at once. Every long command stops the same way. A bar on screen
+// is ended on its own line either way (terminal-line.ts), so the message never lands mid-bar.
 
 export interface GracefulStop {
   /** aborted by the first Ctrl-C; long work checks it between units */

@@ -1,8 +1,10 @@
 // Progress on stderr: a cli-progress bar (keys, keys/s, bytes/s, ETA) on a terminal; without one
 // (CI logs, pipes) a plain line every few seconds instead of a redrawn bar; nothing when quiet.
-import {SingleBar} from 'cli-progress'
+import type {SingleBar} from 'cli-progress'
 import type {MigrationProgress, ProgressSample} from '../migrate/progress.js'
 import {formatBytes} from './format.js'
+import {startBar} from './progress-bar.js'
+import {barFits, printLine, progressShown} from './terminal/terminal-line.js'
 
 function rate(value: number, seconds: number): number {
   return seconds > 0 ? value / seconds : 0
@@ -17,21 +19,16 @@ export class ProgressReporter implements MigrationProgress {
   constructor(private readonly mode: 'bar' | 'lines' | 'quiet') {}
 
   static forStderr(quiet: boolean): ProgressReporter {
-    if (quiet) return new ProgressReporter('quiet')
-    return new ProgressReporter(process.stderr.isTTY ? 'bar' : 'lines')
+    if (quiet || !progressShown()) return new ProgressReporter('quiet')
+    return new ProgressReporter(barFits() ? 'bar' : 'lines')
   }
 
   start(total: number): void {
     this.total = Math.max(total, 1)
     if (this.mode !== 'bar') return
-    this.bar = new SingleBar({
-      stream: process.stderr,
-      format: '{phase} [{bar}] {percentage}% | {value}/{total} keys | {rate} keys/s | {bytesRate}/s | ETA {eta_formatted}',
-      hideCursor: true,
-      etaBuffer: 50,
-      fps: 5,
-    })
-    this.bar.start(this.total, 0, {phase: 'copy', rate: 0, bytesRate: '0 B'})
+    this.bar?.stop()
+    this.bar = startBar('{phase} [{bar}] {percentage}% | {value}/{total} keys | {rate} keys/s | {bytesRate}/s | ETA {eta_formatted}', this.total,
+      {phase: 'copy', rate: 0, bytesRate: '0 B'})
   }
 
   update(sample: ProgressSample): void {
@@ -47,21 +44,14 @@ export class ProgressReporter implements MigrationProgress {
     if (this.mode === 'lines' && Date.now() - this.lastLine >= 3000) {
       this.lastLine = Date.now()
       const left = keysPerSecond > 0 ? Math.max(0, Math.round((this.total - sample.done) / keysPerSecond)) : 0
-      process.stderr.write(`${sample.phase}: ${sample.done}/${this.total} keys, ${keysPerSecond} keys/s, ${bytesPerSecond}/s, ETA ${left}s\n`)
+      printLine(`${sample.phase}: ${sample.done}/${this.total} keys, ${keysPerSecond} keys/s, ${bytesPerSecond}/s, ETA ${left}s`)
     }
   }
 
-  /** A line of its own (phase changes, warnings), not overwritten by the bar. */
+  /** A line of its own (phase changes, warnings), printed above the bar, which stays drawn. */
   note(message: string): void {
     if (this.mode === 'quiet') return
-    if (this.bar) this.bar.stop()
-    process.stderr.write(`${message}\n`)
-    if (this.bar) {
-      const bar = this.bar
-      this.bar = undefined
-      void bar
-      this.start(this.total)
-    }
+    printLine(message)
   }
 
   stop(): void {

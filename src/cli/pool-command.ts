@@ -3,6 +3,7 @@
 import {Flags} from '@oclif/core'
 import type {PoolConfig} from '../config/index.js'
 import {BaseCommand} from './base-command.js'
+import {poolProgress} from './terminal/pool-progress.js'
 import {renderTable} from './table.js'
 import {targetFlags} from './target-flags.js'
 import {runPoolChange, type PoolChangePlan, type PoolChangeSummary} from '../pool/change.js'
@@ -48,6 +49,7 @@ export abstract class PoolChangeCommand extends BaseCommand {
       lab: flags.lab, configFile: flags.config, pool: flags.pool,
       proxyPid: flags['proxy-pid'], pidFile: flags['pid-file'], noProxy: flags['no-proxy'], password: flags.password,
     })
+    const progress = poolProgress(!this.jsonEnabled())
     const summary = await runPoolChange({
       ...target,
       plan,
@@ -55,12 +57,14 @@ export abstract class PoolChangeCommand extends BaseCommand {
       noQuestions: flags.yes,
       batch: flags.batch,
       note: (message) => this.note(message),
+      progress: (totals) => progress.update(totals),
       confirm: async (p) => {
+        progress.expect(p.countedFirst ? p.scanned : 0)
         this.showPlan(p)
         const moving = p.pairs.reduce((sum, pair) => sum + pair.keys, 0)
         return this.confirmOrRefuse(`${p.action === 'add' ? 'Add' : 'Remove'} ${p.server.address} (${p.server.name}) and move ${moving} key(s)?`, flags.yes)
       },
-    })
+    }).finally(() => progress.stop())
     // a dry run's plan is its result: stdout, where `> plan.txt` and pipes find it
     if (summary.status === 'dry-run') this.showPlan(summary, 'stdout')
     if (!this.jsonEnabled()) this.report(summary)
@@ -101,7 +105,7 @@ export abstract class PoolChangeCommand extends BaseCommand {
         this.log('then run this command again to move the keys to their new owners.')
         return
       case 'done':
-        this.log(`Pool ${summary.pool} now has ${summary.after.length} server(s). Moved ${summary.moved ?? 0} key(s)${summary.kept ? `, kept ${summary.kept} newer value(s) already on the new owner` : ''}; deleted ${summary.straysDeleted ?? 0} stale cop${summary.straysDeleted === 1 ? 'y' : 'ies'}.`)
+        this.log(this.paint.ok(`Pool ${summary.pool} now has ${summary.after.length} server(s). Moved ${summary.moved ?? 0} key(s)${summary.kept ? `, kept ${summary.kept} newer value(s) already on the new owner` : ''}; deleted ${summary.straysDeleted ?? 0} stale cop${summary.straysDeleted === 1 ? 'y' : 'ies'}.`))
         if (summary.action === 'remove') this.log(`${summary.server.address} holds none of the pool's keys now and can be stopped.`)
     }
   }

@@ -4,6 +4,7 @@
 // refusal, journal, the run).
 import {Flags} from '@oclif/core'
 import {BaseCommand} from './base-command.js'
+import {colours} from './terminal/colour.js'
 import {onInterrupt} from './interrupt.js'
 import {UserError} from '../errors.js'
 import type {SlotProgressBar} from './slot-progress.js'
@@ -133,10 +134,8 @@ export abstract class SlotMoveCommand extends BaseCommand {
    * to finish).
    */
   private async runMoves(target: ClusterTarget, moves: SlotMove[], journal: Journal, prepared: PreparedMoves, flags: MoveFlags): Promise<RunResult> {
-    const interrupt = onInterrupt(() => this.note('\nStopping after the slots in flight (Ctrl-C again to quit now; --resume continues)...'))
-    const bar: SlotProgressBar = !this.jsonEnabled() && process.stderr.isTTY
-      ? (await import('./slot-progress.js')).slotProgressBar(moves.length, prepared.totalKeys, true)
-      : {update() {}, stop() {}}
+    const interrupt = onInterrupt(() => this.note('Stopping after the slots in flight (Ctrl-C again to quit now; --resume continues)...'))
+    const bar: SlotProgressBar = (await import('./slot-progress.js')).slotProgressBar(moves.length, prepared.totalKeys, !this.jsonEnabled())
     try {
       return await moveSlots(target, moves, journal, prepared, {
         batch: flags.batch, parallel: flags.parallel, timeoutMs: flags.timeout, replace: flags.replace,
@@ -150,7 +149,8 @@ export abstract class SlotMoveCommand extends BaseCommand {
 
   /** The totals, and what to run next when not every slot moved (exit 1, or 130 after Ctrl-C). */
   private reportRun(result: RunResult, journal: Journal, cluster: string): void {
-    this.note(`${result.status === 'complete' ? 'Moved' : 'Moved only'} ${result.slotsMoved}/${result.slotsPlanned} slot(s), ${result.keysMoved} key(s) in ${result.seconds.toFixed(2)} s (${result.keysPerSecond} keys/s). Journal: ${journal.path}`)
+    const paint = result.status === 'complete' ? colours(process.stderr).ok : colours(process.stderr).warning
+    this.note(paint(`${result.status === 'complete' ? 'Moved' : 'Moved only'} ${result.slotsMoved}/${result.slotsPlanned} slot(s), ${result.keysMoved} key(s) in ${result.seconds.toFixed(2)} s (${result.keysPerSecond} keys/s).`) + ` Journal: ${journal.path}`)
     if (result.status === 'complete') return
     process.exitCode = result.status === 'interrupted' ? 130 : 1
     const first = result.failed[0]

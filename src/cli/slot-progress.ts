@@ -1,6 +1,8 @@
-// The progress bar of slot moves on stderr (slots done, keys moved, keys per second). Drawn only
-// on a terminal; silent under --json or when stderr is piped.
-import cliProgress from 'cli-progress'
+// The progress of slot moves on stderr: on a terminal a bar of keys moved (or slots, when the
+// slots hold no keys) with slots done, keys/s and ETA; otherwise a plain line every few seconds;
+// nothing under --quiet or --json.
+import {barFits, printLine, progressShown} from './terminal/terminal-line.js'
+import {etaSeconds, everyFewSeconds, startBar} from './progress-bar.js'
 
 export interface SlotProgressBar {
   update(progress: {slotsDone: number; keysMoved: number}): void
@@ -8,19 +10,37 @@ export interface SlotProgressBar {
 }
 
 export function slotProgressBar(totalSlots: number, totalKeys: number, enabled: boolean): SlotProgressBar {
-  if (!enabled || !process.stderr.isTTY) return {update() {}, stop() {}}
-  const bar = new cliProgress.SingleBar({
-    stream: process.stderr,
-    format: 'slots {bar} {value}/{total} | keys {keys}/{totalKeys} | {rate} keys/s | {duration_formatted}',
-    hideCursor: true,
-    fps: 10,
-  }, cliProgress.Presets.shades_classic)
+  if (!enabled || !progressShown()) return {update() {}, stop() {}}
+  const byKeys = totalKeys > 0
   const started = Date.now()
-  bar.start(totalSlots, 0, {keys: 0, totalKeys, rate: 0})
+  const rate = (keys: number) => {
+    const seconds = (Date.now() - started) / 1000
+    return seconds > 0 ? Math.round(keys / seconds) : 0
+  }
+  if (!barFits()) {
+    let last = {slotsDone: 0, keysMoved: 0}
+    const line = everyFewSeconds(() => {
+      const eta = byKeys ? etaSeconds(last.keysMoved, totalKeys, started) : etaSeconds(last.slotsDone, totalSlots, started)
+      printLine(`slots ${last.slotsDone}/${totalSlots}, keys ${last.keysMoved}/${totalKeys}, ${rate(last.keysMoved)} keys/s${eta === undefined ? '' : `, ETA ${eta}s`}`)
+    })
+    return {
+      update(progress) {
+        last = progress
+        line()
+      },
+      stop() {},
+    }
+  }
+  const bar = byKeys
+    ? startBar('keys [{bar}] {percentage}% | {value}/{total} | slots {slots}/{totalSlots} | {rate} keys/s | ETA {eta_formatted}', totalKeys, {slots: 0, totalSlots, rate: 0})
+    : startBar('slots [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}', totalSlots, {})
   return {
     update({slotsDone, keysMoved}) {
-      const seconds = (Date.now() - started) / 1000
-      bar.update(slotsDone, {keys: keysMoved, rate: seconds > 0 ? Math.round(keysMoved / seconds) : 0})
+      if (byKeys) {
+        if (keysMoved > bar.getTotal()) bar.setTotal(keysMoved)
+        bar.update(keysMoved, {slots: slotsDone, rate: rate(keysMoved)})
+      }
+      else bar.update(slotsDone)
     },
     stop() {
       bar.stop()

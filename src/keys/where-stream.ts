@@ -1,7 +1,6 @@
 // `twlab keys where --stdin`: keys in, placements out, streamed so millions of keys run in
 // bounded memory. Output is a JSON array written element by element (--json), or one
 // tab-separated line per key under a header line (easy to cut, sort or awk).
-import {once} from 'node:events'
 import type {Readable, Writable} from 'node:stream'
 import {readKeyLines} from './key-lines.js'
 import type {KeyPlacement, PoolPlacement} from './where.js'
@@ -33,7 +32,7 @@ export async function streamPlacements(input: Readable, output: Writable, placem
   output.on('error', onError)
   const write = async (text: string) => {
     if (closed) return
-    if (!output.write(text)) await Promise.race([once(output, 'drain'), once(output, 'close')])
+    if (!output.write(text)) await drainedOrClosed(output)
   }
   try {
     await write(format === 'json' ? '[' : `${TSV_COLUMNS.join('\t')}\n`)
@@ -56,4 +55,21 @@ export async function streamPlacements(input: Readable, output: Writable, placem
     output.off('error', onError)
   }
   return count
+}
+
+/**
+ * Waits for the reader to catch up (or go away). Both listeners go once either fires: waiting
+ * with two `once()` promises left the 'close' one behind at every full pipe (`| cat`), until Node
+ * warned of a listener leak.
+ */
+function drainedOrClosed(output: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      output.off('drain', done)
+      output.off('close', done)
+      resolve()
+    }
+    output.on('drain', done)
+    output.on('close', done)
+  })
 }

@@ -17,7 +17,7 @@ import {deleteStrays} from './cleanup.js'
 import {PoolServerClients} from './clients.js'
 import {dropFallback, writeNewServers} from './config-switch.js'
 import {describePhase, journalServers, poolChangeJournalPath, readPoolChangeJournal, removePoolChangeJournal, writePoolChangeJournal, type PoolChangeJournal} from './journal.js'
-import {countMovingKeys, moveKeys, type PairCount} from './move.js'
+import {countMovingKeys, moveKeys, type MoveTotals, type PairCount} from './move.js'
 import {MovePlacement, serverEntries, type PoolChange} from './plan.js'
 import {reloadAndVerify, signalReload, type PoolProxy} from './proxy.js'
 
@@ -68,6 +68,8 @@ export interface PoolChangeOptions {
   batch?: number
   confirm: (plan: PoolChangePlan) => Promise<boolean>
   note: (message: string) => void
+  /** the move's running totals (for a progress bar); without it they go to `note` as lines */
+  progress?: (totals: MoveTotals) => void
 }
 
 /** Seconds spent in each phase: a lap closes the running phase and starts the next. */
@@ -219,7 +221,7 @@ class PoolChangeRun {
     const moved = await moveKeys(this.pool, this.clients, this.placement, this.change.before, {
       batch: options.batch,
       password: options.password,
-      onProgress: (t) => options.note(`  scanned ${t.scanned}, moved ${t.moved}${t.kept ? `, kept ${t.kept} newer` : ''}`),
+      onProgress: options.progress ?? ((t) => options.note(`  scanned ${t.scanned}, moved ${t.moved}${t.kept ? `, kept ${t.kept} newer` : ''}`)),
     })
     summary.moved = moved.moved
     summary.kept = moved.kept

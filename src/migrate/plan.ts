@@ -8,11 +8,14 @@
 //   (harmless for correctness, but their slot will carry their combined load).
 // - Headroom: each master's INFO memory (used_memory, maxmemory) against its share of the
 //   incoming bytes (by the slots it owns).
+// - Payloads: whether the target takes the sources' DUMP payloads (an older target refuses a
+//   newer server's RDB version); if not, keys are copied type by type, and the plan says so.
 import {formatAddress} from '../address.js'
 import {CLUSTER_SLOTS, HashTagRange, keySlot} from '../hashing/index.js'
 import type {MigrationTarget} from './target/migration-target.js'
 import {keyText} from '../key-text.js'
 import type {SourceSet} from './source/sources.js'
+import {checkPayloadPairing, type PayloadPairing} from './target/payload-pairing.js'
 
 export interface SourcePlan {
   name: string
@@ -55,6 +58,8 @@ export interface MigrationPlan {
     joined: number
     joinedExamples: TagGroupExample[]
   }
+  /** RESTORE as usual, or type by type for a target older than a source */
+  payloads: PayloadPairing
   warnings: string[]
 }
 
@@ -151,6 +156,8 @@ export async function planMigration(sources: SourceSet, target: MigrationTarget,
     return {address, slots, usedMemory, maxMemory, incomingBytes, headroomBytes}
   }))
 
+  const payloads = await checkPayloadPairing(sources, target)
+  if (payloads.note) warnings.push(payloads.note)
   const split = [...byPoolTag.entries()].filter(([, g]) => g.slots.size > 1)
   const joined = [...byClusterTag.entries()].filter(([, g]) => g.servers.size > 1)
   if (split.length > 0) {
@@ -171,6 +178,7 @@ export async function planMigration(sources: SourceSet, target: MigrationTarget,
       joined: joined.length,
       joinedExamples: joined.slice(0, EXAMPLES).map(([tag, g]) => ({tag: keyText(Buffer.from(tag, 'latin1')), keys: g.keys.map(keyText), spans: [...g.servers]})),
     },
+    payloads,
     warnings,
   }
 }

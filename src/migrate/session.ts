@@ -13,6 +13,7 @@ import {cutoverProxyOfConfig, cutoverProxyOfLab, type CutoverProxy} from './cuto
 import {openEndpoints, type Endpoints} from './endpoints.js'
 import {runMigration, type MigrationResult} from './migration.js'
 import {planMigration, type MigrationPlan} from './plan.js'
+import {checkPayloadPairing, type PayloadPairing} from './target/payload-pairing.js'
 import type {MigrationProgress} from './progress.js'
 import type {SourceOptions} from './source/source-options.js'
 import type {MigrationTarget} from './target/migration-target.js'
@@ -159,20 +160,27 @@ export class MigrationSession {
     return formatAddress(this.endpoints.target.address)
   }
 
-  plan(): Promise<MigrationPlan> {
+  async plan(): Promise<MigrationPlan> {
     const {request} = this.prepared
-    return planMigration(this.endpoints.sources, this.endpoints.target, {
+    const plan = await planMigration(this.endpoints.sources, this.endpoints.target, {
       sample: request.planSample === 0 ? Infinity : request.planSample,
       bigKeyBytes: request.bigKeyBytes,
       scanCount: request.scanCount,
     })
+    this.payloads = plan.payloads
+    return plan
   }
+
+  /** whether keys are RESTOREd or rebuilt type by type (the plan's check, made now if no plan was) */
+  private payloads?: PayloadPairing
 
   async run(watch: RunWatch): Promise<MigrationResult> {
     const {request, cutoverProxy} = this.prepared
+    const payloads = this.payloads ?? await checkPayloadPairing(this.endpoints.sources, this.endpoints.target)
     try {
       return await runMigration(this.endpoints.sources, this.endpoints.target, {
-        write: {onConflict: request.onConflict, bigKeyBytes: request.bigKeyBytes, chunk: {elements: request.chunkElements, bytes: BIG_STRING_CHUNK_BYTES}},
+        write: {onConflict: request.onConflict, bigKeyBytes: request.bigKeyBytes, chunk: {elements: request.chunkElements, bytes: BIG_STRING_CHUNK_BYTES},
+          rebuild: payloads.rebuild, fieldTtl: payloads.fieldTtl},
         scanCount: request.scanCount,
         window: PAGES_IN_FLIGHT,
         online: request.online || request.cutover,

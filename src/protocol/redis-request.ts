@@ -2,7 +2,7 @@
 // an inline command, a malformed frame, an unknown command or a wrong argument count is an error,
 // and the caller closes the client. The scanner records the byte range of every argument so the
 // proxy can route by the key's bytes and forward the original bytes unchanged.
-import {Arity, type CommandInfo, lookupCommand} from './redis-commands.js'
+import {Arity, type CommandInfo, isPublishedKey, lookupCommand, publishedArityOk, type PublishedCommands} from './redis-commands.js'
 
 /** scan() result: the request is not complete yet (see `need`). */
 export const INCOMPLETE = -1
@@ -29,8 +29,9 @@ export class RedisRequestScanner {
   /**
    * @param maxKeyLength a key this long or longer is an error (nutcracker: mbuf data size)
    * @param maxRequestBytes a request larger than this is an error (twproxy's memory bound)
+   * @param published the pool's published commands (`command_keys: backend`), asked only for names nutcracker's table lacks
    */
-  constructor(public maxKeyLength = 16336, public maxRequestBytes = 512 * 1024 * 1024) {}
+  constructor(public maxKeyLength = 16336, public maxRequestBytes = 512 * 1024 * 1024, private readonly published?: PublishedCommands) {}
 
   /** Scans one request at buf[start, end). Returns its end offset, INCOMPLETE or INVALID. */
   scan(buf: Uint8Array, start: number, end: number): number {
@@ -93,11 +94,11 @@ export class RedisRequestScanner {
         if (len === 0) return this.invalid('empty command name')
         // The name is known before the rest arrives: reject unknown commands and bad counts early.
         if (argEnd > end) return this.incomplete(start, argEnd + 2)
-        const cmd = lookupCommand(buf, pos, argEnd)
+        const cmd = lookupCommand(buf, pos, argEnd) ?? this.published?.lookup(buf, pos, argEnd)
         if (cmd === undefined) return this.invalid('unsupported command')
-        if (!arityOk(cmd.arity, argc)) return this.invalid('wrong number of arguments')
+        if (!arityOk(cmd, argc)) return this.invalid('wrong number of arguments')
         this.cmd = cmd
-      } else if (this.isKey(i, evalKeys)) {
+      } else if (this.isKey(i, evalKeys, argc)) {
         if (len >= this.maxKeyLength) return this.invalid('key too long')
       }
       if (argEnd + 2 > end) return this.incomplete(start, argEnd + 2)
@@ -114,8 +115,10 @@ export class RedisRequestScanner {
     return pos
   }
 
-  private isKey(i: number, evalKeys: number): boolean {
+  private isKey(i: number, evalKeys: number, argc: number): boolean {
     switch (this.cmd!.arity) {
+      case Arity.Published:
+        return isPublishedKey(this.cmd!.keys!, i, argc)
       case Arity.Zero:
       case Arity.NoKey:
         return false
@@ -151,8 +154,8 @@ export class RedisRequestScanner {
   }
 }
 
-function arityOk(arity: Arity, argc: number): boolean {
-  switch (arity) {
+function arityOk(cmd: CommandInfo, argc: number): boolean {
+  switch (cmd.arity) {
     case Arity.Zero: return argc === 1
     case Arity.Key: return argc === 2
     case Arity.KeyPlus1: return argc === 3
@@ -163,6 +166,7 @@ function arityOk(arity: Arity, argc: number): boolean {
     case Arity.KeyValues: return argc >= 3 && (argc & 1) === 1
     case Arity.Eval: return argc >= 4
     case Arity.NoKey: return argc >= 1
+    case Arity.Published: return publishedArityOk(cmd.keys!, argc)
   }
 }
 

@@ -1,10 +1,11 @@
 // A running proxy: one backend (nutcracker's server pool, or a Redis Cluster for a pool with
 // `cluster:`) and one listener per pool of the configuration. This is where a pool's kind of
 // backend is chosen (newBackend); everything else, the reload included, sees a PoolBackend.
-import {clusterSeedsOf} from '../config/index.js'
+import {clusterSeedsOf, commandKeysOf} from '../config/index.js'
 import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
 import type {PoolBackend} from './backend.js'
 import {ClusterBackend} from './cluster/cluster-backend.js'
+import {BackendCommandTable} from './client/command-keys.js'
 import type {ClientContext} from './client/client.js'
 import type {ClientLimits} from './client/limits.js'
 import {PoolListener} from './io/listener.js'
@@ -33,10 +34,13 @@ export class Proxy {
   private readonly contexts: ClientContext[] = []
   /** per server pool: what twlab's extension keys add (Sentinel masters, health checks) */
   private readonly extras = new Map<PoolBackend, PoolExtras>()
+  /** per pool with `command_keys: backend`: the commands its servers publish */
+  private readonly commandTables: Array<BackendCommandTable | undefined>
   private started = false
 
   constructor(public config: NutcrackerConfig, private readonly options: ProxyOptions) {
     this.pools = config.pools.map((pool) => this.newBackend(pool))
+    this.commandTables = config.pools.map((pool) => pool.redis && commandKeysOf(pool) === 'backend' ? new BackendCommandTable(pool, options.logger) : undefined)
     this.listeners = config.pools.map((pool, i) => {
       const ctx: ClientContext = {
         backend: this.pools[i],
@@ -46,6 +50,7 @@ export class Proxy {
         poolName: pool.name,
         redisAuth: pool.redisAuth,
         maxKeyLength: options.mbufSize - 48,
+        published: this.commandTables[i]?.commands,
       }
       this.contexts.push(ctx)
       return new PoolListener(pool, ctx, options.sharedListeners === true)
@@ -102,6 +107,8 @@ export class Proxy {
       this.extras.delete(previous)
     }
     this.pools[i] = reported
+    // the new backend's servers may publish other commands (read on the control path, once)
+    void this.commandTables[i]?.load(reported)
   }
 
   get stats(): PoolStats[] {
@@ -115,6 +122,8 @@ export class Proxy {
       ...[...this.extras.values()].map((extra) => extra.start()),
       ...this.pools.map((pool) => pool.start()),
     ])
+    // after the servers are known (Sentinel masters, slot maps): their command tables
+    await Promise.all(this.commandTables.map((table, i) => table?.load(this.pools[i])))
     this.started = true
     for (const listener of this.listeners) await listener.listen()
     this.config.pools.forEach((pool, i) => {
@@ -126,6 +135,7 @@ export class Proxy {
   async close(): Promise<void> {
     for (const listener of this.listeners) listener.close()
     for (const extra of this.extras.values()) extra.stop()
+    for (const table of this.commandTables) table?.stop()
     for (const backend of this.backends) backend.close()
   }
 }

@@ -2,7 +2,9 @@
 // key by the cluster client (auto-pipelined per node), transient failures retried. Keys over the
 // big-key limit go through the chunked copy instead. Without REPLACE, a key already on the target
 // (BUSYKEY) is compared with what we would write: the same bytes mean an earlier run (or a SCAN
-// repeat) already copied it; anything else is a conflict for --on-conflict to settle.
+// repeat) already copied it; anything else is a conflict for --on-conflict to settle. A target
+// that refuses the sources' payloads (an older server, payload-pairing.ts) gets each key rebuilt
+// type by type instead (rebuild.ts).
 import type {Cluster, Redis} from 'ioredis'
 import {valueDigest} from '../verify/digest.js'
 import {copyInChunks, type ChunkOptions} from './big-key.js'
@@ -12,7 +14,9 @@ import {expireAtOf, keyOf, payloadLengthOf, payloadOf, VANISHED, type RecordPage
 import {retryTransient} from './retry.js'
 import type {Source} from '../source/sources.js'
 import {remember, type MigrationStats} from '../stats.js'
-import {perKeyOnTarget, restoreOnTarget, restorePacked, type RestoreItem} from './target-batch.js'
+import {perKeyOnTarget, restoreOnTarget, restorePacked, type Reply, type RestoreItem} from './target-batch.js'
+import {PAYLOAD_REFUSED} from './payload-pairing.js'
+import {rebuildKey} from './rebuild.js'
 
 export type ExistingKeyPolicy = 'skip' | 'replace' | 'fail'
 
@@ -23,6 +27,13 @@ export interface WriteOptions {
   chunk: ChunkOptions
   /** keys left alone under --on-conflict skip (key ids): the final repair must leave them alone too */
   skipped?: Set<string>
+  /**
+   * the target refuses the sources' DUMP payloads (payload-pairing.ts): every key is rebuilt
+   * type by type (rebuild.ts). Without it a key refused that way is rebuilt all the same.
+   */
+  rebuild?: boolean
+  /** the target takes hash field TTLs (HPEXPIREAT) when rebuilding */
+  fieldTtl?: boolean
 }
 
 export class ConflictError extends Error {
@@ -31,7 +42,7 @@ export class ConflictError extends Error {
   }
 }
 
-type Outcome = 'copied' | 'identical' | 'conflict'
+type Outcome = 'copied' | 'identical' | 'conflict' | 'refused'
 
 /**
  * Equal payloads are equal values. Different payloads can still be equal values (a big key
@@ -55,6 +66,7 @@ async function restoreAll(source: Source, target: Cluster, records: KeyRecord[],
   const busy: number[] = []
   for (const [i, [error]] of replies.entries()) {
     if (!error) outcomes.push('copied')
+    else if (PAYLOAD_REFUSED.test(error.message)) outcomes.push('refused')
     else if (/BUSYKEY/.test(error.message)) {
       outcomes.push('conflict')
       busy.push(i)
@@ -79,6 +91,26 @@ async function restoreAll(source: Source, target: Cluster, records: KeyRecord[],
     ...(await perKeyOnTarget(target, lasting.map((r) => r.key), 'PERSIST', (key) => [key])),
   ]
   for (const [error] of fixes) if (error) throw error
+  return outcomes
+}
+
+/**
+ * Records the target refuses as payloads, rebuilt with commands. Without `replace`, a key already
+ * on the target is compared (type-aware digest) as a BUSYKEY is: identical, or a conflict.
+ */
+async function rebuildAll(source: Source, target: Cluster, records: KeyRecord[], replace: boolean, options: WriteOptions): Promise<Outcome[]> {
+  const existing = replace ? records.map((): Reply => [null, null]) : await perKeyOnTarget(target, records.map((r) => r.key), 'DUMP', (key) => [key])
+  const outcomes: Outcome[] = []
+  for (const [i, record] of records.entries()) {
+    const [error, payload] = existing[i]
+    if (error) throw error
+    if (payload) {
+      outcomes.push(await sameValue(source, target, record, payload as Buffer) ? 'identical' : 'conflict')
+      continue
+    }
+    await rebuildKey(target, record.key, record.payload as Buffer, record.expireAt, {elements: options.chunk.elements, fieldTtl: options.fieldTtl === true})
+    outcomes.push('copied')
+  }
   return outcomes
 }
 
@@ -118,7 +150,13 @@ export async function writeRecords(source: Source, target: Cluster, records: Key
     }
     small.push(record)
   }
-  const outcomes = await restoreAll(source, target, small, replaceAll)
+  const outcomes = options.rebuild ? small.map((): Outcome => 'refused') : await restoreAll(source, target, small, replaceAll)
+  const refused = small.filter((_, i) => outcomes[i] === 'refused')
+  if (refused.length > 0) {
+    const rebuilt = await rebuildAll(source, target, refused, replaceAll, options)
+    let next = 0
+    for (let i = 0; i < outcomes.length; i++) if (outcomes[i] === 'refused') outcomes[i] = rebuilt[next++]
+  }
   for (const [i, outcome] of outcomes.entries()) {
     const record = small[i]
     if (outcome === 'copied') {
@@ -153,7 +191,7 @@ export async function writePage(source: Source, target: Cluster, page: RecordPag
   for (const i of indexes) {
     const length = payloadLengthOf(page, i)
     if (length === VANISHED) stats.vanished++
-    else if (length > options.bigKeyBytes) settleOneByOne.push(i)
+    else if (length > options.bigKeyBytes || options.rebuild) settleOneByOne.push(i)
     else packed.push(i)
   }
   const failed = packed.length > 0 ? await restorePacked(target, page, packed, replace) : new Map<number, Error>()

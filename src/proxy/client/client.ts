@@ -11,6 +11,7 @@ import {countConnectionClosed, countConnectionOpened, type PoolStats} from '../s
 import {readAccepted} from '../io/socket-read.js'
 import {Flush, OutBuffer, queueWrite} from '../io/write-batcher.js'
 import {INCOMPLETE, INVALID} from '../../protocol/redis-request.js'
+import type {PublishedCommands} from '../../protocol/redis-commands.js'
 
 export interface ClientContext {
   backend: PoolBackend
@@ -21,6 +22,8 @@ export interface ClientContext {
   redisAuth?: string
   /** the largest key nutcracker accepts (mbuf data size) */
   maxKeyLength: number
+  /** `command_keys: backend`: the newer commands the pool's servers publish */
+  published?: PublishedCommands
 }
 
 const EMPTY = new Uint8Array(0)

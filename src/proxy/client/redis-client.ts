@@ -2,13 +2,15 @@
 // nutcracker does, splits multi-key commands, and forwards everything else unchanged to the
 // server of its first key.
 import type net from 'node:net'
-import {Arity, Special} from '../../protocol/redis-commands.js'
+import {Arity, type PublishedCommands, Special} from '../../protocol/redis-commands.js'
 import {RedisRequestScanner} from '../../protocol/redis-request.js'
 import {ClientConnection, type ClientContext} from './client.js'
 import {ECONNREFUSED} from '../io/errno.js'
 import {splitAndForward} from './fragment.js'
 import {Merge, Request} from './request.js'
 import {readSpan} from '../io/socket-read.js'
+import {ACROSS_SERVERS, CROSSSERVER, routePublished} from './published-route.js'
+import {CROSSSLOT_REPLY} from '../cluster/cluster-keys.js'
 
 const PONG = Buffer.from('+PONG\r\n')
 const OK = Buffer.from('+OK\r\n')
@@ -26,9 +28,14 @@ export class RedisClient extends ClientConnection {
 
   constructor(socket: net.Socket, ctx: ClientContext) {
     super(socket, ctx)
-    this.scanner = new RedisRequestScanner(ctx.maxKeyLength, ctx.limits.maxRequestBytes)
+    this.scanner = new RedisRequestScanner(ctx.maxKeyLength, ctx.limits.maxRequestBytes, ctx.published)
     this.password = ctx.redisAuth === undefined ? undefined : Buffer.from(ctx.redisAuth)
     this.authenticated = this.password === undefined
+  }
+
+  /** the pool's published commands, read by a reload's key handover */
+  get published(): PublishedCommands | undefined {
+    return this.ctx.published
   }
 
   protected errorReply(error: string): Uint8Array {
@@ -71,10 +78,12 @@ export class RedisClient extends ClientConnection {
       return
     }
     let index: number
-    if (cmd.arity === Arity.NoKey) index = backend.route(buf, 0, 0)
+    if (cmd.arity === Arity.Published) index = routePublished(backend, buf, scanner)
+    else if (cmd.arity === Arity.NoKey) index = backend.route(buf, 0, 0)
     else if (cmd.arity === Arity.Eval) index = backend.route(buf, scanner.argStart(3), scanner.argEnd(3))
     else index = backend.route(buf, scanner.argStart(1), scanner.argEnd(1))
-    if (index < 0) request.complete(null, ECONNREFUSED)
+    if (index === ACROSS_SERVERS) request.complete(backend.routesByServerList ? CROSSSERVER : CROSSSLOT_REPLY, null)
+    else if (index < 0) request.complete(null, ECONNREFUSED)
     else backend.forward(index, request)
   }
 

@@ -3,7 +3,7 @@
 // fragments, EVAL's keys, RPOPLPUSH, SUNIONSTORE, ...) must find all of them on the new owner too,
 // or a write there would start from nothing. Offering an argument that is not a key is harmless:
 // handing over a name that holds no key is answered NOKEY.
-import {Arity, Special} from '../../protocol/redis-commands.js'
+import {Arity, publishedKeyIndexes, type PublishedCommands, Special} from '../../protocol/redis-commands.js'
 import {RedisRequestScanner} from '../../protocol/redis-request.js'
 
 /** Commands whose arguments after the first key may be keys as well. */
@@ -14,10 +14,23 @@ const ALL_ARGS = new Set(['rpoplpush', 'lmove', 'smove', 'copy', 'sort', 'sdiff'
 /** Keys longer than this are not looked for among extra arguments (values, not names). */
 const MAX_EXTRA_KEY = 1024
 
-const scanner = new RedisRequestScanner(1 << 30, 1 << 30)
+const plainScanner = new RedisRequestScanner(1 << 30, 1 << 30)
+/** per pool with `command_keys: backend`: a scanner that knows its published commands too */
+const publishedScanners = new WeakMap<PublishedCommands, RedisRequestScanner>()
 
-/** [start, end) pairs of the request's (possible) keys within data, or null if it is not a complete request. */
-export function requestKeys(data: Uint8Array): number[] | null {
+function scannerFor(published: PublishedCommands | undefined): RedisRequestScanner {
+  if (published === undefined) return plainScanner
+  let scanner = publishedScanners.get(published)
+  if (scanner === undefined) publishedScanners.set(published, (scanner = new RedisRequestScanner(1 << 30, 1 << 30, published)))
+  return scanner
+}
+
+/**
+ * [start, end) pairs of the request's (possible) keys within data, or null if it is not a
+ * complete request. `published`: the pool's published commands, when it has them.
+ */
+export function requestKeys(data: Uint8Array, published?: PublishedCommands): number[] | null {
+  const scanner = scannerFor(published)
   if (scanner.scan(data, 0, data.length) !== data.length || scanner.cmd === undefined) return null
   const cmd = scanner.cmd
   const argc = scanner.argc
@@ -32,6 +45,9 @@ export function requestKeys(data: Uint8Array): number[] | null {
       return keys
     case Arity.KeyValues:
       for (let i = 1; i < argc; i += 2) add(i)
+      return keys
+    case Arity.Published:
+      for (const i of publishedKeyIndexes(cmd.keys!, argc)) add(i)
       return keys
     case Arity.Eval: {
       const numkeys = Number(Buffer.from(data.subarray(scanner.argStart(2), scanner.argEnd(2))).toString('latin1'))

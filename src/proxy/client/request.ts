@@ -2,10 +2,14 @@
 // either answered by the proxy itself, forwarded to one server, or split into fragments (each a
 // Request with a parent) whose replies are merged once all have arrived.
 
+import type {PublishedCommands} from '../../protocol/redis-commands.js'
+
 /** What a request needs from the client that owns it. */
 export interface RequestOwner {
   /** called when `request` is done (reply or error set) */
   requestDone(request: Request): void
+  /** the pool's published commands (`command_keys: backend`), so a reload finds their keys too */
+  readonly published?: PublishedCommands
 }
 
 export const enum Merge {

@@ -44,7 +44,7 @@ export function inFlightKeys(old: PoolBackend): InFlightKey[] {
   const seen = new Set<string>()
   for (const {backend, index, request} of old.inFlight()) {
     const data = request.data
-    const keys = requestKeys(data)
+    const keys = requestKeys(data, request.owner?.published)
     if (keys === null) continue
     for (let k = 0; k < keys.length; k += 2) {
       const key = Buffer.from(data.subarray(keys[k], keys[k + 1]))

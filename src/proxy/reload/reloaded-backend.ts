@@ -149,7 +149,7 @@ export class ReloadedBackend implements PoolBackend {
     const handover = this.handover
     if (fallback === undefined || handover === undefined) return
     const data = entry.request.data
-    const keys = requestKeys(data)
+    const keys = requestKeys(data, entry.request.owner?.published)
     if (keys === null) return
     const newServer = handover.servers[entry.index]
     for (let k = 0; k < keys.length; k += 2) {

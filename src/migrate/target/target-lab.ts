@@ -96,6 +96,8 @@ export async function ensureTargetLab(source: LabState, options: TargetLabOption
     distribution: source.proxy.distribution,
     host: source.host,
     redisBin: undefined,
+    // the same server as the source lab's (Valkey stays Valkey, Redis 8 stays Redis 8)
+    server: source.nodes.find((node) => node.server)?.server?.name,
     nodeTimeoutMs: 2000,
     downAfterMs: 1000,
     failoverTimeoutMs: 5000,

@@ -4,10 +4,9 @@ import {Args, Flags} from '@oclif/core'
 import {DEFAULT_CONFIG_FILE} from '../../src/config/index.js'
 import {choosePools, PoolPlacement, type KeyPlacement} from '../../src/keys/where.js'
 import {streamPlacements} from '../../src/keys/where-stream.js'
-import {inspectKeys, type LiveStatus} from '../../src/keys/where-live.js'
+import type {LiveStatus} from '../../src/keys/where-live.js'
 import {keySlot} from '../../src/hashing/index.js'
-import {openTarget} from '../../src/lab/target.js'
-import {PoolTarget, readPoolConfig} from '../../src/targets/index.js'
+import {readPoolConfig} from '../../src/targets/pool-config.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {formatBytes} from '../../src/cli/format.js'
 import {UserError} from '../../src/errors.js'
@@ -82,6 +81,11 @@ Live: with --live (the pool of -c), --lab NAME or --cluster HOST:PORT the server
 
   private async runLive(keys: string[], flags: {'conf-file'?: string; pool?: string[]; lab?: string; cluster?: string; password?: string}): Promise<LiveWhere[]> {
     if ((flags.pool?.length ?? 0) > 1) throw new UserError('Live details look at one pool\'s servers: give --pool once with --live.')
+    // the live path's modules (the client library among them) load only here: placing keys
+    // offline is the common call and must start fast
+    const [{inspectKeys}, {openTarget}, {PoolTarget}] = await Promise.all([
+      import('../../src/keys/where-live.js'), import('../../src/lab/target.js'), import('../../src/targets/pool.js'),
+    ])
     const target = await openTarget(flags['conf-file'] === undefined
       ? {lab: flags.lab, cluster: flags.cluster, password: flags.password}
       : {config: flags['conf-file'], pool: flags.pool?.[0], password: flags.password})

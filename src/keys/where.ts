@@ -4,7 +4,7 @@
 // exactly as nutcracker would place them).
 import {KeyPlacer, keySlotOfRange} from '../hashing/index.js'
 import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
-import {choosePool} from '../targets/pool.js'
+import {choosePool} from '../targets/pool-config.js'
 
 export interface KeyPlacement {
   /** the key as text (invalid UTF-8 bytes shown as U+FFFD; see keyHex) */

@@ -10,7 +10,7 @@ import {formatRanges, parseClusterNodes} from '../targets/cluster-nodes.js'
 import {adminClient, parseInfo} from './admin-client.js'
 import {isPaused} from './processes.js'
 import {clusterSeedsOf} from '../config/index.js'
-import {pickPool, readPoolConfig} from '../targets/pool.js'
+import {pickPool, readPoolConfig} from '../targets/pool-config.js'
 import {listLabs, type LabNode, type LabState, type NodeRole} from './state.js'
 
 export interface NodeStatus {

@@ -11,7 +11,7 @@
 // the command prints the restart step, and keys move when it is run again after the restart.
 import type {PoolConfig} from '../config/index.js'
 import {UserError} from '../errors.js'
-import {choosePool, readPoolConfig} from '../targets/pool.js'
+import {choosePool, readPoolConfig} from '../targets/pool-config.js'
 import {isProcessAlive} from '../targets/process.js'
 import {deleteStrays} from './cleanup.js'
 import {PoolServerClients} from './clients.js'

@@ -7,7 +7,7 @@ import {parseAddress, type Address} from '../../address.js'
 import type {LabState} from '../../lab/state.js'
 import {UserError} from '../../errors.js'
 import {DEFAULT_STATS_PORT, findProxyProcess, shellWords, statsAddressOf} from '../../targets/proxy-process.js'
-import {choosePool, readPoolConfig} from '../../targets/pool.js'
+import {choosePool, readPoolConfig} from '../../targets/pool-config.js'
 
 export interface CutoverProxy {
   pid: number

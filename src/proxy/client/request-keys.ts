@@ -18,6 +18,7 @@ const scanner = new RedisRequestScanner(1 << 30, 1 << 30)
 
 /** [start, end) pairs of the request's (possible) keys within data, or null if it is not a complete request. */
 export function requestKeys(data: Uint8Array): number[] | null {
+  scanner.reset()
   if (scanner.scan(data, 0, data.length) !== data.length || scanner.cmd === undefined) return null
   const cmd = scanner.cmd
   const argc = scanner.argc

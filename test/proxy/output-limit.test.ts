@@ -8,6 +8,7 @@ import net from 'node:net'
 import {after, before, describe, test} from 'node:test'
 import {freePort, type RunningServer, sleep, startRedis, stopAll} from '../support/servers.js'
 import {exchange, resp, startTwproxy, stopTwproxies} from './harness.js'
+import {ownedSpan} from '../../src/proxy/io/socket-read.js'
 
 let backend: RunningServer
 
@@ -30,6 +31,16 @@ describe('--max-output-bytes bounds real memory', () => {
   after(async () => {
     await stopTwproxies()
     await stopAll()
+  })
+
+  test('a small reply read with a 60 KB value is copied out: it keeps its bytes alive, not the read', () => {
+    const read = Buffer.allocUnsafeSlow(64 * 1024).fill(7)
+    const small = ownedSpan(read, 60_000, 60_007)
+    assert.deepEqual([...small], [7, 7, 7, 7, 7, 7, 7])
+    assert.ok(small.buffer.byteLength <= Buffer.poolSize, `a 7-byte reply holds ${small.buffer.byteLength} bytes`)
+    // the whole read, or most of it, is kept as it is (no copy on the common path)
+    assert.equal(ownedSpan(read, 0, read.length), read)
+    assert.equal(ownedSpan(read, 0, 60_000).buffer, read.buffer)
   })
 
   test('a client that stops reading tiny replies, beside one reading 60 KB values, is closed at the limit', async (t) => {

@@ -202,20 +202,33 @@ async function cleanUp(started: Started): Promise<void> {
   }
 }
 
-/** SIGHUP reopens the log, SIGTTIN/SIGTTOU raise and lower its level (passed on to workers); SIGPIPE is ignored. */
+/**
+ * SIGHUP reopens the log, SIGTTIN/SIGTTOU raise and lower its level (passed on to workers), SIGUSR2
+ * is only logged, SIGSEGV logs the stack and dies by the signal; SIGPIPE is ignored. Each is
+ * logged as nutcracker's signal handler logs it.
+ */
 function followLogSignals(logger: Logger): void {
   process.on('SIGHUP', () => {
-    logger.notice('signal 1 (SIGHUP) received, reopening log file', 'signal.ts')
+    logger.safe('signal 1 (SIGHUP) received, reopening log file')
     logger.reopen()
     forwardToWorkers('SIGHUP')
   })
   process.on('SIGTTIN', () => {
+    logger.safe('signal 21 (SIGTTIN) received, up logging level')
     logger.raise()
     forwardToWorkers('SIGTTIN')
   })
   process.on('SIGTTOU', () => {
+    logger.safe('signal 22 (SIGTTOU) received, down logging level')
     logger.lower()
     forwardToWorkers('SIGTTOU')
+  })
+  process.on('SIGUSR2', () => logger.safe('signal 12 (SIGUSR2) received'))
+  process.on('SIGSEGV', () => {
+    for (const frame of (new Error().stack ?? '').split('\n').slice(1)) logger.raw(frame.trim())
+    logger.safe('signal 11 (SIGSEGV) received, core dumping')
+    process.removeAllListeners('SIGSEGV')
+    process.kill(process.pid, 'SIGSEGV')
   })
   process.on('SIGPIPE', () => {})
 }
@@ -223,12 +236,12 @@ function followLogSignals(logger: Logger): void {
 /** Serves until SIGINT (exit 1, as nutcracker) or SIGTERM (exit 0); SIGUSR1 reloads the configuration meanwhile. */
 function untilShutdown(options: ProxyCliOptions, logger: Logger, serving: Serving): Promise<Ending> {
   process.on('SIGUSR1', () => {
-    logger.notice(`signal 10 (SIGUSR1) received, reloading '${options.confFile}'`, 'signal.ts')
+    logger.safe(`signal 10 (SIGUSR1) received, reloading '${options.confFile}'`)
     serving.reload()
   })
   return new Promise<Ending>((resolve) => {
     const shutdown = (signal: NodeJS.Signals) => {
-      logger.notice(`signal ${signal === 'SIGINT' ? 2 : 15} (${signal}) received, exiting`, 'signal.ts')
+      logger.safe(`signal ${signal === 'SIGINT' ? 2 : 15} (${signal}) received, exiting`)
       resolve({code: signal === 'SIGINT' ? 1 : 0, signalled: true})
     }
     process.once('SIGINT', shutdown)

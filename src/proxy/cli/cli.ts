@@ -6,15 +6,16 @@ import {spawn} from 'node:child_process'
 import cluster from 'node:cluster'
 import {unlinkSync, writeFileSync} from 'node:fs'
 import {release} from 'node:os'
-import {checkConfigFile, formatProblem, nutcrackerTestOutput, syntaxLine} from '../../config/index.js'
+import {checkConfigFile, nutcrackerTestOutput, syntaxLine} from '../../config/check.js'
+import {formatProblem} from '../../config/problems.js'
 import type {NutcrackerConfig} from '../../config/types.js'
 import {errnoText} from '../io/errno.js'
 import {Logger} from './log.js'
 import {parseProxyArgs, type ProxyCliOptions, TWPROXY_USAGE, USAGE, VERSION_BANNER} from './options.js'
-import {Proxy} from '../proxy.js'
+import {loadBackendsFor, Proxy} from '../proxy.js'
 import {applyStartupFallbacks, reloadProxy} from '../reload/reload.js'
 import {enableLatency} from '../stats/latency.js'
-import {MetricsServer, renderMetrics} from '../stats/metrics.js'
+import type {MetricsServer} from '../stats/metrics.js'
 import {keyPlacerRouter} from '../server/routing.js'
 import {describeStats, type PoolStats, snapshot, type StatsSnapshot} from '../stats/stats.js'
 import {StatsServer} from '../stats/stats-server.js'
@@ -162,6 +163,7 @@ async function startPools(options: ProxyCliOptions, config: NutcrackerConfig, lo
     if (primary === null) return undefined
     return {collect: primary.collect, stop: primary.stop, livePools: () => undefined, reload: () => forwardToWorkers('SIGUSR1')}
   }
+  await loadBackendsFor(config)
   const proxy = new Proxy(config, {limits: options.limits, logger, mbufSize: options.mbufSize, makeRouter: keyPlacerRouter})
   applyStartupFallbacks(proxy)
   try {
@@ -253,6 +255,7 @@ function untilShutdown(options: ProxyCliOptions, logger: Logger, serving: Servin
 async function startMetrics(options: ProxyCliOptions, collect: () => Promise<StatsSnapshot> | StatsSnapshot, pools: () => PoolStats[] | undefined, startedAt: number, logger: Logger): Promise<MetricsServer | undefined | null> {
   if (options.metrics === undefined) return undefined
   const {host, port} = options.metrics
+  const {MetricsServer, renderMetrics} = await import('../stats/metrics.js')
   const server = new MetricsServer(async () => renderMetrics(await collect(), startedAt, pools()))
   try {
     await server.listen(host, port)

@@ -7,13 +7,15 @@
 // A pool that moves onto, off or between Redis Clusters (the cut-over of a migration) swaps as
 // soon as the new cluster's slot map is read, and its gate also waits for the keys of the
 // requests in flight at the swap to be copied to their new owners (cluster-cutover.ts).
-import {checkConfigFile, fallbackServersOf, formatProblem} from '../../config/index.js'
+import {checkConfigFile} from '../../config/check.js'
+import {fallbackServersOf} from '../../config/fallback-servers.js'
+import {formatProblem} from '../../config/problems.js'
 import type {NutcrackerConfig, PoolConfig} from '../../config/types.js'
 import {KeyPlacer} from '../../hashing/index.js'
 import type {PoolBackend} from '../backend.js'
 import {copyInFlightKeys, inFlightKeys, needsKeyCopy} from './cluster-cutover.js'
 import type {Logger} from '../cli/log.js'
-import type {Proxy} from '../proxy.js'
+import {loadBackendsFor, type Proxy} from '../proxy.js'
 import {ReloadedBackend, type Fallback, type ServerGate} from './reloaded-backend.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -162,6 +164,7 @@ async function readNextConfig(proxy: Proxy, file: string, logger: Logger): Promi
  * and why is logged.
  */
 async function startedBackends(next: NutcrackerConfig, proxy: Proxy, file: string, logger: Logger): Promise<PoolBackend[] | undefined> {
+  await loadBackendsFor(next)
   const built = next.pools.map((pool) => proxy.newBackend(pool))
   const failures = await Promise.all(built.map((backend) => backend.start()))
   const failure = failures.find((why) => why !== undefined)

@@ -1,35 +1,128 @@
 // Finds where one memcache ASCII reply ends: a single line (STORED, NOT_FOUND, a number,
 // VERSION..., ERROR...), or a run of `VALUE <key> <flags> <bytes> [<cas>]` blocks closed by END.
+// Like the redis reply scanner it is fed the stream in pieces and goes on where it stopped: a line
+// split between reads is kept (its first bytes only: that is all a VALUE line needs) and a data
+// block is skipped by its length.
 import {INCOMPLETE, INVALID} from './redis-request.js'
 
 const CR = 13
 const LF = 10
+/** a VALUE line is at most this long (key <= 250, three numbers); longer lines are not VALUE lines */
+const MAX_VALUE_LINE = 512
+
+const enum Phase {
+  /** a line, up to its LF */
+  Line,
+  /** the bytes of a data block still to skip */
+  Data,
+  /** the CR after a data block */
+  DataCr,
+  /** the LF after a data block */
+  DataLf,
+}
 
 export class MemcacheReplyScanner {
-  need = 0
+  private phase = Phase.Line
+  /** the first bytes of a line that started in an earlier piece, and the line's length so far */
+  private readonly line = new Uint8Array(MAX_VALUE_LINE)
+  private lineLength = 0
+  private lastByte = 0
+  private dataLeft = 0
+  /** bytes scan() has looked at (or skipped, for data blocks) since the scanner was made */
+  examined = 0
 
-  scan(buf: Uint8Array, start: number, end: number): number {
-    let pos = start
-    for (;;) {
-      const lf = indexOfLf(buf, pos, end)
-      if (lf < 0) return this.incomplete(start, end + 1)
-      if (lf === pos || buf[lf - 1] !== CR) return INVALID
-      if (!startsWith(buf, pos, lf, 'VALUE ')) {
-        // END closes a VALUE run; any other line is a reply of its own
-        return lf + 1
-      }
-      const bytes = valueBytes(buf, pos, lf - 1)
-      if (bytes < 0) return INVALID
-      const dataEnd = lf + 1 + bytes
-      if (dataEnd + 2 > end) return this.incomplete(start, dataEnd + 2)
-      if (buf[dataEnd] !== CR || buf[dataEnd + 1] !== LF) return INVALID
-      pos = dataEnd + 2
-    }
+  /** Forgets a reply in progress. */
+  reset(): void {
+    this.phase = Phase.Line
+    this.lineLength = 0
   }
 
-  private incomplete(start: number, needEnd: number): number {
-    this.need = needEnd - start
+  /** Scans on from where the last call stopped; see RedisReplyScanner.scan. */
+  scan(buf: Uint8Array, start: number, end: number): number {
+    const stop = this.walk(buf, start, end)
+    this.examined += (stop >= 0 ? stop : end) - start
+    return stop
+  }
+
+  private walk(buf: Uint8Array, start: number, end: number): number {
+    let pos = start
+    while (pos < end) {
+      switch (this.phase) {
+        case Phase.Line: {
+          const lineStart = pos
+          while (pos < end && buf[pos] !== LF) pos++
+          if (pos === end) {
+            this.keepLine(buf, lineStart, end)
+            break
+          }
+          const lf = pos++
+          const result = this.lineDone(buf, lineStart, lf)
+          if (result !== INCOMPLETE) {
+            this.reset()
+            return result === INVALID ? INVALID : pos
+          }
+          break
+        }
+        case Phase.Data: {
+          const take = Math.min(this.dataLeft, end - pos)
+          pos += take
+          this.dataLeft -= take
+          if (this.dataLeft === 0) this.phase = Phase.DataCr
+          break
+        }
+        case Phase.DataCr:
+          if (buf[pos++] !== CR) return this.invalid()
+          this.phase = Phase.DataLf
+          break
+        case Phase.DataLf:
+          if (buf[pos++] !== LF) return this.invalid()
+          this.phase = Phase.Line
+          break
+      }
+    }
     return INCOMPLETE
+  }
+
+  /** A line goes on past this piece: keep what a VALUE line needs of it. */
+  private keepLine(buf: Uint8Array, start: number, end: number): void {
+    if (end === start) return
+    const room = MAX_VALUE_LINE - this.lineLength
+    if (room > 0) this.line.set(buf.subarray(start, start + Math.min(room, end - start)), this.lineLength)
+    this.lineLength += end - start
+    this.lastByte = buf[end - 1]
+  }
+
+  /**
+   * The line ending at the LF buf[lf] is complete. Returns 0 when it ends the reply, INCOMPLETE
+   * when a VALUE block follows, INVALID.
+   */
+  private lineDone(buf: Uint8Array, start: number, lf: number): number {
+    let line = buf
+    let lineStart = start
+    let lineEnd = lf
+    if (this.lineLength > 0) {
+      this.keepLine(buf, start, lf)
+      line = this.line
+      lineStart = 0
+      lineEnd = Math.min(this.lineLength, MAX_VALUE_LINE)
+    }
+    const length = this.lineLength > 0 ? this.lineLength : lf - start
+    const last = lf > start ? buf[lf - 1] : this.lastByte
+    this.lineLength = 0
+    if (length === 0 || last !== CR) return INVALID
+    // END closes a VALUE run; any other line is a reply of its own
+    if (!startsWith(line, lineStart, lineEnd, 'VALUE ')) return 0
+    if (length > MAX_VALUE_LINE) return INVALID
+    const bytes = valueBytes(line, lineStart, lineStart + length - 1)
+    if (bytes < 0) return INVALID
+    this.dataLeft = bytes
+    this.phase = bytes > 0 ? Phase.Data : Phase.DataCr
+    return INCOMPLETE
+  }
+
+  private invalid(): number {
+    this.reset()
+    return INVALID
   }
 }
 

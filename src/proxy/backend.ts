@@ -57,6 +57,8 @@ export interface PoolBackend {
   readonly routesByServerList: boolean
   /** Nothing sent and unanswered, nothing held for a retry. */
   readonly idle: boolean
+  /** Nothing sent to the server at `address` (or held for it) and unanswered. */
+  idleAt(address: Address): boolean
   /** Resolves once everything given to forward() has been passed on to a server (a gate may hold requests). */
   whenForwarded(): Promise<void>
   /** Requests sent and not answered yet, or held here, each with the backend and route index that run it. */

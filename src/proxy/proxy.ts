@@ -1,20 +1,33 @@
 // A running proxy: one backend (nutcracker's server pool, or a Redis Cluster for a pool with
 // `cluster:`) and one listener per pool of the configuration. This is where a pool's kind of
 // backend is chosen (newBackend); everything else, the reload included, sees a PoolBackend.
-import {clusterSeedsOf, commandKeysOf} from '../config/index.js'
+import {clusterSeedsOf} from '../config/cluster.js'
+import {commandKeysOf} from '../config/command-keys.js'
 import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
 import type {PoolBackend} from './backend.js'
-import {ClusterBackend} from './cluster/cluster-backend.js'
 import {BackendCommandTable} from './client/command-keys.js'
 import type {ClientContext} from './client/client.js'
 import type {ClientLimits} from './client/limits.js'
 import {PoolListener} from './io/listener.js'
-import {attachPoolExtensions, type PoolExtras} from './extensions/pool-extensions.js'
+import {attachPoolExtensions, loadPoolExtensionsFor, type PoolExtras} from './extensions/pool-extensions.js'
 import type {Logger} from './cli/log.js'
 import {MemcacheReplyScanner} from '../protocol/memcache-reply.js'
 import {RedisReplyScanner} from '../protocol/redis-reply.js'
 import {type RouterFactory, ServerPool} from './server/server-pool.js'
 import type {PoolStats} from './stats/stats.js'
+
+/** The cluster backend's module (and ioredis with it), loaded only for a configuration that has a `cluster:` pool. */
+let clusterModule: typeof import('./cluster/cluster-backend.js') | undefined
+
+/**
+ * Loads the code only some configurations use (a cluster pool's backend, Sentinel's watch), so a
+ * pool of plain servers never loads the client library. Call before building a Proxy for `config`
+ * and before a reload builds backends for it.
+ */
+export async function loadBackendsFor(config: NutcrackerConfig): Promise<void> {
+  if (config.pools.some((pool) => clusterSeedsOf(pool) !== undefined)) clusterModule ??= await import('./cluster/cluster-backend.js')
+  await loadPoolExtensionsFor(config.pools)
+}
 
 export interface ProxyOptions {
   limits: ClientLimits
@@ -60,7 +73,10 @@ export class Proxy {
   /** A cluster backend for a pool with `cluster:`, else a server pool; start() it before use. */
   newBackend(pool: PoolConfig): PoolBackend {
     const seeds = clusterSeedsOf(pool)
-    if (seeds !== undefined) return new ClusterBackend(pool, seeds, this.options.logger)
+    if (seeds !== undefined) {
+      if (clusterModule === undefined) throw new Error('loadBackendsFor() was not called for this configuration')
+      return new clusterModule.ClusterBackend(pool, seeds, this.options.logger)
+    }
     return this.newServerPool(pool)
   }
 

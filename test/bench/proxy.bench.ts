@@ -9,12 +9,15 @@
 // ratio is taken within a round, and the medians are printed. CPU time per request (user + system,
 // of the proxy's processes) is the figure least moved by other load.
 //
+// Then memory, on fresh processes: resident size before any client (base) and what each of
+// IDLE_CLIENTS idle connections adds, for nutcracker and twproxy.
+//
 // BENCH_STREAM_WRITES=1 adds a twproxy whose writes all take socket.write() (TWPROXY_STREAM_WRITES=1),
 // to compare socket-write.ts's direct path with Node's stream path in the same run.
 import {rmSync} from 'node:fs'
 import {cpus} from 'node:os'
 import {freePort, startNutcracker, startRedis, stopAll, stopPid, tempDir} from '../support/servers.js'
-import {childPids, ketamaPool, measure, printSamples, startTwproxy, type BenchSettings, type BenchTarget} from './redis-benchmark.js'
+import {childPids, idleClientMemory, median, type IdleMemory, ketamaPool, measure, printSamples, startTwproxy, type BenchSettings, type BenchTarget} from './redis-benchmark.js'
 
 const SETTINGS: BenchSettings = {
   clients: 50,
@@ -24,6 +27,23 @@ const SETTINGS: BenchSettings = {
   warmupRequests: 20_000,
 }
 const TESTS = ['SET', 'GET']
+const IDLE_CLIENTS = Number(process.env.BENCH_IDLE_CLIENTS ?? 5000)
+
+/** Idle-client memory of a fresh nutcracker and a fresh twproxy over the same servers. */
+async function idleMemory(dir: string, redis: Array<{port: number}>): Promise<Record<string, IdleMemory>> {
+  const [nutcrackerPort, twproxyPort] = [await freePort(), await freePort()]
+  const nutcracker = await startNutcracker({config: ketamaPool(nutcrackerPort, redis), waitPort: nutcrackerPort})
+  const twproxy = await startTwproxy(dir, twproxyPort, ketamaPool(twproxyPort, redis))
+  try {
+    return {
+      'nutcracker 0.5.0': await idleClientMemory(nutcracker.pid, nutcrackerPort, IDLE_CLIENTS),
+      twproxy: await idleClientMemory(twproxy.pid!, twproxyPort, IDLE_CLIENTS),
+    }
+  } finally {
+    await stopPid(twproxy)
+    await nutcracker.stop()
+  }
+}
 
 async function main(): Promise<void> {
   const dir = tempDir('twproxy-bench-')
@@ -42,8 +62,10 @@ async function main(): Promise<void> {
   ]
   if (streamWrites !== undefined) targets.push({name: 'twproxy (stream writes)', port: streamPort, pids: () => [streamWrites.pid!], tests: TESTS})
   let measured
+  let memory
   try {
     measured = measure(targets, SETTINGS)
+    memory = await idleMemory(dir, redis)
   } finally {
     await stopPid(single)
     await stopPid(workers)
@@ -56,6 +78,17 @@ async function main(): Promise<void> {
     `${SETTINGS.rounds} rounds, medians; ${cpus().length} CPUs shared by everything`)
   for (const line of measured.loads) console.log(line)
   printSamples(measured.samples, 'nutcracker 0.5.0', (target) => target.startsWith('twproxy'), 'vs nutcracker')
+  console.log(`\nmemory: resident size before any client, and per idle client (${IDLE_CLIENTS} connected)`)
+  console.log(`${'target'.padEnd(28)} ${'base MiB'.padStart(9)} ${'bytes/client'.padStart(13)}`)
+  for (const [target, m] of Object.entries(memory)) console.log(`${target.padEnd(28)} ${m.baseMiB.toFixed(1).padStart(9)} ${m.perClient.toFixed(0).padStart(13)}`)
+  const ratios = [1, 16].map((p) => {
+    const rows = measured.samples.get(p)!
+    const base = rows.get('nutcracker 0.5.0')!
+    const ours = rows.get('twproxy')!
+    const per = [...ours.keys()].flatMap((test) => ours.get(test)!.map((run, round) => run.rps / base.get(test)![round].rps))
+    return `P${p} ${median(per).toFixed(2)}x`
+  })
+  console.log(`\ntwproxy vs nutcracker (median of rounds, GET and SET): ${ratios.join(', ')}; idle client ${memory.twproxy.perClient.toFixed(0)} B vs ${memory['nutcracker 0.5.0'].perClient.toFixed(0)} B, base ${memory.twproxy.baseMiB.toFixed(1)} MiB vs ${memory['nutcracker 0.5.0'].baseMiB.toFixed(1)} MiB`)
 }
 
 await main()

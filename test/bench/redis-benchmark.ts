@@ -4,9 +4,10 @@
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {loadavg} from 'node:os'
+import net from 'node:net'
 import {join} from 'node:path'
 import {TWPROXY} from '../support/cli.js'
-import {freePort, waitForPort} from '../support/servers.js'
+import {freePort, sleep, waitForPort} from '../support/servers.js'
 
 export interface Sample {
   rps: number
@@ -142,4 +143,36 @@ export async function startTwproxy(dir: string, port: number, config: string, op
     {stdio: 'ignore', env: {...process.env, ...options.env}})
   await waitForPort(port)
   return child
+}
+
+/** Resident memory of a process, in KiB (/proc). */
+export function rssKiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1])
+}
+
+export interface IdleMemory {
+  /** the process before any client, MiB */
+  baseMiB: number
+  /** what each idle client added, bytes */
+  perClient: number
+  clients: number
+}
+
+/** RSS of a freshly started proxy, then with `count` idle clients connected (opened 500 at a time). */
+export async function idleClientMemory(pid: number, port: number, count: number): Promise<IdleMemory> {
+  await sleep(500)
+  const base = rssKiB(pid)
+  const sockets: net.Socket[] = []
+  try {
+    for (let opened = 0; opened < count; opened += 500) {
+      sockets.push(...await Promise.all(Array.from({length: Math.min(500, count - opened)}, () => new Promise<net.Socket>((resolve, reject) => {
+        const socket = net.connect({host: '127.0.0.1', port}, () => resolve(socket))
+        socket.once('error', reject)
+      }))))
+    }
+    await sleep(1000)
+    return {baseMiB: base / 1024, perClient: ((rssKiB(pid) - base) * 1024) / count, clients: count}
+  } finally {
+    for (const socket of sockets) socket.destroy()
+  }
 }

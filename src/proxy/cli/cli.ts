@@ -6,15 +6,16 @@ import {spawn} from 'node:child_process'
 import cluster from 'node:cluster'
 import {unlinkSync, writeFileSync} from 'node:fs'
 import {release} from 'node:os'
-import {checkConfigFile, formatProblem, nutcrackerTestOutput, syntaxLine} from '../../config/index.js'
+import {checkConfigFile, nutcrackerTestOutput, syntaxLine} from '../../config/check.js'
+import {formatProblem} from '../../config/problems.js'
 import type {NutcrackerConfig} from '../../config/types.js'
 import {errnoText} from '../io/errno.js'
 import {Logger} from './log.js'
 import {parseProxyArgs, type ProxyCliOptions, TWPROXY_USAGE, USAGE, VERSION_BANNER} from './options.js'
-import {Proxy} from '../proxy.js'
+import {loadBackendsFor, Proxy} from '../proxy.js'
 import {applyStartupFallbacks, reloadProxy} from '../reload/reload.js'
 import {enableLatency} from '../stats/latency.js'
-import {MetricsServer, renderMetrics} from '../stats/metrics.js'
+import type {MetricsServer} from '../stats/metrics.js'
 import {keyPlacerRouter} from '../server/routing.js'
 import {describeStats, type PoolStats, snapshot, type StatsSnapshot} from '../stats/stats.js'
 import {StatsServer} from '../stats/stats-server.js'
@@ -162,6 +163,7 @@ async function startPools(options: ProxyCliOptions, config: NutcrackerConfig, lo
     if (primary === null) return undefined
     return {collect: primary.collect, stop: primary.stop, livePools: () => undefined, reload: () => forwardToWorkers('SIGUSR1')}
   }
+  await loadBackendsFor(config)
   const proxy = new Proxy(config, {limits: options.limits, logger, mbufSize: options.mbufSize, makeRouter: keyPlacerRouter})
   applyStartupFallbacks(proxy)
   try {
@@ -202,20 +204,33 @@ async function cleanUp(started: Started): Promise<void> {
   }
 }
 
-/** SIGHUP reopens the log, SIGTTIN/SIGTTOU raise and lower its level (passed on to workers); SIGPIPE is ignored. */
+/**
+ * SIGHUP reopens the log, SIGTTIN/SIGTTOU raise and lower its level (passed on to workers), SIGUSR2
+ * is only logged, SIGSEGV logs the stack and dies by the signal; SIGPIPE is ignored. Each is
+ * logged as nutcracker's signal handler logs it.
+ */
 function followLogSignals(logger: Logger): void {
   process.on('SIGHUP', () => {
-    logger.notice('signal 1 (SIGHUP) received, reopening log file', 'signal.ts')
+    logger.safe('signal 1 (SIGHUP) received, reopening log file')
     logger.reopen()
     forwardToWorkers('SIGHUP')
   })
   process.on('SIGTTIN', () => {
+    logger.safe('signal 21 (SIGTTIN) received, up logging level')
     logger.raise()
     forwardToWorkers('SIGTTIN')
   })
   process.on('SIGTTOU', () => {
+    logger.safe('signal 22 (SIGTTOU) received, down logging level')
     logger.lower()
     forwardToWorkers('SIGTTOU')
+  })
+  process.on('SIGUSR2', () => logger.safe('signal 12 (SIGUSR2) received'))
+  process.on('SIGSEGV', () => {
+    for (const frame of (new Error().stack ?? '').split('\n').slice(1)) logger.raw(frame.trim())
+    logger.safe('signal 11 (SIGSEGV) received, core dumping')
+    process.removeAllListeners('SIGSEGV')
+    process.kill(process.pid, 'SIGSEGV')
   })
   process.on('SIGPIPE', () => {})
 }
@@ -223,12 +238,12 @@ function followLogSignals(logger: Logger): void {
 /** Serves until SIGINT (exit 1, as nutcracker) or SIGTERM (exit 0); SIGUSR1 reloads the configuration meanwhile. */
 function untilShutdown(options: ProxyCliOptions, logger: Logger, serving: Serving): Promise<Ending> {
   process.on('SIGUSR1', () => {
-    logger.notice(`signal 10 (SIGUSR1) received, reloading '${options.confFile}'`, 'signal.ts')
+    logger.safe(`signal 10 (SIGUSR1) received, reloading '${options.confFile}'`)
     serving.reload()
   })
   return new Promise<Ending>((resolve) => {
     const shutdown = (signal: NodeJS.Signals) => {
-      logger.notice(`signal ${signal === 'SIGINT' ? 2 : 15} (${signal}) received, exiting`, 'signal.ts')
+      logger.safe(`signal ${signal === 'SIGINT' ? 2 : 15} (${signal}) received, exiting`)
       resolve({code: signal === 'SIGINT' ? 1 : 0, signalled: true})
     }
     process.once('SIGINT', shutdown)
@@ -240,6 +255,7 @@ function untilShutdown(options: ProxyCliOptions, logger: Logger, serving: Servin
 async function startMetrics(options: ProxyCliOptions, collect: () => Promise<StatsSnapshot> | StatsSnapshot, pools: () => PoolStats[] | undefined, startedAt: number, logger: Logger): Promise<MetricsServer | undefined | null> {
   if (options.metrics === undefined) return undefined
   const {host, port} = options.metrics
+  const {MetricsServer, renderMetrics} = await import('../stats/metrics.js')
   const server = new MetricsServer(async () => renderMetrics(await collect(), startedAt, pools()))
   try {
     await server.listen(host, port)

@@ -46,12 +46,25 @@ export class Logger {
 
   raise(): void {
     if (this.level < LOG_PVERB) this.level++
-    this.write(`up log level to ${this.level}`, 'log.ts')
+    this.safe(`up log level to ${this.level}`)
   }
 
   lower(): void {
     if (this.level > LOG_EMERG) this.level--
-    this.write(`down log level to ${this.level}`, 'log.ts')
+    this.safe(`down log level to ${this.level}`)
+  }
+
+  /**
+   * nutcracker's log_safe (what its signal handler writes): no time and no source, a row of dots
+   * in their place, at any level.
+   */
+  safe(message: string): void {
+    this.writeLine(`[.......................] ${message}`)
+  }
+
+  /** A line as it is (a stack trace, as nutcracker's backtrace lines). */
+  raw(text: string): void {
+    this.writeLine(text)
   }
 
   /** loga: always written. */
@@ -81,7 +94,11 @@ export class Logger {
   }
 
   private write(message: string, source: string): void {
-    let line = `[${timestamp(new Date())}] ${source} ${message}`
+    this.writeLine(`[${timestamp(new Date())}] ${source} ${message}`)
+  }
+
+  private writeLine(text: string): void {
+    let line = text
     if (Buffer.byteLength(line) > MAX_LINE - 1) line = Buffer.from(line).subarray(0, MAX_LINE - 1).toString()
     try {
       writeSync(this.fd, `${line}\n`)

@@ -7,7 +7,7 @@ import type {NutcrackerConfig} from '../../config/types.js'
 import {errnoText} from '../io/errno.js'
 import {Logger} from './log.js'
 import type {ProxyCliOptions} from './options.js'
-import {Proxy} from '../proxy.js'
+import {loadBackendsFor, Proxy} from '../proxy.js'
 import {applyStartupFallbacks, reloadProxy} from '../reload/reload.js'
 import {keyPlacerRouter} from '../server/routing.js'
 import {snapshot, type StatsSnapshot, sumSnapshots} from '../stats/stats.js'
@@ -34,6 +34,7 @@ export async function runWorker(options: ProxyCliOptions, config: NutcrackerConf
   } catch {
     // the primary opened the same file; stderr is the fallback
   }
+  await loadBackendsFor(config)
   const proxy = new Proxy(config, {
     limits: options.limits, logger, mbufSize: options.mbufSize, makeRouter: keyPlacerRouter, sharedListeners: true,
   })

@@ -8,7 +8,8 @@ import type {Logger} from '../cli/log.js'
 import type {Request, RequestOwner} from './request.js'
 import {RequestQueue} from './request-queue.js'
 import {countConnectionClosed, countConnectionOpened, type PoolStats} from '../stats/stats.js'
-import {readAccepted} from '../io/socket-read.js'
+import {readAccepted, readSpan} from '../io/socket-read.js'
+import {Pieces} from '../io/pieces.js'
 import {Flush, OutBuffer, queueWrite} from '../io/write-batcher.js'
 import {INCOMPLETE, INVALID} from '../../protocol/redis-request.js'
 import type {PublishedCommands} from '../../protocol/redis-commands.js'
@@ -28,11 +29,12 @@ export interface ClientContext {
 
 const EMPTY = new Uint8Array(0)
 
-/** What consume() needs of a protocol's request scanner; both scanners share INCOMPLETE/INVALID. */
+/** What onData() needs of a protocol's request scanner; both scanners share INCOMPLETE/INVALID. */
 export interface RequestScanner {
+  /** goes on scanning the stream: the end of the request in progress in buf, INCOMPLETE or INVALID */
   scan(buf: Uint8Array, start: number, end: number): number
-  /** bytes still missing after INCOMPLETE, when known */
-  readonly need: number
+  /** forgets a request in progress */
+  reset(): void
   /** why the request is INVALID */
   readonly reason: string
 }
@@ -41,9 +43,8 @@ export abstract class ClientConnection implements RequestOwner {
   /** requests in arrival order, until their replies are written */
   private readonly queue = new RequestQueue()
   protected readonly out: OutBuffer
-  private partial: Uint8Array[] = []
-  private partialBytes = 0
-  private need = 0
+  /** the request in progress, when it spans reads (made at the first such request) */
+  private partial: Pieces | null = null
   /** the client half-closed: answer what is pending, then close */
   private eof = false
   /** QUIT seen or an error is being answered: read nothing more */
@@ -72,69 +73,57 @@ export abstract class ClientConnection implements RequestOwner {
   /** The protocol's request scanner (RESP or memcache ASCII). */
   protected abstract readonly scanner: RequestScanner
 
-  /** Handles one complete request, buf[start, end), that the scanner has just recognised. */
-  protected abstract handle(buf: Uint8Array, start: number, end: number): void
-
   /**
-   * Scans and handles the complete requests in buf[start, end). Returns the offset where an
-   * incomplete request starts (end when none), or -1 when the client was closed.
-   * Sets `this.setNeed(n)` when it stops at an incomplete request.
+   * Handles one complete request: `data` is its bytes, the scanner's argument offsets count
+   * from data[0].
    */
-  protected consume(buf: Uint8Array, start: number, end: number): number {
-    const scanner = this.scanner
-    let pos = start
-    while (pos < end) {
-      if (this.stopReading) return end
-      const requestEnd = scanner.scan(buf, pos, end)
-      if (requestEnd === INCOMPLETE) {
-        this.setNeed(scanner.need)
-        return pos
-      }
-      if (requestEnd === INVALID) {
-        this.fail(scanner.reason)
-        return -1
-      }
-      this.handle(buf, pos, requestEnd)
-      pos = requestEnd
-    }
-    return pos
-  }
+  protected abstract handle(data: Uint8Array): void
 
   /** The reply bytes the proxy sends for a request that failed with `error` (a strerror text). */
   protected abstract errorReply(error: string): Uint8Array
 
-  protected setNeed(bytes: number): void {
-    this.need = bytes
-  }
-
+  /**
+   * Requests are scanned as the bytes arrive, each read once: one that spans reads keeps its
+   * pieces, joined once when the scanner finds its end.
+   */
   private onData(chunk: Buffer): void {
     if (this.stopReading || this.closed) return
-    let buf: Uint8Array
-    if (this.partialBytes > 0) {
-      this.partial.push(chunk)
-      this.partialBytes += chunk.length
-      if (this.partialBytes < this.need) {
-        if (this.partialBytes > this.ctx.limits.maxRequestBytes) this.fail('request too large')
+    const scanner = this.scanner
+    const end = chunk.length
+    let pos = 0
+    while (pos < end && !this.stopReading) {
+      const requestEnd = scanner.scan(chunk, pos, end)
+      if (requestEnd === INCOMPLETE) {
+        this.keepPartial(chunk, pos, end)
+        break
+      }
+      if (requestEnd === INVALID) {
+        this.fail(scanner.reason)
         return
       }
-      buf = Buffer.concat(this.partial, this.partialBytes)
-      this.partial = []
-      this.partialBytes = 0
-    } else {
-      buf = chunk
-    }
-    const end = buf.length
-    const stop = this.consume(buf, 0, end)
-    if (stop < 0 || this.closed) return
-    if (stop < end && !this.stopReading) {
-      const rest = buf.subarray(stop)
-      this.partial.push(rest)
-      this.partialBytes = rest.length
+      this.handle(this.takeRequest(chunk, pos, requestEnd))
+      if (this.closed) return
+      pos = requestEnd
     }
     if (this.depth >= this.ctx.limits.maxPipeline && !this.paused) {
       this.paused = true
       this.socket.pause()
     }
+  }
+
+  private keepPartial(chunk: Buffer, start: number, end: number): void {
+    const partial = this.partial ?? (this.partial = new Pieces())
+    partial.push(chunk, start, end)
+    if (partial.bytes > this.ctx.limits.maxRequestBytes) this.fail('request too large')
+  }
+
+  /** The whole request that ends at chunk[end]: its earlier pieces joined with this one. */
+  private takeRequest(chunk: Buffer, start: number, end: number): Uint8Array {
+    const partial = this.partial
+    if (partial === null || partial.bytes === 0) return readSpan(chunk, start, end)
+    const data = partial.join(chunk, start, end)
+    this.partial = null
+    return data
   }
 
   /** Requests read and not yet answered. */
@@ -214,8 +203,8 @@ export abstract class ClientConnection implements RequestOwner {
     if (eof) stats.client_eof++
     else stats.client_err++
     for (const request of this.queue.takeAll()) request.swallow = true
-    this.partial = []
-    this.partialBytes = 0
+    this.partial = null
+    this.scanner.reset()
   }
 
   protected static readonly EMPTY = EMPTY

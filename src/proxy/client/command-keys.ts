@@ -17,7 +17,6 @@ import {formatAddress} from '../../address.js'
 import {lookupCommand, PublishedCommands, type KeyRange, type PublishedKeys} from '../../protocol/redis-commands.js'
 import type {PoolBackend} from '../backend.js'
 import type {Logger} from '../cli/log.js'
-import {slotMapClient} from '../control-client.js'
 
 /** A pool none of whose servers answered is asked again this often, msec. */
 const RETRY_MS = 5_000
@@ -108,6 +107,8 @@ function backendServers(backend: PoolBackend): Address[] {
 }
 
 async function askServer(address: Address, password: string | undefined): Promise<Map<string, PublishedKeys> | undefined> {
+  // the client library loads only for pools that opted in (`command_keys: backend`)
+  const {slotMapClient} = await import('../control-client.js')
   const client = slotMapClient(address, {password, timeoutMs: TIMEOUT_MS})
   try {
     await client.connect()

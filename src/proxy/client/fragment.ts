@@ -109,7 +109,10 @@ function mergeMget(request: Request, fragments: Request[]): Uint8Array | null {
     const reply = fragments[f].reply!
     const start = cursor[f]
     const end = scanner.scan(reply, start, reply.length)
-    if (end < 0) return null
+    if (end < 0) {
+      scanner.reset()
+      return null
+    }
     parts.push(reply.subarray(start, end))
     total += end - start
     cursor[f] = end

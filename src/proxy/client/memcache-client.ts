@@ -6,7 +6,6 @@ import {ClientConnection, type ClientContext} from './client.js'
 import {ECONNREFUSED} from '../io/errno.js'
 import {splitGetAndForward} from './memcache-fragment.js'
 import {Request} from './request.js'
-import {readSpan} from '../io/socket-read.js'
 
 const EMPTY = new Uint8Array(0)
 const PLACEHOLDER = Buffer.from('placeholder')
@@ -26,9 +25,9 @@ export class MemcacheClient extends ClientConnection {
     return reply
   }
 
-  protected override handle(buf: Uint8Array, start: number, end: number): void {
+  protected override handle(buf: Uint8Array): void {
     const scanner = this.scanner
-    const request = new Request(this, readSpan(buf, start, end))
+    const request = new Request(this, buf)
     this.enqueue(request)
     const command = scanner.command
     if (command === McCommand.Quit) {

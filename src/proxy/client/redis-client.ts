@@ -8,7 +8,6 @@ import {ClientConnection, type ClientContext} from './client.js'
 import {ECONNREFUSED} from '../io/errno.js'
 import {splitAndForward} from './fragment.js'
 import {Merge, Request} from './request.js'
-import {readSpan} from '../io/socket-read.js'
 import {ACROSS_SERVERS, CROSSSERVER, routePublished} from './published-route.js'
 import {CROSSSLOT_REPLY} from '../cluster/cluster-keys.js'
 
@@ -44,10 +43,10 @@ export class RedisClient extends ClientConnection {
     return reply
   }
 
-  protected override handle(buf: Uint8Array, start: number, end: number): void {
+  protected override handle(buf: Uint8Array): void {
     const scanner = this.scanner
     const cmd = scanner.cmd!
-    const request = new Request(this, readSpan(buf, start, end))
+    const request = new Request(this, buf)
     this.enqueue(request)
     const special = cmd.special
     if (special === Special.Quit) {

@@ -31,6 +31,7 @@ function scannerFor(published: PublishedCommands | undefined): RedisRequestScann
  */
 export function requestKeys(data: Uint8Array, published?: PublishedCommands): number[] | null {
   const scanner = scannerFor(published)
+  scanner.reset()
   if (scanner.scan(data, 0, data.length) !== data.length || scanner.cmd === undefined) return null
   const cmd = scanner.cmd
   const argc = scanner.argc

@@ -146,6 +146,11 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
     return this.outstanding === 0 && this.held.length === 0
   }
 
+  /** A request may be redirected to any node: the whole backend must be idle. */
+  idleAt(): boolean {
+    return this.idle
+  }
+
   /** Requests wait for a retry inside the backend, not at a gate: idle says when they are done. */
   whenForwarded(): Promise<void> {
     return Promise.resolve()

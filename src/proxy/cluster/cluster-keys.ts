@@ -50,6 +50,7 @@ export function isCrossSlot(data: Uint8Array): boolean {
   let keys = byCommand.get(cmd)
   if (keys === undefined) byCommand.set(cmd, (keys = MULTI_KEY_COMMANDS.get(cmd.name) ?? null))
   if (keys === null) return false
+  scanner.reset()
   if (scanner.scan(data, 0, data.length) !== data.length) return false
   const argc = scanner.argc
   let first = 1

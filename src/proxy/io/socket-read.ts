@@ -23,6 +23,21 @@ export function readSpan(chunk: Uint8Array, start: number, end: number): Uint8Ar
   return start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end)
 }
 
+/**
+ * Bytes [start, end) of a chunk read, to be kept a while (a reply waiting for its client). A read
+ * of 4 KiB or more has memory of its own, so a small part of it would keep all of it alive: such
+ * a part, under half the read, is copied out.
+ */
+export function ownedSpan(chunk: Uint8Array, start: number, end: number): Uint8Array {
+  if (start === 0 && end === chunk.length) return chunk
+  const length = end - start
+  const held = chunk.buffer.byteLength
+  if (held <= Buffer.poolSize || 2 * length >= held) return chunk.subarray(start, end)
+  const copy = Buffer.allocUnsafe(length)
+  copy.set(chunk.subarray(start, end))
+  return copy
+}
+
 /** Returns true: keep reading (pausing is the socket's pause()). */
 function copyOut(nread: number, buf: Uint8Array, onChunk: ChunkHandler): boolean {
   const chunk = Buffer.allocUnsafe(nread)

@@ -80,6 +80,11 @@ export class SocketWriter {
    * until it completes); 0 when none is queued.
    */
   queuedDirect = 0
+  /** writes handed to socket.write() and not yet done (each holds a buffer and the stream's entry) */
+  streamWrites = 0
+  private readonly onStreamWrite = () => {
+    this.streamWrites--
+  }
 
   constructor(readonly socket: net.Socket) {}
 
@@ -89,7 +94,8 @@ export class SocketWriter {
     if (binding === null || handle === null || this.queuedDirect !== 0 || socket.writableLength !== 0 ||
       socket.connecting || !socket.writable || typeof handle.writeBuffer !== 'function' ||
       (!canRefreshTimeout && socket.timeout !== undefined && socket.timeout > 0)) {
-      socket.write(data)
+      this.streamWrites++
+      socket.write(data, this.onStreamWrite)
       return
     }
     let req = spare

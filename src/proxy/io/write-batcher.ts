@@ -14,6 +14,9 @@ export const enum Flush {
   Callback = 1,
 }
 
+/** what a write waiting in a socket's stream holds besides its bytes (objects, allocation) */
+const WRITE_OVERHEAD = 256
+
 // Both lists below keep their arrays and count their entries: at pipeline depth 1 they empty after
 // every request, and a fresh array (or `length = 0`) would give the backing store back each time.
 
@@ -31,9 +34,12 @@ export class OutBuffer {
     this.writer = new SocketWriter(socket)
   }
 
-  /** Bytes queued here or written and not yet taken by the kernel (an upper bound). */
+  /**
+   * Memory held for bytes queued here or written and not yet taken by the kernel (an upper
+   * bound): the bytes, and for each write the stream holds, its buffer and entry.
+   */
   get pendingBytes(): number {
-    return this.bytes + this.writer.queuedBytes
+    return this.bytes + this.writer.queuedBytes + WRITE_OVERHEAD * this.writer.streamWrites
   }
 }
 
@@ -80,6 +86,12 @@ export function queueWrite(out: OutBuffer, chunk: Uint8Array): void {
   }
 }
 
+function ownCopy(chunk: Uint8Array): Uint8Array {
+  const copy = Buffer.allocUnsafeSlow(chunk.length)
+  copy.set(chunk)
+  return copy
+}
+
 function flush(out: OutBuffer): void {
   out.scheduled = false
   const count = out.count
@@ -87,13 +99,17 @@ function flush(out: OutBuffer): void {
   const chunks = out.chunks
   const socket = out.socket
   let data: Uint8Array | null = null
+  // A peer that does not keep up holds what is written to it: give it memory of its own, not a
+  // share of a read buffer or of Buffer's pool that would keep more alive than its bytes.
+  const held = out.writer.queuedBytes > 0
   if (socket.destroyed) {
     chunks.fill(undefined, 0, count)
   } else if (count === 1) {
     data = chunks[0]!
     chunks[0] = undefined
+    if (held && data.buffer.byteLength > data.length) data = ownCopy(data)
   } else {
-    data = Buffer.allocUnsafe(out.bytes)
+    data = held ? Buffer.allocUnsafeSlow(out.bytes) : Buffer.allocUnsafe(out.bytes)
     let at = 0
     for (let i = 0; i < count; i++) {
       const chunk = chunks[i]!

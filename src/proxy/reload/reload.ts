@@ -7,14 +7,17 @@
 // A pool that moves onto, off or between Redis Clusters (the cut-over of a migration) swaps as
 // soon as the new cluster's slot map is read, and its gate also waits for the keys of the
 // requests in flight at the swap to be copied to their new owners (cluster-cutover.ts).
-import {checkConfigFile, commandKeysOf, fallbackServersOf, formatProblem} from '../../config/index.js'
+import {checkConfigFile} from '../../config/check.js'
+import {commandKeysOf} from '../../config/command-keys.js'
+import {fallbackServersOf} from '../../config/fallback-servers.js'
+import {formatProblem} from '../../config/problems.js'
 import type {NutcrackerConfig, PoolConfig} from '../../config/types.js'
 import {KeyPlacer} from '../../hashing/index.js'
 import type {PoolBackend} from '../backend.js'
 import {copyInFlightKeys, inFlightKeys, needsKeyCopy} from './cluster-cutover.js'
 import type {Logger} from '../cli/log.js'
-import type {Proxy} from '../proxy.js'
-import {ReloadedBackend, type Fallback} from './reloaded-backend.js'
+import {loadBackendsFor, type Proxy} from '../proxy.js'
+import {ReloadedBackend, type Fallback, type ServerGate} from './reloaded-backend.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 /** Longest wait for the old backend's requests before the new one goes ahead anyway. */
@@ -42,13 +45,18 @@ async function bounded(promise: Promise<void>, ms: number): Promise<void> {
   limit.abort()
 }
 
-/** Resolves once the backend has no request in flight (bounded). */
-async function idle(backend: PoolBackend): Promise<void> {
+/** Resolves once `check` holds (bounded). */
+async function until(check: () => boolean): Promise<void> {
   const deadline = Date.now() + DRAIN_LIMIT_MS
   for (let spin = 0; spin < 100_000 && Date.now() < deadline; spin++) {
-    if (backend.idle) return
+    if (check()) return
     await sleep(spin < 20 ? 0 : 1)
   }
+}
+
+/** Resolves once the backend has no request in flight (bounded). */
+function idle(backend: PoolBackend): Promise<void> {
+  return until(() => backend.idle)
 }
 
 /** Everything sent to `backend` is answered (what it holds at a gate is forwarded first). */
@@ -64,7 +72,20 @@ function fallbackFor(pool: PoolConfig, proxy: Proxy): Fallback | undefined {
   return {pool: proxy.newServerPool({...pool, servers, preconnect: false}), servers, placer}
 }
 
-function reloadedBackend(pool: PoolConfig, proxy: Proxy, primary: PoolBackend, gate: Promise<void>): ReloadedBackend {
+/**
+ * The gate of each server of a new backend that routes by its server list: the old backend is
+ * idle at that server (so a hung server holds back only its own requests). None when a cluster
+ * is involved: then the keys in flight are copied, and the whole pool waits for that.
+ */
+function serverGateFor(old: PoolBackend, primary: PoolBackend): ServerGate | undefined {
+  if (needsKeyCopy(old, primary) || !primary.routesByServerList) return undefined
+  return (index) => {
+    const address = primary.serverAt(index)
+    return address === undefined ? drained(old) : until(() => old.idleAt(address))
+  }
+}
+
+function reloadedBackend(pool: PoolConfig, proxy: Proxy, primary: PoolBackend, gate: Promise<void>, serverGate?: ServerGate): ReloadedBackend {
   // a backend that places keys by a rule of its own (a cluster) moves its own keys: only the gate applies
   if (!primary.routesByServerList) return new ReloadedBackend(primary, undefined, undefined, gate)
   const placer = new KeyPlacer({hash: pool.hash, hashTag: pool.hashTag, distribution: pool.distribution, servers: pool.servers})
@@ -74,7 +95,7 @@ function reloadedBackend(pool: PoolConfig, proxy: Proxy, primary: PoolBackend, g
     redisDb: pool.redisDb,
     redisAuth: pool.redisAuth,
     timeoutMs: pool.timeout > 0 ? Math.max(pool.timeout, 1000) : 10_000,
-  }, gate)
+  }, gate, serverGate)
 }
 
 /**
@@ -145,6 +166,7 @@ async function readNextConfig(proxy: Proxy, file: string, logger: Logger): Promi
  * and why is logged.
  */
 async function startedBackends(next: NutcrackerConfig, proxy: Proxy, file: string, logger: Logger): Promise<PoolBackend[] | undefined> {
+  await loadBackendsFor(next)
   const built = next.pools.map((pool) => proxy.newBackend(pool))
   const failures = await Promise.all(built.map((backend) => backend.start()))
   const failure = failures.find((why) => why !== undefined)
@@ -158,7 +180,7 @@ async function startedBackends(next: NutcrackerConfig, proxy: Proxy, file: strin
 function swapPool(proxy: Proxy, pool: PoolConfig, i: number, primary: PoolBackend, logger: Logger): void {
   const old = proxy.backends[i]
   const gate = gateFor(pool, old, primary, logger)
-  const backend = reloadedBackend(pool, proxy, primary, gate)
+  const backend = reloadedBackend(pool, proxy, primary, gate, serverGateFor(old, primary))
   proxy.replaceBackend(i, backend, primary)
   void gate.then(() => old.close())
   if (pool.preconnect) backend.preconnect()

@@ -1,7 +1,9 @@
 // The backend of a pool after a config reload. Two jobs:
-//  - a gate: until the previous backend has answered everything it was sent (and forwarded what
-//    it still held), requests wait here in arrival order, so nothing sent after the reload can
-//    overtake something sent before it;
+//  - a gate: until the previous backend has answered everything it sent to a server (and
+//    forwarded what it still held), requests for that server wait here in arrival order, so
+//    nothing sent after the reload can overtake something sent before it. Each server has its own
+//    gate when the pool routes by its server list: a hung server (the usual reason to reload)
+//    holds back only its own requests, never the healthy servers';
 //  - the key handover of a pool change: while the pool has fallback_servers (its previous list),
 //    a request whose key belongs to another server under that list first has that server MIGRATE
 //    the key to its owner under the new list (+NOKEY when it has already moved, BUSYKEY when the
@@ -44,10 +46,19 @@ interface Waiting {
   error: string | null
 }
 
+/** Resolves once the previous backend is idle at the server of route index `index`. */
+export type ServerGate = (index: number) => Promise<void>
+
 export class ReloadedBackend implements PoolBackend {
-  private readonly waiting: Waiting[] = []
-  private head = 0
+  /** requests held, in arrival order */
+  private waiting: Waiting[] = []
+  /** every gate is open */
   private open = false
+  /** route indexes whose own gate opened before the whole gate did */
+  private readonly openIndexes = new Set<number>()
+  private readonly opening = new Set<number>()
+  /** flush() is running: a request forwarded meanwhile is picked up by it */
+  private flushing = false
   private idleWaiters: Array<() => void> = []
 
   constructor(
@@ -57,12 +68,12 @@ export class ReloadedBackend implements PoolBackend {
     private readonly handover: HandoverSettings | undefined,
     /** resolves once the previous backend is idle */
     gate: Promise<void>,
+    /** when given, each route index opens as soon as the previous backend is idle at its server */
+    private readonly serverGate?: ServerGate,
   ) {
     void gate.then(() => {
       this.open = true
-      // everything queued while the gate was closed starts its handover now, all at once
-      for (let i = this.head; i < this.waiting.length; i++) this.handOver(this.waiting[i])
-      this.flush()
+      this.opened()
     })
   }
 
@@ -93,7 +104,7 @@ export class ReloadedBackend implements PoolBackend {
 
   forward(index: number, request: Request): void {
     const entry: Waiting = {index, request, pending: -1, error: null}
-    if (this.open) {
+    if (this.open && this.waiting.length === 0) {
       this.handOver(entry)
       // no key of it changes owner: nothing to keep it behind
       if (entry.pending === 0) {
@@ -102,6 +113,32 @@ export class ReloadedBackend implements PoolBackend {
       }
     }
     this.waiting.push(entry)
+    if (this.isOpen(index)) {
+      if (entry.pending === -1) this.handOver(entry)
+      this.flush()
+    } else {
+      this.openWhenIdle(index)
+    }
+  }
+
+  private isOpen(index: number): boolean {
+    return this.open || this.openIndexes.has(index)
+  }
+
+  /** Opens route index `index` alone once the previous backend is idle at its server. */
+  private openWhenIdle(index: number): void {
+    if (this.serverGate === undefined || this.opening.has(index)) return
+    this.opening.add(index)
+    void this.serverGate(index).then(() => {
+      this.openIndexes.add(index)
+      this.opened()
+    })
+  }
+
+  /** A gate opened: what it held starts its handover now, all at once, then goes on in order. */
+  private opened(): void {
+    for (const entry of this.waiting) if (entry.pending === -1 && this.isOpen(entry.index)) this.handOver(entry)
+    this.flush()
   }
 
   preconnect(): void {
@@ -109,9 +146,9 @@ export class ReloadedBackend implements PoolBackend {
   }
 
   close(): void {
-    for (let i = this.head; i < this.waiting.length; i++) this.waiting[i].request.complete(null, ECONNREFUSED)
-    this.waiting.length = 0
-    this.head = 0
+    const waiting = this.waiting
+    this.waiting = []
+    for (const entry of waiting) entry.request.complete(null, ECONNREFUSED)
     this.primary.close()
     this.fallback?.pool.close()
     this.wakeIdle()
@@ -122,9 +159,14 @@ export class ReloadedBackend implements PoolBackend {
     return this.primary.idle && (this.fallback?.pool.idle ?? true)
   }
 
+  /** Idle at that server, and nothing held here (a reload in the middle of a gate waits for all of it). */
+  idleAt(address: Address): boolean {
+    return this.waiting.length === 0 && this.primary.idleAt(address) && (this.fallback?.pool.idleAt(address) ?? true)
+  }
+
   /** The primary's requests, then those held here: they will run on the primary, at the index each was routed to. */
   inFlight(): RoutedRequest[] {
-    const waiting = this.waiting.slice(this.head).map((entry) => ({backend: this.primary, index: entry.index, request: entry.request}))
+    const waiting = this.waiting.map((entry) => ({backend: this.primary, index: entry.index, request: entry.request}))
     return [...this.primary.inFlight(), ...waiting]
   }
 
@@ -138,7 +180,7 @@ export class ReloadedBackend implements PoolBackend {
 
   /** Resolves when nothing waits here any more (everything was forwarded). */
   whenForwarded(): Promise<void> {
-    if (this.open && this.head === this.waiting.length) return Promise.resolve()
+    if (this.open && this.waiting.length === 0) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
@@ -186,22 +228,36 @@ export class ReloadedBackend implements PoolBackend {
     if (entry.pending === 0) this.flush()
   }
 
-  /** Forwards, in arrival order, the waiting requests whose handover is done. */
+  /**
+   * Forwards, in arrival order, the waiting requests whose gate is open and whose handover is
+   * done; a request still held keeps the later ones of its route index behind it.
+   */
   private flush(): void {
-    if (!this.open) return
+    if (this.flushing) return
+    this.flushing = true
+    try {
+      this.forwardReady()
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  private forwardReady(): void {
     const waiting = this.waiting
-    while (this.head < waiting.length) {
-      const entry = waiting[this.head]
-      if (entry.pending !== 0) break
-      waiting[this.head++] = undefined as unknown as Waiting
-      if (entry.error !== null) entry.request.complete(null, entry.error)
-      else this.primary.forward(entry.index, entry.request)
+    const held = new Set<number>()
+    let kept = 0
+    for (const entry of waiting) {
+      if (entry.pending !== 0 || held.has(entry.index)) {
+        held.add(entry.index)
+        waiting[kept++] = entry
+      } else if (entry.error !== null) {
+        entry.request.complete(null, entry.error)
+      } else {
+        this.primary.forward(entry.index, entry.request)
+      }
     }
-    if (this.head === waiting.length) {
-      waiting.length = 0
-      this.head = 0
-      this.wakeIdle()
-    }
+    waiting.length = kept
+    if (kept === 0 && this.open) this.wakeIdle()
   }
 
   private wakeIdle(): void {

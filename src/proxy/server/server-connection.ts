@@ -10,9 +10,10 @@ import {isTransientError} from '../../protocol/redis-reply.js'
 import type {ReplyScanner} from './reply-scanner.js'
 import {Request} from '../client/request.js'
 import {RequestQueue} from '../client/request-queue.js'
-import {onreadOption, readSpan} from '../io/socket-read.js'
+import {onreadOption, ownedSpan} from '../io/socket-read.js'
 import {countConnectionClosed, countConnectionOpened, type ServerStats} from '../stats/stats.js'
 import {OutBuffer, queueWrite} from '../io/write-batcher.js'
+import {Pieces} from '../io/pieces.js'
 
 /** What a connection needs to know about its server and pool. */
 export interface ServerEndpoint {
@@ -50,8 +51,8 @@ export class ServerConnection {
   /** requests written (or queued to be written) whose reply has not arrived, oldest first */
   private readonly inflight = new RequestQueue()
   private readonly scanner: ReplyScanner
-  private pending: Uint8Array[] = []
-  private pendingBytes = 0
+  /** the reply in progress, when it spans reads */
+  private readonly pending = new Pieces()
   private connected = false
   closed = false
   private timer: NodeJS.Timeout | null = null
@@ -133,27 +134,18 @@ export class ServerConnection {
     this.server.stats.server_connections++
   }
 
+  /**
+   * Replies are scanned as the bytes arrive, each read once: a reply that spans reads keeps its
+   * pieces in a list, joined once when the scanner finds its end.
+   */
   private onData(chunk: Buffer): void {
-    let buf: Uint8Array
-    if (this.pendingBytes > 0) {
-      this.pending.push(chunk)
-      this.pendingBytes += chunk.length
-      if (this.pendingBytes < this.scanner.need) return
-      buf = Buffer.concat(this.pending, this.pendingBytes)
-      this.pending = []
-      this.pendingBytes = 0
-    } else {
-      buf = chunk
-    }
-    const end = buf.length
-    let pos = 0
+    const end = chunk.length
     const scanner = this.scanner
+    let pos = 0
     while (pos < end) {
-      const replyEnd = scanner.scan(buf, pos, end)
+      const replyEnd = scanner.scan(chunk, pos, end)
       if (replyEnd === INCOMPLETE) {
-        const rest = buf.subarray(pos)
-        this.pending.push(rest)
-        this.pendingBytes = rest.length
+        this.pending.push(chunk, pos, end)
         return
       }
       if (replyEnd === INVALID) {
@@ -161,13 +153,18 @@ export class ServerConnection {
         this.fail(EINVAL, 'err')
         return
       }
-      if (!this.reply(buf, pos, replyEnd)) return
+      if (!this.reply(this.takeReply(chunk, pos, replyEnd))) return
       pos = replyEnd
     }
   }
 
+  /** The whole reply that ends at chunk[end]: its earlier pieces joined with this one. */
+  private takeReply(chunk: Buffer, start: number, end: number): Uint8Array {
+    return this.pending.bytes === 0 ? ownedSpan(chunk, start, end) : this.pending.join(chunk, start, end)
+  }
+
   /** Hands one reply to the oldest request. Returns false when the connection was closed. */
-  private reply(buf: Uint8Array, start: number, end: number): boolean {
+  private reply(reply: Uint8Array): boolean {
     const request = this.inflight.peek()
     if (request === undefined) {
       // a reply nobody asked for: the stream is out of step, nutcracker closes the connection
@@ -175,7 +172,7 @@ export class ServerConnection {
       this.fail(EINVAL, 'err')
       return false
     }
-    if (this.settings.redis && isTransientError(buf, start, end)) {
+    if (this.settings.redis && isTransientError(reply, 0, reply.length)) {
       // -OOM / -BUSY / -LOADING: nutcracker drops the reply and closes the connection (a failure)
       this.fail(EINVAL, 'err')
       return false
@@ -186,11 +183,10 @@ export class ServerConnection {
       stats.out_queue--
       stats.out_queue_bytes -= request.data.length
       stats.responses++
-      stats.response_bytes += end - start
+      stats.response_bytes += reply.length
       if (this.settings.observeLatency !== undefined) this.settings.observeLatency(stats, performance.now() - request.sentAt)
     }
     this.settings.serverOk(this.server)
-    const reply = readSpan(buf, start, end)
     if (request.onInternalReply !== null) request.onInternalReply(reply)
     request.complete(reply, null)
     if (this.timer !== null && this.inflight.length === 0) {
@@ -229,6 +225,8 @@ export class ServerConnection {
     if (this.timer !== null) clearTimeout(this.timer)
     this.timer = null
     this.socket.destroy()
+    this.pending.clear()
+    this.scanner.reset()
     countConnectionClosed()
     const stats = this.server.stats
     if (this.connected) stats.server_connections--

@@ -116,6 +116,12 @@ export class ServerPool implements PoolBackend {
     return this.servers.every((server) => server.connections.every((conn) => conn.closed || conn.depth === 0))
   }
 
+  /** The connections to the server at `address` have no request in flight (a reload's gate for that server). */
+  idleAt(address: Address): boolean {
+    return this.servers.every((server) => server.host !== address.host || server.port !== address.port ||
+      server.connections.every((conn) => conn.closed || conn.depth === 0))
+  }
+
   /** Requests are sent at once: nothing is held. */
   whenForwarded(): Promise<void> {
     return Promise.resolve()

@@ -23,17 +23,17 @@ function assertNoStack(text: string): void {
 }
 
 test('a missing required flag: exit 2 with and without --json, one small JSON object', async () => {
-  const json = await twlab(['reshard', '--json'])
+  const json = await twlab(['migrate', 'verify', '--json'])
   assert.equal(json.code, 2)
   assert.equal(json.stderr, '')
   const error = jsonError(json.stdout)
   assert.equal(error.code, 'usage')
   assert.equal(error.exitCode, 2)
-  assert.match(error.message, /Missing required flag cluster/)
-  const text = await twlab(['reshard'])
+  assert.match(error.message, /Missing required flag to-cluster/)
+  const text = await twlab(['migrate', 'verify'])
   assert.equal(text.code, 2)
   assert.equal(text.stdout, '')
-  assert.match(text.stderr, /^Error: Missing required flag cluster\.\nSee twlab reshard --help\.\n$/)
+  assert.match(text.stderr, /^Error: Missing required flag to-cluster\.\nSee twlab migrate verify --help\.\n$/)
 })
 
 test('unknown flags and missing arguments are usage errors too', async () => {
@@ -62,13 +62,13 @@ test('a mistake the user can fix: exit 1 with and without --json, the hint kept'
 })
 
 test('errors are red on a terminal, plain with NO_COLOR and in pipes', async () => {
-  const terminal = await runInTerminal([process.execPath, TWLAB, 'reshard'])
+  const terminal = await runInTerminal([process.execPath, TWLAB, 'migrate', 'verify'])
   assert.equal(terminal.code, 2)
-  assert.match(terminal.screen, /\x1b\[31mError: Missing required flag cluster/)
-  const noColour = await runInTerminal([process.execPath, TWLAB, 'reshard'], {env: {NO_COLOR: '1'}})
+  assert.match(terminal.screen, /\x1b\[31mError: Missing required flag to-cluster/)
+  const noColour = await runInTerminal([process.execPath, TWLAB, 'migrate', 'verify'], {env: {NO_COLOR: '1'}})
   assert.equal(noColour.code, 2)
   assert.doesNotMatch(noColour.screen, /\x1b\[3\dm/)
-  assert.match(noColour.screen, /Error: Missing required flag cluster/)
-  const piped = await twlab(['reshard'])
+  assert.match(noColour.screen, /Error: Missing required flag to-cluster/)
+  const piped = await twlab(['migrate', 'verify'])
   assert.doesNotMatch(piped.stderr, /\x1b\[/)
 })

@@ -1,7 +1,7 @@
 // Adding and removing cluster nodes. add-node: the new node must be an empty cluster-enabled
 // redis; it MEETs the cluster, waits until both sides know each other, and optionally becomes a
 // replica. del-node (after its slots were moved away): its replicas follow another master, every
-// other node FORGETs it, and it is reset so it cannot rejoin by gossip.
+// other node FORGETs it, and it is reset (with a new id) so it cannot rejoin by gossip.
 import type {Redis} from 'ioredis'
 import type {ClusterNodeInfo} from '../targets/cluster-nodes.js'
 import {formatAddress, parseAddress} from '../address.js'
@@ -39,6 +39,9 @@ export async function addNode(target: ClusterTarget, newAddress: string, replica
       await target.refresh()
       return target.byId(id) !== undefined && !target.byId(id)!.flags.includes('handshake')
     }, `${newAddress} to join the cluster`)
+    // Done means it serves: it knows every slot's owner and is past the first seconds in which a
+    // fresh master answers CLUSTERDOWN (a reshard onto it right away would be refused).
+    await waitFor(async () => (await clusterInfo(client, newAddress)).cluster_state === 'ok', `${newAddress} to see the cluster as ok`)
     if (master) {
       // the new node must know the master before it can follow it
       await waitFor(async () => String(await client.call('CLUSTER', 'NODES')).includes(master.id), `${newAddress} to learn about ${master.address}`)
@@ -77,8 +80,9 @@ export async function forgetNode(target: ClusterTarget, node: ClusterNodeInfo): 
     }
   }))
   if (!node.failing) {
-    // alone again, so it cannot rejoin through gossip; it keeps running
-    await target.client(node).call('CLUSTER', 'RESET', 'SOFT').catch(() => undefined)
+    // alone again, so it cannot rejoin through gossip; it keeps running. HARD gives it a new id:
+    // the others refuse a forgotten id for a minute, and the node may well be added back sooner.
+    await target.client(node).call('CLUSTER', 'RESET', 'HARD').catch(() => undefined)
   }
   await target.refresh()
   return {replicasMoved}

@@ -40,9 +40,12 @@ export function startBar(format: string, total: number, payload: Record<string, 
   return bar
 }
 
-/** Calls `print` at most once every few seconds: progress for logs, where a bar cannot be redrawn. */
+/**
+ * Calls `print` at the first sample (a log shows at once that the work started) and then at most
+ * once every few seconds: progress for logs, where a bar cannot be redrawn.
+ */
 export function everyFewSeconds(print: () => void): () => void {
-  let last = Date.now()
+  let last = 0
   return () => {
     if (Date.now() - last < LINE_EVERY_MS) return
     last = Date.now()

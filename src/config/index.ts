@@ -18,3 +18,6 @@ export {ConfigEditor, editConfigFile, writeFileAtomic, type EditOptions, type Ed
 
 /** Where twlab commands look for nutcracker.yml without -c: nutcracker's own upstream default. */
 export const DEFAULT_CONFIG_FILE = 'conf/nutcracker.yml'
+export {listenerTlsOf, serverTlsOf, type ListenerTls, type ServerTls} from './tls.js'
+export {REDIS_USER_KEY, redisUserOf} from './acl-user.js'
+export {READ_FROM_KEY, REPLICA_MAX_LAG_KEY, READ_FROM_VALUES, DEFAULT_REPLICA_MAX_LAG, readFromOf, replicaMaxLagOf, type ReadFrom} from './read-from.js'

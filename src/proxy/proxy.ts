@@ -1,7 +1,7 @@
 // A running proxy: one backend (nutcracker's server pool, or a Redis Cluster for a pool with
 // `cluster:`) and one listener per pool of the configuration. This is where a pool's kind of
 // backend is chosen (newBackend); everything else, the reload included, sees a PoolBackend.
-import {clusterSeedsOf} from '../config/index.js'
+import {clusterSeedsOf, redisUserOf} from '../config/index.js'
 import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
 import type {PoolBackend} from './backend.js'
 import {ClusterBackend} from './cluster/cluster-backend.js'
@@ -45,6 +45,7 @@ export class Proxy {
         logger: options.logger,
         poolName: pool.name,
         redisAuth: pool.redisAuth,
+        redisUser: redisUserOf(pool),
         maxKeyLength: options.mbufSize - 48,
       }
       this.contexts.push(ctx)

@@ -19,6 +19,8 @@ export interface ClientContext {
   logger: Logger
   poolName: string
   redisAuth?: string
+  /** redis_user: clients may also AUTH as this user (with redisAuth) */
+  redisUser?: string
   /** the largest key nutcracker accepts (mbuf data size) */
   maxKeyLength: number
 }

@@ -7,7 +7,7 @@
 // A pool that moves onto, off or between Redis Clusters (the cut-over of a migration) swaps as
 // soon as the new cluster's slot map is read, and its gate also waits for the keys of the
 // requests in flight at the swap to be copied to their new owners (cluster-cutover.ts).
-import {checkConfigFile, fallbackServersOf, formatProblem} from '../../config/index.js'
+import {checkConfigFile, fallbackServersOf, formatProblem, listenerTlsOf, redisUserOf} from '../../config/index.js'
 import type {NutcrackerConfig, PoolConfig} from '../../config/types.js'
 import {KeyPlacer} from '../../hashing/index.js'
 import type {PoolBackend} from '../backend.js'
@@ -30,6 +30,8 @@ export function restartNeeded(current: NutcrackerConfig, next: NutcrackerConfig)
     if (a.listen.text !== b.listen.text) return `pool ${b.name}: listen changed`
     if (a.redis !== b.redis) return `pool ${b.name}: redis changed`
     if (a.redisAuth !== b.redisAuth) return `pool ${b.name}: redis_auth changed`
+    if (redisUserOf(a) !== redisUserOf(b)) return `pool ${b.name}: redis_user changed`
+    if (JSON.stringify(listenerTlsOf(a)) !== JSON.stringify(listenerTlsOf(b))) return `pool ${b.name}: the listener's tls_ keys changed`
   }
   return undefined
 }

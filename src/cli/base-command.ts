@@ -1,9 +1,13 @@
 // The base of every twlab command: --json (machine output on stdout, nothing else there),
 // errors users cause as one sentence with a non-zero exit code, and the TTY/--yes rule for
 // destructive commands.
-import {Command, Flags} from '@oclif/core'
+import {Command, Flags, type Interfaces} from '@oclif/core'
 import {UserError, isUserError} from '../errors.js'
 import {confirm} from './prompt.js'
+import {applyConnectionFlags} from './target-flags.js'
+
+/** oclif's FlagOutput/ArgOutput, which its interfaces do not export. */
+type Flagged = {[name: string]: any}
 
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
@@ -11,6 +15,15 @@ export abstract class BaseCommand extends Command {
   /** Flag for destructive commands: `static flags = {...BaseCommand.yesFlag}`. */
   static yesFlag = {
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation', env: 'TWLAB_YES', default: false}),
+  }
+
+  /** Parses as oclif does, then hands the connection flags (--tls, --user...) to the client factory. */
+  protected override async parse<F extends Flagged, B extends Flagged, A extends Flagged>(
+    options?: Interfaces.Input<F, B, A>, argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv)
+    applyConnectionFlags(parsed.flags as Record<string, unknown>)
+    return parsed
   }
 
   /** Progress and notes go to stderr so stdout stays clean for --json and pipes. */

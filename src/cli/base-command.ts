@@ -22,7 +22,8 @@ export abstract class BaseCommand extends Command {
     options?: Interfaces.Input<F, B, A>, argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
     const parsed = await super.parse(options, argv)
-    applyConnectionFlags(parsed.flags as Record<string, unknown>)
+    // only commands with the connection flag set (`twlab up --tls` means something else)
+    if ('cacert' in (this.ctor.flags ?? {})) applyConnectionFlags(parsed.flags as Record<string, unknown>)
     return parsed
   }
 

@@ -6,6 +6,8 @@ import {join} from 'node:path'
 import {UserError} from '../errors.js'
 import type {Distribution, HashName} from '../config/types.js'
 import {isPidOfNode} from './process-alive.js'
+import type {LabTls} from './tls-certs.js'
+import {registerTls} from '../targets/connection-access.js'
 import {isValidLabName, labDir, stateFile, twlabHome} from './home.js'
 
 export const STATE_VERSION = 1
@@ -94,6 +96,12 @@ export interface LabState {
   masters: number
   replicas: number
   password?: string
+  /** --user: an ACL user on every node with `password` (the default user keeps the password too) */
+  user?: string
+  /** --tls: every node and the proxy listen with TLS only, with these files */
+  tls?: LabTls
+  /** --read-from: where the proxy sends reads (a Sentinel lab behind twproxy) */
+  readFrom?: 'master' | 'replica' | 'prefer-replica'
   proxy: LabProxy
   /** every process the lab runs: redis nodes, sentinels, and the proxy (role "proxy") */
   nodes: LabNode[]
@@ -107,7 +115,12 @@ export interface LabState {
   upMs?: number
 }
 
+/**
+ * The lab with each node's liveness. A lab made with --tls is also made known to the client
+ * factory here, so every tool that loads it reaches its nodes (and proxy) with its certificates.
+ */
 function withLiveness(state: LabState): LabState {
+  if (state.tls !== undefined) registerTls(state.nodes, state.tls)
   return {...state, nodes: state.nodes.map((node) => ({...node, alive: node.pid > 0 && isPidOfNode(node.pid, node.port, node.configFile)}))}
 }
 

@@ -5,7 +5,7 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileS
 import {join} from 'node:path'
 import {UserError} from '../errors.js'
 import type {Distribution, HashName} from '../config/types.js'
-import {isPidOfNode} from './process-alive.js'
+import {isProcessAlive, processArgv} from '../targets/process.js'
 import type {LabTls} from './tls-certs.js'
 import {registerTls} from '../targets/connection-access.js'
 import {isValidLabName, labDir, stateFile, twlabHome} from './home.js'
@@ -113,6 +113,19 @@ export interface LabState {
   status: 'running' | 'stopped'
   /** milliseconds `up` took from the first process start to a ready topology */
   upMs?: number
+}
+
+/**
+ * Whether `pid` is still the process started for a node listening on `port` with `configFile`:
+ * pids get reused, and we must never signal a stranger. redis rewrites its title to
+ * "redis-server host:port"; nutcracker and twproxy keep their arguments, which name the config.
+ */
+export function isPidOfNode(pid: number, port: number, configFile: string): boolean {
+  if (!isProcessAlive(pid)) return false
+  const argv = processArgv(pid)
+  if (argv === undefined) return true
+  const commandLine = argv.join(' ')
+  return commandLine.includes(`:${port}`) || (configFile.length > 0 && commandLine.includes(configFile))
 }
 
 /**

@@ -15,7 +15,7 @@
 // to a key are not reordered by a retry; other slots go on. Route indexes are slots:
 // MGET/DEL/UNLINK/TOUCH/MSET split per slot.
 import type {PoolConfig} from '../../config/types.js'
-import type {ClusterSeed} from '../../config/cluster.js'
+import type {ClusterSeed} from '../../config/extension-keys/cluster.js'
 import {formatAddress, type Address} from '../../address.js'
 import {CLUSTER_SLOTS, keySlot, keySlotOfRange} from '../../hashing/index.js'
 import {encodeCommand} from '../../protocol/redis-encode.js'
@@ -32,7 +32,7 @@ import {Request, type RequestOwner} from '../client/request.js'
 import type {ConnectionSettings, ServerConnection} from '../server/server-connection.js'
 import {connectionTo, dropConnection, openConnection} from '../server/server-connections.js'
 import {PoolStats} from '../stats/stats.js'
-import {readFromOf, replicaMaxLagOf} from '../../config/read-from.js'
+import {readFromOf, replicaMaxLagOf} from '../../config/extension-keys/read-from.js'
 import {ReplicaReads} from '../server/read-from.js'
 import {type ServerAccess, serverAccessOf} from '../server/server-access.js'
 

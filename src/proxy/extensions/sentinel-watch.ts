@@ -6,7 +6,7 @@
 // has not yet heard of a failover from sending writes back to the old master.
 import type {Redis} from 'ioredis'
 import {type Address, formatAddress, parsePort} from '../../address.js'
-import type {SentinelAddress} from '../../config/sentinels.js'
+import type {SentinelAddress} from '../../config/extension-keys/sentinels.js'
 import type {PoolConfig} from '../../config/types.js'
 import type {Logger} from '../cli/log.js'
 import {sentinelClient} from '../control-client.js'

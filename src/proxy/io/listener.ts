@@ -3,7 +3,7 @@
 import {chmodSync, existsSync, unlinkSync} from 'node:fs'
 import net from 'node:net'
 import tls from 'node:tls'
-import {listenerTlsOf} from '../../config/tls.js'
+import {listenerTlsOf} from '../../config/extension-keys/tls.js'
 import type {PoolConfig} from '../../config/types.js'
 import type {ClientContext} from '../client/client.js'
 import {MemcacheClient} from '../client/memcache-client.js'

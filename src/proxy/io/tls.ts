@@ -6,7 +6,7 @@
 import {readFileSync} from 'node:fs'
 import net, {isIP} from 'node:net'
 import tls from 'node:tls'
-import type {ListenerTls, ServerTls} from '../../config/tls.js'
+import type {ListenerTls, ServerTls} from '../../config/extension-keys/tls.js'
 import {errnoText} from './errno.js'
 
 /** A tls_* file of a pool that cannot be read. */

@@ -9,7 +9,7 @@
 // failures of the master (no ejection); their traffic is not in the stats document, whose
 // servers stay the masters.
 import {type Address, formatAddress} from '../../address.js'
-import type {ReadFrom} from '../../config/read-from.js'
+import type {ReadFrom} from '../../config/extension-keys/read-from.js'
 import {lookupCommand} from '../../protocol/redis-commands.js'
 import type {Logger} from '../cli/log.js'
 import {Request, type RequestOwner} from '../client/request.js'

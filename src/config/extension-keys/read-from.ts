@@ -5,10 +5,10 @@
 // stale or from the master beats failing). `prefer-replica` sends reads to replicas that are up
 // and in step (lag at most `replica_max_lag` seconds, master_link_status up) and to the master
 // otherwise. Writes and everything else always go to the master. nutcracker rejects both keys.
-import {ExtensionValueError, registerExtension} from './extensions.js'
+import {ExtensionValueError, registerExtension} from '../extensions.js'
 import {CLUSTER_KEY} from './cluster.js'
 import {SENTINELS_KEY} from './sentinels.js'
-import type {PoolConfig} from './types.js'
+import type {PoolConfig} from '../types.js'
 
 export const READ_FROM_KEY = 'read_from'
 export const REPLICA_MAX_LAG_KEY = 'replica_max_lag'

@@ -7,8 +7,8 @@
 // (the name their certificates must carry, and SNI; the address's host without it), and
 // `tls_server_cert_file`/`tls_server_key_file` when the servers ask clients for a certificate
 // (redis-server's tls-auth-clients). The stats port stays plain.
-import {ExtensionValueError, registerExtension} from './extensions.js'
-import type {PoolConfig} from './types.js'
+import {ExtensionValueError, registerExtension} from '../extensions.js'
+import type {PoolConfig} from '../types.js'
 
 export const TLS_CERT_KEY = 'tls_cert_file'
 export const TLS_KEY_KEY = 'tls_key_file'

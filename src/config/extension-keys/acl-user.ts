@@ -2,8 +2,8 @@
 // `redis_auth` as its password: the proxy sends `AUTH user password` on every server connection,
 // and its clients may authenticate as `AUTH user password` (the same user) or, as with
 // nutcracker, `AUTH password`. nutcracker itself rejects the key.
-import {ExtensionValueError, registerExtension} from './extensions.js'
-import type {PoolConfig} from './types.js'
+import {ExtensionValueError, registerExtension} from '../extensions.js'
+import type {PoolConfig} from '../types.js'
 
 export const REDIS_USER_KEY = 'redis_user'
 

@@ -70,6 +70,9 @@ export default class Status extends BaseCommand {
     })
     this.log(headline(lab, status))
     this.log(renderTable(head, rows))
+    if (status.tls) this.log(`TLS only: CA ${status.tls.caFile}, certificate ${status.tls.certFile}, key ${status.tls.keyFile}`)
+    if (status.user) this.log(`ACL user ${status.user} on every node (the default user keeps the same password)`)
+    if (status.readFrom) this.log(`Reads go to: ${status.readFrom} (twproxy read_from)`)
     for (const group of status.groups ?? []) {
       this.log(`Sentinel group ${group.group}: master ${group.masterNode ?? 'unknown'}${group.master ? ` (${group.master})` : ''}, reported by ${group.agreeing} of ${lab.nodes.filter((n) => n.role === 'sentinel').length} sentinels`)
     }

@@ -5,6 +5,7 @@ import {UserError} from '../src/errors.js'
 import {DISTRIBUTIONS, HASH_NAMES, type Distribution, type HashName} from '../src/config/types.js'
 import {DEFAULT_LAB_NAME} from '../src/lab/home.js'
 import {upLab} from '../src/lab/up.js'
+import type {UpOptions} from '../src/lab/plan.js'
 import {defaultProxy} from '../src/lab/binaries.js'
 import {connectHint} from '../src/lab/summary.js'
 import {catalogNames, SYSTEM_SERVER} from '../src/servers/catalog.js'
@@ -20,6 +21,7 @@ export default class Up extends BaseCommand {
     '<%= config.bin %> up --proxy nutcracker --hash murmur --distribution modula --lab cmp',
     '<%= config.bin %> up --cluster --server valkey-9.1',
     '<%= config.bin %> up --lab scratch --ephemeral',
+    '<%= config.bin %> up --sentinel --tls --user app --password s3cret --read-from replica',
   ]
 
   static override flags = {
@@ -35,6 +37,9 @@ export default class Up extends BaseCommand {
     'base-port': Flags.integer({description: 'first port of the lab (default: the first free block from 21000, cluster bus ports kept out of the ephemeral range)'}),
     ephemeral: Flags.boolean({description: 'keep no data: nodes start empty after a stop (by default a lab keeps every key across stop/start and down/up)', default: false}),
     password: Flags.string({description: 'requirepass on every node (and redis_auth in the pool)'}),
+    user: Flags.string({description: 'an ACL user with --password on every node (all commands and keys), reached by the proxy as redis_user; the default user keeps --password too', dependsOn: ['password'], helpValue: 'NAME'}),
+    tls: Flags.boolean({description: 'a local CA and certificate (openssl); every node, sentinel and twproxy listens with TLS only (replication and cluster bus too); see `twlab status --json` .tls', default: false}),
+    'read-from': Flags.string({description: 'where twproxy sends read-only commands of a Sentinel lab (pool key read_from)', options: ['master', 'replica', 'prefer-replica']}),
     'redis-bin': Flags.string({description: 'folder holding redis-server and redis-sentinel (default: PATH)'}),
     server: Flags.string({description: `server every node runs: system (redis-server on PATH, the default) or ${catalogNames().join(', ')}, fetched first if \`twlab servers add\` has not (see \`twlab servers ls\`)`, default: SYSTEM_SERVER}),
     'node-timeout': Flags.integer({description: 'cluster-node-timeout in ms (cluster labs)', default: 2000}),
@@ -64,6 +69,9 @@ export default class Up extends BaseCommand {
       distribution: flags.distribution as Distribution,
       host: '127.0.0.1',
       password: flags.password,
+      user: flags.user,
+      tls: flags.tls,
+      readFrom: flags['read-from'] as UpOptions['readFrom'],
       redisBin: flags['redis-bin'],
       server: flags.server,
       nodeTimeoutMs: flags['node-timeout'],

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {connectionFlags} from '../../src/cli/target-flags.js'
 import {parseAddress, type Address} from '../../src/address.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {parseDuration} from '../../src/cli/duration.js'
@@ -37,6 +38,7 @@ export default class CheckConsistency extends BaseCommand {
     duration: Flags.string({description: 'how long to run (500ms, 30s, 2m)', default: '30s'}),
     keys: Flags.integer({description: 'number of counters', default: 1000}),
     password: Flags.string({description: 'AUTH password (default: the lab\'s)', env: 'TWLAB_PASSWORD'}),
+    ...connectionFlags,
     concurrency: Flags.integer({description: 'parallel clients, each with its own share of the counters', default: 4}),
     timeout: Flags.string({description: 'per-command timeout', default: '1s'}),
     keep: Flags.boolean({description: 'keep the counters afterwards (deleted by default)'}),

@@ -2,12 +2,13 @@
 // (only results and errors), every failure rendered one way (error-report.ts: one sentence, a
 // stable code, exit 1, 2 on a usage error, 130 on Ctrl-C), a closed pipe ending quietly, colour
 // on terminals, and the TTY/--yes rule for destructive commands.
-import {Command, Flags} from '@oclif/core'
+import {Command, Flags, type Interfaces} from '@oclif/core'
 import {UserError} from '../errors.js'
 import {colours} from './terminal/colour.js'
 import {renderError, reportOf} from './failure/error-report.js'
 import {endQuietlyOnClosedPipe} from './failure/output.js'
 import {confirm} from './prompt.js'
+import {applyConnectionFlags} from './target-flags.js'
 import {endBars, hideProgress, printLine} from './terminal/terminal-line.js'
 
 /** Whether `flag` (or its short form) was given before any `--`. */
@@ -15,6 +16,9 @@ function given(argv: readonly string[], ...spellings: string[]): boolean {
   const end = argv.indexOf('--')
   return (end === -1 ? argv : argv.slice(0, end)).some((arg) => spellings.includes(arg))
 }
+
+/** oclif's FlagOutput/ArgOutput, which its interfaces do not export. */
+type Flagged = {[name: string]: any}
 
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
@@ -40,6 +44,16 @@ export abstract class BaseCommand extends Command {
   /** --quiet (or -q) was given: notes and progress stay off, results and errors still print. */
   protected quietEnabled(): boolean {
     return given(this.argv, '--quiet', '-q')
+  }
+
+  /** Parses as oclif does, then hands the connection flags (--tls, --user...) to the client factory. */
+  protected override async parse<F extends Flagged, B extends Flagged, A extends Flagged>(
+    options?: Interfaces.Input<F, B, A>, argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv)
+    // only commands with the connection flag set (`twlab up --tls` means something else)
+    if ('cacert' in (this.ctor.flags ?? {})) applyConnectionFlags(parsed.flags as Record<string, unknown>)
+    return parsed
   }
 
   /** Progress and notes go to stderr so stdout stays clean for --json and pipes. */

@@ -3,6 +3,7 @@
 // the source lab's own cluster. What they mean is src/migrate's (source/source-options.ts,
 // target/target-lab.ts); this is only how they are spelled.
 import {Flags} from '@oclif/core'
+import {connectionFlags} from './target-flags.js'
 import {NEW_LAB_CLUSTER} from '../migrate/target/target-lab.js'
 
 const SOURCE_GROUP = 'SOURCE'
@@ -34,6 +35,7 @@ export const migrateSourceFlags = {
     env: 'TWLAB_PASSWORD',
     helpGroup: SOURCE_GROUP,
   }),
+  ...connectionFlags,
 }
 
 /**

@@ -5,7 +5,7 @@ import type {PoolConfig} from '../config/index.js'
 import {BaseCommand} from './base-command.js'
 import {poolProgress} from './terminal/pool-progress.js'
 import {renderTable} from './table.js'
-import {targetFlags} from './target-flags.js'
+import {connectionFlags, targetFlags} from './target-flags.js'
 import {runPoolChange, type PoolChangePlan, type PoolChangeSummary} from '../pool/change.js'
 import type {PoolChange} from '../pool/plan.js'
 import {resolvePoolChangeTarget} from '../pool/target.js'
@@ -22,6 +22,7 @@ const poolChangeFlags = {
   'pid-file': Flags.string({description: 'the proxy\'s -p pid file, instead of --proxy-pid', exclusive: ['proxy-pid', 'no-proxy'], helpGroup: TARGET_GROUP}),
   'no-proxy': Flags.boolean({description: 'no proxy runs --config: clients use the servers directly', exclusive: ['proxy-pid', 'pid-file'], default: false, helpGroup: TARGET_GROUP}),
   password: targetFlags.password,
+  ...connectionFlags,
 }
 
 interface PoolChangeFlags {

@@ -3,6 +3,7 @@
 // and the summary with the next step. cluster/slot-moves.ts decides the rest (preflight, big-key
 // refusal, journal, the run).
 import {Flags} from '@oclif/core'
+import {connectionFlags} from './target-flags.js'
 import {BaseCommand} from './base-command.js'
 import {colours} from './terminal/colour.js'
 import {onInterrupt} from './interrupt.js'
@@ -22,7 +23,7 @@ export const clusterFlags = {
   cluster: Flags.string({description: 'any node of the cluster, HOST:PORT', exclusive: ['lab'], helpValue: 'HOST:PORT'}),
   lab: Flags.string({description: 'a cluster lab of `twlab up --cluster` (default: the only running one); its node names (m1, m1-r1) work as NODE', aliases: ['name'], exclusive: ['cluster'], helpValue: 'NAME'}),
   password: Flags.string({description: 'password of the cluster nodes (AUTH), also used by MIGRATE', env: 'TWLAB_PASSWORD'}),
-  user: Flags.string({description: 'ACL user name for --password'}),
+  ...connectionFlags,
 }
 
 export const moveFlags = {

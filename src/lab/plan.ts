@@ -30,6 +30,12 @@ export interface UpOptions {
   distribution: Distribution
   host: string
   password?: string
+  /** an ACL user made on every node with `password` */
+  user?: string
+  /** every node and the proxy speak TLS only (certificates made by tls-certs.ts) */
+  tls?: boolean
+  /** where twproxy sends reads of a Sentinel lab */
+  readFrom?: 'master' | 'replica' | 'prefer-replica'
   redisBin?: string
   /** "system" (the default) or an installed server's name */
   server?: string
@@ -62,6 +68,28 @@ export function validateOptions(options: UpOptions): void {
   }
   if (options.password !== undefined && !/^[A-Za-z0-9._~!@#%^&*+=-]{1,128}$/.test(options.password)) {
     throw new UserError('--password may hold letters, digits and ._~!@#%^&*+=- only (no spaces or quotes), 1 to 128 of them.')
+  }
+  validateAccessOptions(options)
+}
+
+/** --user, --tls and --read-from: what each needs beside it. */
+function validateAccessOptions(options: UpOptions): void {
+  if (options.user !== undefined) {
+    if (options.password === undefined) throw new UserError('--user needs --password: the ACL user is made with that password.')
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(options.user) || options.user === 'default') {
+      throw new UserError(`--user "${options.user}" is not a name twlab makes: use letters, digits and ._- (1 to 64 of them), and not "default".`)
+    }
+  }
+  if (options.tls && options.proxy === 'nutcracker') {
+    throw new UserError('nutcracker speaks no TLS, and --tls makes every node listen with TLS only: use --proxy twproxy (the default), or leave out --tls.')
+  }
+  if (options.readFrom !== undefined && options.readFrom !== 'master') {
+    if (options.topology === 'cluster') {
+      throw new UserError('A cluster lab has no proxy to send reads to replicas: put twproxy in front of it with a pool of `cluster:` seeds and `read_from:`, or use --sentinel.')
+    }
+    if (options.topology !== 'sentinel' || options.proxy !== 'twproxy') {
+      throw new UserError('--read-from needs a Sentinel lab behind twproxy (--sentinel): twproxy finds the replicas through the masters Sentinel names.')
+    }
   }
 }
 
@@ -170,6 +198,8 @@ export function planLab(options: UpOptions, basePort: number, dir: string, binar
     masters: options.masters,
     replicas: options.replicas,
     ...(options.password ? {password: options.password} : {}),
+    ...(options.user ? {user: options.user} : {}),
+    ...(options.readFrom && options.readFrom !== 'master' ? {readFrom: options.readFrom} : {}),
     ...(options.ephemeral ? {ephemeral: true} : {}),
     proxy,
     nodes,

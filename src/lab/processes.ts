@@ -7,7 +7,7 @@ import {UserError} from '../errors.js'
 import {launchedProgram} from '../servers/programs.js'
 import {isListening} from './ports.js'
 import {isProcessAlive, processState} from '../targets/process.js'
-import {isPidOfNode} from './process-alive.js'
+import {isPidOfNode} from './state.js'
 import type {LabNode, LaunchCommand} from './state.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 

@@ -3,7 +3,7 @@
 import {randomBytes} from 'node:crypto'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {renderTemplate} from './templates.js'
+import {renderTemplate, type TemplateValues} from './templates.js'
 import type {LabNode, LabState} from './state.js'
 
 function writeFile(path: string, text: string): void {
@@ -11,14 +11,28 @@ function writeFile(path: string, text: string): void {
   writeFileSync(path, text)
 }
 
+/** What every template gets of --tls (with the plain port off) and --user. */
+function accessValues(lab: LabState, node: LabNode): TemplateValues {
+  return {
+    port: node.port,
+    plainPort: lab.tls ? 0 : node.port,
+    tls: lab.tls !== undefined,
+    caFile: lab.tls?.caFile,
+    certFile: lab.tls?.certFile,
+    keyFile: lab.tls?.keyFile,
+    user: lab.user,
+  }
+}
+
 export function renderRedisConfig(lab: LabState, node: LabNode): string {
   const master = node.master ? lab.nodes.find((candidate) => candidate.name === node.master) : undefined
   return renderTemplate('redis.conf', {
+    ...accessValues(lab, node),
+    tlsCluster: lab.tls !== undefined && lab.topology === 'cluster',
     lab: lab.name,
     node: node.name,
     role: node.role,
     host: node.host,
-    port: node.port,
     dir: node.dataDir,
     logFile: node.logFile,
     pidFile: join(node.dataDir, 'redis.pid'),
@@ -59,10 +73,10 @@ export function renderSentinelConfigs(lab: LabState): Map<string, string> {
       })
     }).join('\n')
     configs.set(sentinel.name, renderTemplate('sentinel.conf', {
+      ...accessValues(lab, sentinel),
       lab: lab.name,
       node: sentinel.name,
       host: sentinel.host,
-      port: sentinel.port,
       dir: sentinel.dataDir,
       logFile: sentinel.logFile,
       pidFile: join(sentinel.dataDir, 'sentinel.pid'),
@@ -88,6 +102,13 @@ export function renderPoolConfig(lab: LabState): string {
     hash: lab.proxy.hash,
     distribution: lab.proxy.distribution,
     password: lab.password,
+    // redis_user, tls_* and read_from are twproxy's; nutcracker would refuse the file
+    user: lab.proxy.kind === 'twproxy' ? lab.user : undefined,
+    tls: lab.tls !== undefined,
+    caFile: lab.tls?.caFile,
+    certFile: lab.tls?.certFile,
+    keyFile: lab.tls?.keyFile,
+    readFrom: lab.readFrom,
     servers: masters.map((node) => `    - ${node.host}:${node.port}:1 ${followSentinels && node.group ? node.group : node.name}`).join('\n'),
     sentinels: sentinels.map((node) => `    - ${node.host}:${node.port}`).join('\n'),
   })

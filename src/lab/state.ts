@@ -5,7 +5,9 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileS
 import {join} from 'node:path'
 import {UserError} from '../errors.js'
 import type {Distribution, HashName} from '../config/types.js'
-import {isPidOfNode} from './process-alive.js'
+import {isProcessAlive, processArgv} from '../targets/process.js'
+import type {LabTls} from './tls-certs.js'
+import {registerTls} from '../targets/connection-access.js'
 import {isValidLabName, labDir, stateFile, twlabHome} from './home.js'
 
 export const STATE_VERSION = 1
@@ -94,6 +96,12 @@ export interface LabState {
   masters: number
   replicas: number
   password?: string
+  /** --user: an ACL user on every node with `password` (the default user keeps the password too) */
+  user?: string
+  /** --tls: every node and the proxy listen with TLS only, with these files */
+  tls?: LabTls
+  /** --read-from: where the proxy sends reads (a Sentinel lab behind twproxy) */
+  readFrom?: 'master' | 'replica' | 'prefer-replica'
   proxy: LabProxy
   /** every process the lab runs: redis nodes, sentinels, and the proxy (role "proxy") */
   nodes: LabNode[]
@@ -107,7 +115,25 @@ export interface LabState {
   upMs?: number
 }
 
+/**
+ * Whether `pid` is still the process started for a node listening on `port` with `configFile`:
+ * pids get reused, and we must never signal a stranger. redis rewrites its title to
+ * "redis-server host:port"; nutcracker and twproxy keep their arguments, which name the config.
+ */
+export function isPidOfNode(pid: number, port: number, configFile: string): boolean {
+  if (!isProcessAlive(pid)) return false
+  const argv = processArgv(pid)
+  if (argv === undefined) return true
+  const commandLine = argv.join(' ')
+  return commandLine.includes(`:${port}`) || (configFile.length > 0 && commandLine.includes(configFile))
+}
+
+/**
+ * The lab with each node's liveness. A lab made with --tls is also made known to the client
+ * factory here, so every tool that loads it reaches its nodes (and proxy) with its certificates.
+ */
 function withLiveness(state: LabState): LabState {
+  if (state.tls !== undefined) registerTls(state.nodes, state.tls)
   return {...state, nodes: state.nodes.map((node) => ({...node, alive: node.pid > 0 && isPidOfNode(node.pid, node.port, node.configFile)}))}
 }
 

@@ -64,6 +64,12 @@ export interface LabStatus {
   dir: string
   proxy: LabState['proxy']
   password?: string
+  /** --user: the ACL user on every node (its password is `password`) */
+  user?: string
+  /** --tls: the CA, and the certificate and key every node presents (clients may present them too) */
+  tls?: {caFile: string; certFile: string; keyFile: string}
+  /** --read-from: where the proxy sends reads */
+  readFrom?: string
   nodes: NodeStatus[]
   groups?: GroupStatus[]
   /** after a cut-over: the cluster the lab's proxy serves instead of the pool */
@@ -170,6 +176,9 @@ export async function labStatus(lab: LabState): Promise<LabStatus> {
   }))
   const result: LabStatus = {name: lab.name, topology: lab.topology, dir: lab.dir, proxy: lab.proxy, nodes}
   if (lab.password) result.password = lab.password
+  if (lab.user) result.user = lab.user
+  if (lab.tls) result.tls = {caFile: lab.tls.caFile, certFile: lab.tls.certFile, keyFile: lab.tls.keyFile}
+  if (lab.readFrom) result.readFrom = lab.readFrom
   if (lab.topology === 'sentinel') {
     result.groups = await sentinelGroups(lab, nodes)
     for (const node of nodes) {

@@ -2,7 +2,8 @@
 import type {LabState} from './state.js'
 
 export function connectHint(lab: LabState): string[] {
-  const auth = lab.password ? ` -a ${lab.password} --no-auth-warning` : ''
+  const tls = lab.tls ? ` --tls --cacert ${lab.tls.caFile}` : ''
+  const auth = `${tls}${lab.user ? ` --user ${lab.user}` : ''}${lab.password ? ` -a ${lab.password} --no-auth-warning` : ''}`
   const first = lab.nodes.find((node) => node.role === 'master')
   const lines: string[] = []
   if (lab.topology === 'cluster') {
@@ -14,7 +15,7 @@ export function connectHint(lab: LabState): string[] {
     lines.push(`Connect to a master: redis-cli -p ${first.port}${auth}`)
   }
   const sentinel = lab.nodes.find((node) => node.role === 'sentinel')
-  if (sentinel) lines.push(`Ask Sentinel: redis-cli -p ${sentinel.port} sentinel get-master-addr-by-name ${lab.sentinel?.groups[0]}`)
+  if (sentinel) lines.push(`Ask Sentinel: redis-cli -p ${sentinel.port}${tls} sentinel get-master-addr-by-name ${lab.sentinel?.groups[0]}`)
   lines.push(`Stop it: twlab down --lab ${lab.name}`)
   return lines
 }

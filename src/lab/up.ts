@@ -18,6 +18,9 @@ import {CLUSTER_BUS_OFFSET, DEFAULT_BASE_PORT, LOWEST_AUTO_BASE_PORT, PORT_BLOCK
 import {busyPorts, ephemeralRange, inEphemeralRange} from './ports.js'
 import {launchDetached, stopProcess, waitForNode} from './processes.js'
 import {writeLabConfigs} from './render.js'
+import {makeLabCertificates} from './tls-certs.js'
+import {registerTls} from '../targets/connection-access.js'
+import {join} from 'node:path'
 import {waitForReplicaLinks, waitForSentinels} from './sentinel-setup.js'
 import {isRunning, listLabs, loadLab, readState, redisNodes, writeState, type LabNode, type LabState} from './state.js'
 
@@ -127,6 +130,11 @@ export async function upLab(options: UpOptions, requestedBasePort: number | unde
   mkdirSync(dir, {recursive: true})
   const started = Date.now()
   try {
+    if (options.tls) {
+      progress('Making the lab\'s certificate authority and node certificate (openssl)...')
+      lab.tls = await makeLabCertificates(join(dir, 'tls'), lab.name)
+      registerTls(lab.nodes, lab.tls)
+    }
     writeLabConfigs(lab)
     const redis = lab.nodes.filter((node) => node.role === 'master' || node.role === 'replica')
     progress(`Starting ${redis.length} ${server.product}-server processes${server.name === 'system' ? '' : ` (${server.name}, ${server.product} ${server.version})`} on ${lab.host}:${redis[0].port}-${redis.at(-1)?.port}...`)

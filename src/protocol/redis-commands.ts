@@ -48,6 +48,8 @@ export interface CommandInfo {
   name: string
   arity: Arity
   special: Special
+  /** read-only: a replica may answer it (read_from) */
+  read: boolean
   /** Arity.Published only: the server's arity and key positions */
   keys?: PublishedKeys
 }
@@ -70,13 +72,14 @@ export interface PublishedKeys {
 
 const TABLE: Array<[Arity, string]> = [
   [Arity.Zero, 'ping quit command'],
-  [Arity.Key, 'persist pttl ttl type dump decr get getdel incr strlen hgetall hkeys hlen hvals llen scard smembers zcard auth'],
+  [Arity.Key, 'persist pttl ttl type dump decr get getdel incr strlen hgetall hkeys hlen hvals llen scard smembers zcard'],
   [Arity.KeyPlus1, 'expire expireat pexpire pexpireat append decrby getbit getset incrby incrbyfloat setnx hexists hget ' +
     'hstrlen lindex rpoplpush sismember zrank zrevrank zscore'],
   [Arity.KeyPlus2, 'getrange psetex setbit setex setrange hincrby hincrbyfloat hsetnx lrange lrem lset ltrim smove zcount ' +
     'zlexcount zincrby zremrangebylex zremrangebyrank zremrangebyscore'],
   [Arity.KeyPlus3, 'linsert lmove'],
-  [Arity.KeyPlusN, 'sort copy bitcount bitpos bitfield exists getex set hdel hmget hmset hscan hset hrandfield lpush lpushx ' +
+  // AUTH password (nutcracker's form) or AUTH user password (Redis 6): the client checks the count
+  [Arity.KeyPlusN, 'auth sort copy bitcount bitpos bitfield exists getex set hdel hmget hmset hscan hset hrandfield lpush lpushx ' +
     'rpush rpushx lpop rpop lpos sadd sdiff sdiffstore sinter sinterstore srem sunion sunionstore srandmember sscan spop ' +
     'smismember pfadd pfmerge pfcount zadd zdiff zdiffstore zinter zinterstore zmscore zpopmax zpopmin zrandmember zrange ' +
     'zrangebylex zrangebyscore zrangestore zrem zrevrange zrevrangebylex zrevrangebyscore zscan zunion zunionstore geodist ' +
@@ -86,6 +89,14 @@ const TABLE: Array<[Arity, string]> = [
   [Arity.Eval, 'eval evalsha'],
   [Arity.NoKey, 'lolwut'],
 ]
+
+// The commands a replica answers as its master would (Redis's `readonly` flag), of those above:
+// read_from sends these to replicas. Anything that writes, or may (SORT, GEORADIUS with STORE,
+// EVAL), is not here and goes to the master.
+const READS = new Set(('pttl ttl type dump get strlen hgetall hkeys hlen hvals llen scard smembers zcard getbit hexists hget ' +
+  'hstrlen lindex sismember zrank zrevrank zscore getrange lrange zcount zlexcount bitcount bitpos exists hmget hscan ' +
+  'hrandfield lpos sdiff sinter sunion srandmember sscan smismember pfcount zdiff zinter zmscore zrandmember zrange ' +
+  'zrangebylex zrangebyscore zrevrange zrevrangebylex zrevrangebyscore zscan zunion geodist geopos geohash geosearch mget').split(' '))
 
 const SPECIALS: Record<string, Special> = {
   ping: Special.Ping, quit: Special.Quit, auth: Special.Auth, mget: Special.Mget, del: Special.Del,
@@ -145,7 +156,7 @@ class CommandTable {
   }
 }
 
-const NUTCRACKER = new CommandTable(TABLE.flatMap(([arity, names]) => names.split(' ').map((name) => ({name, arity, special: SPECIALS[name] ?? Special.None}))))
+const NUTCRACKER = new CommandTable(TABLE.flatMap(([arity, names]) => names.split(' ').map((name) => ({name, arity, special: SPECIALS[name] ?? Special.None, read: READS.has(name)}))))
 
 /** The command whose name is buf[start, end), matched case-insensitively, or undefined. */
 export function lookupCommand(buf: Uint8Array, start: number, end: number): CommandInfo | undefined {
@@ -162,7 +173,7 @@ export class PublishedCommands {
   private entries: CommandInfo[] = []
 
   replace(entries: Array<{name: string; keys: PublishedKeys}>): void {
-    this.entries = entries.map(({name, keys}) => ({name: name.toLowerCase(), arity: Arity.Published, special: Special.None, keys}))
+    this.entries = entries.map(({name, keys}) => ({name: name.toLowerCase(), arity: Arity.Published, special: Special.None, read: false, keys}))
     this.table = new CommandTable(this.entries)
   }
 

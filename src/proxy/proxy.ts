@@ -1,8 +1,7 @@
 // A running proxy: one backend (nutcracker's server pool, or a Redis Cluster for a pool with
 // `cluster:`) and one listener per pool of the configuration. This is where a pool's kind of
 // backend is chosen (newBackend); everything else, the reload included, sees a PoolBackend.
-import {clusterSeedsOf} from '../config/cluster.js'
-import {commandKeysOf} from '../config/command-keys.js'
+import {clusterSeedsOf, commandKeysOf, redisUserOf} from '../config/extension-keys/index.js'
 import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
 import type {PoolBackend} from './backend.js'
 import {BackendCommandTable} from './client/command-keys.js'
@@ -62,6 +61,7 @@ export class Proxy {
         logger: options.logger,
         poolName: pool.name,
         redisAuth: pool.redisAuth,
+        redisUser: redisUserOf(pool),
         maxKeyLength: options.mbufSize - 48,
         published: this.commandTables[i]?.commands,
       }

@@ -13,8 +13,13 @@
 //   failovers; `patient` waits out a failover (then gives up), `watch` refreshes until stopped.
 // Errors reach callers through the commands that fail; each client has an 'error' listener so
 // ioredis never prints them and an unhandled 'error' event never crashes a command.
+//
+// TLS and the ACL user, for every client, are decided here too (connection-access.ts): a client's
+// own `tls`, else what is known of its address (a lab made with --tls registers its nodes), else
+// the command's --tls/--cacert/--cert/--key/--user flags.
 import {Cluster, Redis, type ClusterOptions, type RedisOptions} from 'ioredis'
 import type {Address} from '../address.js'
+import {defaultUsername, tlsFor, type TlsFiles} from './connection-access.js'
 
 export type ClientPolicy = 'probe' | 'admin' | 'patient' | 'watch'
 
@@ -25,6 +30,8 @@ export interface ServerAuth {
   /** an ACL user; the default user when absent */
   username?: string
   password?: string
+  /** TLS for this client; absent: what is known of the address, or the command's flags */
+  tls?: TlsFiles
 }
 
 export interface ClientOptions extends ServerAuth {
@@ -64,10 +71,11 @@ function retryStrategy(policy: ClientPolicy, stopRetrying?: () => boolean): (tim
   return (times) => (stopRetrying?.() || times > reconnects ? null : Math.min(minDelayMs ?? times * 100, maxDelayMs))
 }
 
-function redisOptions(options: ClientOptions): RedisOptions {
+function redisOptions(options: ClientOptions, endpoint: Endpoint): RedisOptions {
   return {
-    username: options.username,
+    username: options.username ?? (options.password === undefined ? undefined : defaultUsername()),
     password: options.password,
+    tls: 'path' in endpoint ? undefined : tlsFor(endpoint, options.tls),
     db: options.db ?? 0,
     connectionName: options.name,
     lazyConnect: options.lazyConnect ?? true,
@@ -84,7 +92,7 @@ function redisOptions(options: ClientOptions): RedisOptions {
 
 /** A client for one server (or one proxy port). */
 export function createClient(endpoint: Endpoint, options: ClientOptions): Redis {
-  const client = new Redis({...('path' in endpoint ? {path: endpoint.path} : {host: endpoint.host, port: endpoint.port}), ...redisOptions(options)})
+  const client = new Redis({...('path' in endpoint ? {path: endpoint.path} : {host: endpoint.host, port: endpoint.port}), ...redisOptions(options, endpoint)})
   client.on('error', () => undefined)
   return client
 }
@@ -118,8 +126,10 @@ export function createClusterClient(seeds: Address[], options: ClusterClientOpti
     slotsRefreshInterval: options.slotsRefreshIntervalMs,
     clusterRetryStrategy: (times) => (options.stopRetrying?.() || times > refreshes ? null : Math.min(100 * times, maxDelayMs)),
     redisOptions: {
-      username: options.username,
+      username: options.username ?? (options.password === undefined ? undefined : defaultUsername()),
       password: options.password,
+      // a cluster's nodes share one TLS setup: the first seed's
+      tls: seeds.length > 0 ? tlsFor(seeds[0], options.tls) : undefined,
       commandTimeout,
       connectTimeout: Math.max(commandTimeout ?? 5000, 1000),
       maxRetriesPerRequest: options.policy === 'patient' ? 5 : 1,

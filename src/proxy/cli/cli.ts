@@ -20,6 +20,7 @@ import {keyPlacerRouter} from '../server/routing.js'
 import {describeStats, type PoolStats, snapshot, type StatsSnapshot} from '../stats/stats.js'
 import {StatsServer} from '../stats/stats-server.js'
 import {runPrimary, runWorker} from './workers.js'
+import {TlsFileError} from '../io/tls.js'
 
 const DAEMON_ENV = 'TWPROXY_DAEMONIZED'
 
@@ -164,7 +165,15 @@ async function startPools(options: ProxyCliOptions, config: NutcrackerConfig, lo
     return {collect: primary.collect, stop: primary.stop, livePools: () => undefined, reload: () => forwardToWorkers('SIGUSR1')}
   }
   await loadBackendsFor(config)
-  const proxy = new Proxy(config, {limits: options.limits, logger, mbufSize: options.mbufSize, makeRouter: keyPlacerRouter})
+  let proxy: Proxy
+  try {
+    proxy = new Proxy(config, {limits: options.limits, logger, mbufSize: options.mbufSize, makeRouter: keyPlacerRouter})
+  } catch (error) {
+    // a tls_* file that cannot be read, named with its pool and key
+    if (!(error instanceof TlsFileError)) throw error
+    logger.error(error.message, 'proxy.ts')
+    return undefined
+  }
   applyStartupFallbacks(proxy)
   try {
     await proxy.start()

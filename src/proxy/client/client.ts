@@ -21,6 +21,8 @@ export interface ClientContext {
   logger: Logger
   poolName: string
   redisAuth?: string
+  /** redis_user: clients may also AUTH as this user (with redisAuth) */
+  redisUser?: string
   /** the largest key nutcracker accepts (mbuf data size) */
   maxKeyLength: number
   /** `command_keys: backend`: the newer commands the pool's servers publish */

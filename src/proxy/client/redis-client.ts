@@ -1,5 +1,5 @@
 // A client of a redis pool: scans RESP requests in place, answers PING, QUIT and AUTH itself as
-// nutcracker does, splits multi-key commands, and forwards everything else unchanged to the
+// nutcracker does (and `AUTH user password` where the pool names its redis_user), splits multi-key commands, and forwards everything else unchanged to the
 // server of its first key.
 import type net from 'node:net'
 import {Arity, type PublishedCommands, Special} from '../../protocol/redis-commands.js'
@@ -15,6 +15,7 @@ const PONG = Buffer.from('+PONG\r\n')
 const OK = Buffer.from('+OK\r\n')
 const NO_PASSWORD = Buffer.from('-ERR Client sent AUTH, but no password is set\r\n')
 const BAD_PASSWORD = Buffer.from('-ERR invalid password\r\n')
+const WRONGPASS = Buffer.from('-WRONGPASS invalid username-password pair or user is disabled.\r\n')
 const NOAUTH = Buffer.from('-NOAUTH Authentication required\r\n')
 const EMPTY = new Uint8Array(0)
 
@@ -23,12 +24,14 @@ const errorReplies = new Map<string, Uint8Array>()
 export class RedisClient extends ClientConnection {
   protected override readonly scanner: RedisRequestScanner
   private readonly password: Buffer | undefined
+  private readonly user: Buffer | undefined
   private authenticated: boolean
 
   constructor(socket: net.Socket, ctx: ClientContext) {
     super(socket, ctx)
     this.scanner = new RedisRequestScanner(ctx.maxKeyLength, ctx.limits.maxRequestBytes, ctx.published)
     this.password = ctx.redisAuth === undefined ? undefined : Buffer.from(ctx.redisAuth)
+    this.user = ctx.redisUser === undefined ? undefined : Buffer.from(ctx.redisUser)
     this.authenticated = this.password === undefined
   }
 
@@ -46,6 +49,12 @@ export class RedisClient extends ClientConnection {
   protected override handle(buf: Uint8Array): void {
     const scanner = this.scanner
     const cmd = scanner.cmd!
+    // AUTH takes a password, or a user and a password where the pool names its user; other
+    // counts close the client, as nutcracker's arity check does
+    if (cmd.special === Special.Auth && (scanner.argc > 3 || (scanner.argc === 3 && this.user === undefined))) {
+      this.fail('wrong number of arguments for auth')
+      return
+    }
     const request = new Request(this, buf)
     this.enqueue(request)
     const special = cmd.special
@@ -56,7 +65,7 @@ export class RedisClient extends ClientConnection {
       return
     }
     if (special === Special.Auth) {
-      request.complete(this.authenticate(buf, scanner.argStart(1), scanner.argEnd(1)), null)
+      request.complete(scanner.argc === 3 ? this.authenticateUser(buf) : this.authenticate(buf, scanner.argStart(1), scanner.argEnd(1)), null)
       return
     }
     if (!this.authenticated) {
@@ -93,5 +102,15 @@ export class RedisClient extends ClientConnection {
     const ok = end - start === password.length && password.equals(buf.subarray(start, end))
     this.authenticated = ok
     return ok ? OK : BAD_PASSWORD
+  }
+
+  /** AUTH user password (Redis 6): the pool's redis_user with its redis_auth. */
+  private authenticateUser(buf: Uint8Array): Uint8Array {
+    const scanner = this.scanner
+    const user = this.user!
+    const userOk = user.equals(buf.subarray(scanner.argStart(1), scanner.argEnd(1)))
+    const ok = userOk && this.authenticate(buf, scanner.argStart(2), scanner.argEnd(2)) === OK
+    this.authenticated = ok
+    return ok ? OK : WRONGPASS
   }
 }

@@ -15,7 +15,7 @@
 // to a key are not reordered by a retry; other slots go on. Route indexes are slots:
 // MGET/DEL/UNLINK/TOUCH/MSET split per slot.
 import type {PoolConfig} from '../../config/types.js'
-import type {ClusterSeed} from '../../config/cluster.js'
+import type {ClusterSeed} from '../../config/extension-keys/cluster.js'
 import {formatAddress, type Address} from '../../address.js'
 import {CLUSTER_SLOTS, keySlot, keySlotOfRange} from '../../hashing/index.js'
 import {encodeCommand} from '../../protocol/redis-encode.js'
@@ -32,6 +32,9 @@ import {Request, type RequestOwner} from '../client/request.js'
 import type {ConnectionSettings, ServerConnection} from '../server/server-connection.js'
 import {connectionTo, dropConnection, openConnection} from '../server/server-connections.js'
 import {PoolStats} from '../stats/stats.js'
+import {readFromOf, replicaMaxLagOf} from '../../config/extension-keys/read-from.js'
+import {ReplicaReads} from '../server/read-from.js'
+import {type ServerAccess, serverAccessOf} from '../server/server-access.js'
 
 /** How long a request may keep being retried (TRYAGAIN, CLUSTERDOWN, refused connections). */
 const RETRY_WINDOW_MS = 5000
@@ -72,13 +75,23 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
   private closing = false
   /** idle connections closed because their node left the cluster: not a reason to refresh */
   private readonly retired = new WeakSet<ServerConnection>()
+  /** how the nodes are reached: password, ACL user, TLS */
+  private readonly access: ServerAccess
+  /** read_from: reads go to the replicas of the slot's master */
+  private readonly reads: ReplicaReads | undefined
 
   constructor(private readonly config: PoolConfig, private readonly seeds: readonly ClusterSeed[], private readonly logger: Logger) {
     this.stats = new PoolStats(config.name, [])
+    this.access = serverAccessOf(config)
+    const readFrom = readFromOf(config)
     this.settings = {
       redis: true,
       timeout: config.timeout,
       redisAuth: config.redisAuth,
+      redisUser: this.access.username,
+      tls: this.access.tls,
+      // READONLY lets a replica answer reads of its master's slots; a master ignores it
+      readOnly: readFrom !== 'master',
       redisDb: 0,
       newScanner: () => new RedisReplyScanner(),
       serverOk: () => {},
@@ -86,11 +99,14 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
       log: (level, message) => logger[level](message, 'cluster.ts'),
       observeLatency: latencyRecorder(),
     }
+    this.reads = readFrom === 'master' ? undefined
+      : new ReplicaReads(config.name, readFrom, replicaMaxLagOf(config), this.settings, this.access, () => this.map?.masters ?? [], logger)
   }
 
   /** Reads the slot map (bounded) before the pool serves; without it, requests wait for the next refresh. */
   async start(): Promise<string | undefined> {
     await this.refresh()
+    await this.reads?.start()
     if (this.map !== undefined) return undefined
     this.logger.error(`pool '${this.config.name}': no cluster node answered CLUSTER SLOTS (${this.seeds.map(formatAddress).join(', ')}); requests fail until one does`, 'cluster.ts')
     return `no node of pool '${this.config.name}''s cluster answered`
@@ -130,6 +146,7 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
 
   close(): void {
     this.closing = true
+    this.reads?.close()
     if (this.holdTimer !== null) clearTimeout(this.holdTimer)
     if (this.refreshTimer !== null) clearTimeout(this.refreshTimer)
     this.holdTimer = null
@@ -143,7 +160,7 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
 
   /** Nothing sent and unanswered, nothing waiting for a retry (reload.ts waits for this). */
   get idle(): boolean {
-    return this.outstanding === 0 && this.held.length === 0
+    return this.outstanding === 0 && this.held.length === 0 && (this.reads?.idle ?? true)
   }
 
   /** A request may be redirected to any node: the whole backend must be idle. */
@@ -250,13 +267,20 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
   }
 
   private send(node: ClusterNode, request: ClusterRequest, asking: boolean): void {
-    const conn = connectionTo(node, this.config.serverConnections, this.settings)
-    // ASKING applies to the next command on the same connection only
-    if (asking) conn.send(new Request(null, ASKING))
     request.serverIndex = node.index
     request.node = node
     this.outstanding++
+    if (!asking && this.reads !== undefined && this.reads.trySend(node, request, this.sendToMaster)) return
+    const conn = connectionTo(node, this.config.serverConnections, this.settings)
+    // ASKING applies to the next command on the same connection only
+    if (asking) conn.send(new Request(null, ASKING))
     conn.send(request)
+  }
+
+  /** A read a replica failed: to the master it was meant for after all. */
+  private readonly sendToMaster = (request: Request): void => {
+    const sent = request as ClusterRequest
+    connectionTo(sent.node!, this.config.serverConnections, this.settings).send(sent)
   }
 
   /** Holds the request for a retry, unless its retry window is over: then the last answer stands. */
@@ -311,7 +335,7 @@ export class ClusterBackend implements PoolBackend, RequestOwner {
     if (this.refreshing !== null) return this.refreshing
     const candidates: Address[] = [...(this.map?.masters ?? []), ...this.seeds, ...(this.map?.nodes ?? [])]
     const deadline = Date.now() + FETCH_LIMIT_MS
-    this.refreshing = fetchSlotMap(candidates, {password: this.config.redisAuth, timeoutMs: FETCH_NODE_LIMIT_MS, deadline})
+    this.refreshing = fetchSlotMap(candidates, {...this.access, timeoutMs: FETCH_NODE_LIMIT_MS, deadline})
       .then((map) => {
         this.lastRefresh = Date.now()
         if (map !== undefined && !this.closing) this.apply(map)

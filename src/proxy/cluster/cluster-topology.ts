@@ -3,11 +3,10 @@
 // request), so it uses ioredis with one short-lived connection per node asked (control-client.ts);
 // requests themselves travel over the proxy's own server connections.
 import {type Address, formatAddress} from '../../address.js'
-import {slotMapClient} from '../control-client.js'
+import {type ControlAccess, slotMapClient} from '../control-client.js'
 import {parseClusterSlots, type SlotMap} from './cluster-slot-map.js'
 
-export interface FetchOptions {
-  password?: string
+export interface FetchOptions extends ControlAccess {
   /** per node asked, msec */
   timeoutMs: number
   /** msec since epoch after which no further node is asked */

@@ -1,12 +1,12 @@
 // What twlab's opt-in pool keys add to a nutcracker server pool: `sentinels:` (servers follow
-// their Sentinel masters) and `health_check:` (an ejected server is probed before it comes back).
-// A pool without them is exactly nutcracker's.
-import {healthCheckOf} from '../../config/health-check.js'
-import {sentinelsOf} from '../../config/sentinels.js'
+// their Sentinel masters), `read_from:` (reads go to those masters' replicas) and `health_check:`
+// (an ejected server is probed before it comes back). A pool without them is exactly nutcracker's.
+import {healthCheckOf, readFromOf, replicaMaxLagOf, sentinelsOf} from '../../config/extension-keys/index.js'
 import type {PoolConfig} from '../../config/types.js'
 import {healthProbe} from './health-probe.js'
 import type {Logger} from '../cli/log.js'
 import type {ServerPool} from '../server/server-pool.js'
+import {ReplicaReads} from '../server/read-from.js'
 
 export interface PoolExtras {
   /** resolves once what must happen before serving has happened (Sentinel masters resolved) */
@@ -23,14 +23,24 @@ export async function loadPoolExtensionsFor(pools: readonly PoolConfig[]): Promi
 }
 
 export function attachPoolExtensions(pool: ServerPool, config: PoolConfig, logger: Logger): PoolExtras {
-  if (healthCheckOf(config)) pool.healthProbe = healthProbe(config)
+  if (healthCheckOf(config)) pool.healthProbe = healthProbe(config, pool.access)
   const sentinels = sentinelsOf(config)
   if (sentinels !== undefined && sentinelModule === undefined) throw new Error('loadPoolExtensionsFor() was not called for this pool')
-  const watch = sentinels === undefined ? undefined : new sentinelModule!.SentinelWatch(pool, config, sentinels, logger)
+  const watch = sentinels === undefined ? undefined : new sentinelModule!.SentinelWatch(pool, config, sentinels, logger, pool.access)
+  const readFrom = readFromOf(config)
+  if (sentinels !== undefined && readFrom !== 'master') {
+    const masters = () => pool.endpoints.map((server) => ({host: server.host, port: server.port}))
+    pool.replicaReads = new ReplicaReads(config.name, readFrom, replicaMaxLagOf(config), pool.connectionSettings, pool.access, masters, logger)
+  }
   return {
     start: async () => {
+      // the masters first: their replicas are asked of them
       await watch?.start()
+      await pool.replicaReads?.start()
     },
-    stop: () => watch?.stop(),
+    stop: () => {
+      watch?.stop()
+      pool.replicaReads?.close()
+    },
   }
 }

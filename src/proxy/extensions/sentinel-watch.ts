@@ -6,11 +6,12 @@
 // has not yet heard of a failover from sending writes back to the old master.
 import type {Redis} from 'ioredis'
 import {type Address, formatAddress, parsePort} from '../../address.js'
-import type {SentinelAddress} from '../../config/sentinels.js'
+import type {SentinelAddress} from '../../config/extension-keys/sentinels.js'
 import type {PoolConfig} from '../../config/types.js'
 import type {Logger} from '../cli/log.js'
 import {sentinelClient} from '../control-client.js'
 import type {ServerPool} from '../server/server-pool.js'
+import type {ServerAccess} from '../server/server-access.js'
 
 const POLL_MS = 1000
 const QUERY_LIMIT_MS = 800
@@ -23,11 +24,12 @@ export class SentinelWatch {
   private stopped = false
   private readonly index = new Map<string, number>()
 
-  constructor(private readonly pool: ServerPool, private readonly config: PoolConfig, sentinels: SentinelAddress[], private readonly logger: Logger) {
+  constructor(private readonly pool: ServerPool, private readonly config: PoolConfig, sentinels: SentinelAddress[], private readonly logger: Logger, access: ServerAccess = {}) {
     pool.endpoints.forEach((server) => this.index.set(server.name, server.index))
-    this.commands = sentinels.map((s) => sentinelClient(s, {connectTimeoutMs: QUERY_LIMIT_MS, subscriber: false}))
+    // sentinels speak TLS where the servers do (tls_server); they need no password of the pool's
+    this.commands = sentinels.map((s) => sentinelClient(s, {connectTimeoutMs: QUERY_LIMIT_MS, subscriber: false, tls: access.tls}))
     this.subscribers = sentinels.map((s) => {
-      const sub = sentinelClient(s, {connectTimeoutMs: QUERY_LIMIT_MS, subscriber: true})
+      const sub = sentinelClient(s, {connectTimeoutMs: QUERY_LIMIT_MS, subscriber: true, tls: access.tls})
       sub.subscribe('+switch-master').catch(() => {})
       sub.on('message', (_channel: string, message: string) => this.onSwitch(message))
       // resubscribed after a reconnect; a switch missed meanwhile is caught by the next poll

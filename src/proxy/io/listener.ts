@@ -1,12 +1,15 @@
-// A pool's listening socket (TCP host:port or unix socket path with its permission): accepts
-// clients and hands each to a redis or memcache client connection.
+// A pool's listening socket (TCP host:port or unix socket path with its permission, or TLS with
+// the pool's tls_* keys): accepts clients and hands each to a redis or memcache client connection.
 import {chmodSync, existsSync, unlinkSync} from 'node:fs'
 import net from 'node:net'
+import tls from 'node:tls'
+import {listenerTlsOf} from '../../config/extension-keys/tls.js'
 import type {PoolConfig} from '../../config/types.js'
 import type {ClientContext} from '../client/client.js'
 import {MemcacheClient} from '../client/memcache-client.js'
 import {RedisClient} from '../client/redis-client.js'
 import {countConnectionOpened} from '../stats/stats.js'
+import {listenerTlsOptions} from './tls.js'
 
 export class PoolListener {
   readonly server: net.Server
@@ -15,7 +18,12 @@ export class PoolListener {
 
   constructor(private readonly pool: PoolConfig, private readonly ctx: ClientContext, private readonly shared = false) {
     // accepted paused: the client starts reading once it has set up how (socket-read.ts)
-    this.server = net.createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => this.accept(socket))
+    const settings = listenerTlsOf(pool)
+    this.server = settings === undefined
+      ? net.createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => this.accept(socket))
+      // handed over once the handshake is done (and the client's certificate checked)
+      : tls.createServer({...listenerTlsOptions(pool.name, settings), allowHalfOpen: true, pauseOnConnect: true}, (socket) => this.accept(socket))
+    if (settings !== undefined) this.server.on('tlsClientError', (error) => ctx.logger.info(`tls client refused on pool '${pool.name}': ${error.message}`, 'proxy.ts'))
   }
 
   private accept(socket: net.Socket): void {

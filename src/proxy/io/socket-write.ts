@@ -6,7 +6,7 @@
 // the kernel did not take. Order holds because libuv queues in order: a write made while one is
 // queued (here or by socket.write) goes behind it, and end() (a libuv shutdown) waits for it.
 //
-// Everything else takes socket.write(): no handle, still connecting, ended, bytes held in the
+// Everything else takes socket.write(): a TLS socket (its handle is the TLS layer), no handle, still connecting, ended, bytes held in the
 // stream, a direct write still queued in libuv (so a peer that reads slowly gets the stream's
 // buffering and batching as before), or a Node without these internals.
 import net from 'node:net'
@@ -91,7 +91,8 @@ export class SocketWriter {
   write(data: Uint8Array): void {
     const socket = this.socket
     const handle = (socket as unknown as {_handle: StreamHandle | null})._handle
-    if (binding === null || handle === null || this.queuedDirect !== 0 || socket.writableLength !== 0 ||
+    // a TLS socket's handle encrypts: only its stream path may write to it
+    if (binding === null || handle === null || (socket as {encrypted?: boolean}).encrypted === true || this.queuedDirect !== 0 || socket.writableLength !== 0 ||
       socket.connecting || !socket.writable || typeof handle.writeBuffer !== 'function' ||
       (!canRefreshTimeout && socket.timeout !== undefined && socket.timeout > 0)) {
       this.streamWrites++

@@ -8,8 +8,7 @@
 // soon as the new cluster's slot map is read, and its gate also waits for the keys of the
 // requests in flight at the swap to be copied to their new owners (cluster-cutover.ts).
 import {checkConfigFile} from '../../config/check.js'
-import {commandKeysOf} from '../../config/command-keys.js'
-import {fallbackServersOf} from '../../config/fallback-servers.js'
+import {commandKeysOf, fallbackServersOf, listenerTlsOf, redisUserOf} from '../../config/extension-keys/index.js'
 import {formatProblem} from '../../config/problems.js'
 import type {NutcrackerConfig, PoolConfig} from '../../config/types.js'
 import {KeyPlacer} from '../../hashing/index.js'
@@ -34,6 +33,8 @@ export function restartNeeded(current: NutcrackerConfig, next: NutcrackerConfig)
     if (a.redis !== b.redis) return `pool ${b.name}: redis changed`
     if (a.redisAuth !== b.redisAuth) return `pool ${b.name}: redis_auth changed`
     if (commandKeysOf(a) !== commandKeysOf(b)) return `pool ${b.name}: command_keys changed`
+    if (redisUserOf(a) !== redisUserOf(b)) return `pool ${b.name}: redis_user changed`
+    if (JSON.stringify(listenerTlsOf(a)) !== JSON.stringify(listenerTlsOf(b))) return `pool ${b.name}: the listener's tls_ keys changed`
   }
   return undefined
 }

@@ -3,6 +3,7 @@
 // matches replies to requests in order, and times out. When it closes, every request still on it
 // fails with the errno text nutcracker uses.
 import net from 'node:net'
+import type tls from 'node:tls'
 import {ECONNRESET, EINVAL, ETIMEDOUT, UNKNOWN, errnoText} from '../io/errno.js'
 import {encodeCommand} from '../../protocol/redis-encode.js'
 import {INCOMPLETE, INVALID} from '../../protocol/redis-request.js'
@@ -14,6 +15,7 @@ import {onreadOption, ownedSpan} from '../io/socket-read.js'
 import {countConnectionClosed, countConnectionOpened, type ServerStats} from '../stats/stats.js'
 import {OutBuffer, queueWrite} from '../io/write-batcher.js'
 import {Pieces} from '../io/pieces.js'
+import {connectTls} from '../io/tls.js'
 
 /** What a connection needs to know about its server and pool. */
 export interface ServerEndpoint {
@@ -31,7 +33,13 @@ export interface ConnectionSettings {
   /** msec; <= 0 waits forever */
   timeout: number
   redisAuth?: string
+  /** redis_user: AUTH as this ACL user (with redisAuth as its password) */
+  redisUser?: string
   redisDb: number
+  /** tls_server: every connection is TLS with these options (io/tls.ts) */
+  tls?: tls.ConnectionOptions
+  /** read_from on a cluster: READONLY in the preamble, so a replica answers reads */
+  readOnly?: boolean
   newScanner(): ReplyScanner
   /** a reply arrived: the server is healthy */
   serverOk(server: ServerEndpoint): void
@@ -64,13 +72,19 @@ export class ServerConnection {
     const onread = onreadOption((chunk) => this.onData(chunk))
     const socket = server.path !== undefined
       ? net.connect({path: server.path, onread})
-      : net.connect({host: server.host, port: server.port, noDelay: true, onread})
+      : settings.tls !== undefined
+        ? connectTls(server.host, server.port, settings.tls, onread).setNoDelay(true)
+        : net.connect({host: server.host, port: server.port, noDelay: true, onread})
     this.socket = socket
     this.out = new OutBuffer(socket)
     countConnectionOpened()
     socket.on('connect', () => this.onConnect())
     socket.on('end', () => this.fail(UNKNOWN, 'eof'))
-    socket.on('error', (error) => this.fail(errnoText(error), error && (error as NodeJS.ErrnoException).code === 'ECONNRESET' ? 'err' : 'err'))
+    socket.on('error', (error) => {
+      // a TLS failure (certificate refused, handshake) has no errno: say what it was
+      if (settings.tls !== undefined && !this.closed && errnoText(error) === UNKNOWN) settings.log('error', `tls to ${server.name} failed: ${error.message}`)
+      this.fail(errnoText(error), 'err')
+    })
     socket.on('close', () => this.fail(ECONNRESET, 'err'))
     this.queuePreamble()
   }
@@ -106,11 +120,12 @@ export class ServerConnection {
 
   /** The preamble nutcracker sends on a new connection; replies are swallowed. */
   private queuePreamble(): void {
-    const {redisAuth, redisDb} = this.settings
+    const {redisAuth, redisUser, redisDb} = this.settings
     if (!this.settings.redis) return
     if (redisAuth !== undefined) {
-      this.sendInternal(encodeCommand(['AUTH', redisAuth]), 'AUTH')
+      this.sendInternal(encodeCommand(redisUser === undefined ? ['AUTH', redisAuth] : ['AUTH', redisUser, redisAuth]), 'AUTH')
     }
+    if (this.settings.readOnly === true) this.sendInternal(encodeCommand(['READONLY']), 'READONLY')
     if (redisDb > 0) {
       const db = String(redisDb)
       this.sendInternal(encodeCommand(['SELECT', db]), `SELECT ${db}`)

@@ -13,6 +13,8 @@ import type {Request} from '../client/request.js'
 import {type ConnectionSettings, ServerConnection, type ServerEndpoint} from './server-connection.js'
 import {connectionTo, dropConnection, openConnection} from './server-connections.js'
 import {PoolStats, ServerStats} from '../stats/stats.js'
+import {type ServerAccess, serverAccessOf} from './server-access.js'
+import type {ReplicaReads} from './read-from.js'
 
 /** health_check: resolves true when the server answers (health-probe.ts). */
 export type HealthProbe = (server: ServerEndpoint) => Promise<boolean>
@@ -57,6 +59,10 @@ export class ServerPool implements PoolBackend {
   private readonly moved = new WeakSet<ServerConnection>()
   /** health_check: an ejected server comes back only when this says it answers */
   healthProbe: HealthProbe | undefined
+  /** read_from (Sentinel pools): reads go to the masters' replicas */
+  replicaReads: ReplicaReads | undefined
+  /** how the servers are reached: password, ACL user, TLS */
+  readonly access: ServerAccess
 
   constructor(
     private readonly config: PoolConfig,
@@ -68,10 +74,13 @@ export class ServerPool implements PoolBackend {
     this.stats = new PoolStats(config.name, this.servers.map((server) => server.stats))
     this.router = makeRouter(config, this.servers.map(() => true))
     this.liveCount = this.servers.length
+    this.access = serverAccessOf(config)
     this.settings = {
       redis: config.redis,
       timeout: config.timeout,
       redisAuth: config.redisAuth,
+      redisUser: this.access.username,
+      tls: this.access.tls,
       redisDb: config.redisDb,
       newScanner,
       serverOk: (server) => {
@@ -96,7 +105,18 @@ export class ServerPool implements PoolBackend {
   forward(index: number, request: Request): void {
     const server = this.servers[index]
     request.serverIndex = index
+    if (this.replicaReads !== undefined && this.replicaReads.trySend(server, request, this.sendToMaster)) return
     connectionTo(server, this.config.serverConnections, this.settings).send(request)
+  }
+
+  /** A read a replica failed: to its master after all. */
+  private readonly sendToMaster = (request: Request): void => {
+    connectionTo(this.servers[request.serverIndex], this.config.serverConnections, this.settings).send(request)
+  }
+
+  /** What a replica connection needs (read_from): the masters' settings. */
+  get connectionSettings(): ConnectionSettings {
+    return this.settings
   }
 
   /** The backend's route indexes are this pool's server list. */
@@ -113,7 +133,7 @@ export class ServerPool implements PoolBackend {
 
   /** Every open connection has no request in flight (reload.ts waits for this before closing the pool). */
   get idle(): boolean {
-    return this.servers.every((server) => server.connections.every((conn) => conn.closed || conn.depth === 0))
+    return (this.replicaReads?.idle ?? true) && this.servers.every((server) => server.connections.every((conn) => conn.closed || conn.depth === 0))
   }
 
   /** The connections to the server at `address` have no request in flight (a reload's gate for that server). */
@@ -156,6 +176,7 @@ export class ServerPool implements PoolBackend {
 
   close(): void {
     this.closing = true
+    this.replicaReads?.close()
     for (const server of this.servers) for (const conn of [...server.connections]) conn.fail(ECONNREFUSED, 'err')
   }
 

@@ -2,10 +2,10 @@
 // moves keys to their new owners. twproxy routes by `servers:` and, for a key whose owner under
 // this list is another server, first asks that server to hand the key over (MIGRATE), so no key
 // vanishes and no write lands on a stale copy. nutcracker itself rejects the key.
-import {ExtensionValueError, nonEmptyList, registerExtension} from './extensions.js'
-import {compareNutcracker} from './nutcracker-text.js'
-import {formatServerEntry, parseServerEntry} from './server-entry.js'
-import type {PoolConfig, ServerConfig} from './types.js'
+import {ExtensionValueError, nonEmptyList, registerExtension} from '../extensions.js'
+import {compareNutcracker} from '../nutcracker-text.js'
+import {formatServerEntry, parseServerEntry} from '../server-entry.js'
+import type {PoolConfig, ServerConfig} from '../types.js'
 
 export const FALLBACK_SERVERS_KEY = 'fallback_servers'
 

@@ -5,9 +5,9 @@
 // (SENTINEL get-master-addr-by-name) for each master and follows +switch-master. nutcracker
 // itself rejects the key ("directive sentinels is unknown"); delete it and nutcracker serves the
 // same placement on the written addresses.
-import {formatAddress, tryParseAddress} from '../address.js'
-import {ExtensionValueError, nonEmptyList, registerExtension} from './extensions.js'
-import type {PoolConfig} from './types.js'
+import {formatAddress, tryParseAddress} from '../../address.js'
+import {ExtensionValueError, nonEmptyList, registerExtension} from '../extensions.js'
+import type {PoolConfig} from '../types.js'
 
 export const SENTINELS_KEY = 'sentinels'
 

@@ -4,8 +4,8 @@
 // probes it (PING on redis pools, "version" on memcache pools, within the pool's timeout) when
 // its retry time comes, and keeps it out for another server_retry_timeout if it does not answer.
 // nutcracker itself rejects the key.
-import {ExtensionValueError, registerExtension} from './extensions.js'
-import type {PoolConfig} from './types.js'
+import {ExtensionValueError, registerExtension} from '../extensions.js'
+import type {PoolConfig} from '../types.js'
 
 export const HEALTH_CHECK_KEY = 'health_check'
 

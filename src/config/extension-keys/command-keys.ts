@@ -5,8 +5,8 @@
 // pool's servers publish (COMMAND INFO / COMMAND DOCS) that were added after Redis 7.0 and whose
 // key positions are fixed (first key, step, last key), routing them by their first key.
 // nutcracker itself rejects the key.
-import {ExtensionValueError, registerExtension} from './extensions.js'
-import type {PoolConfig} from './types.js'
+import {ExtensionValueError, registerExtension} from '../extensions.js'
+import type {PoolConfig} from '../types.js'
 
 export const COMMAND_KEYS_KEY = 'command_keys'
 

@@ -4,11 +4,11 @@
 // following MOVED/ASK as the cluster reshards or fails over. hash, hash_tag and distribution do
 // not apply to such a pool: the cluster's own slot rule places keys. A cluster has only database
 // 0, so redis_db must be 0. nutcracker itself rejects the key.
-import {formatAddress} from '../address.js'
-import {ExtensionValueError, nonEmptyList, registerExtension} from './extensions.js'
+import {formatAddress} from '../../address.js'
+import {ExtensionValueError, nonEmptyList, registerExtension} from '../extensions.js'
 import {FALLBACK_SERVERS_KEY} from './fallback-servers.js'
 import {parseHostPort, SENTINELS_KEY, type SentinelAddress} from './sentinels.js'
-import type {PoolConfig} from './types.js'
+import type {PoolConfig} from '../types.js'
 
 export const CLUSTER_KEY = 'cluster'
 

@@ -69,6 +69,8 @@ export interface MigrationResult {
   verify?: VerifySummary
   /** kept when the migration can be resumed */
   checkpoint?: string
+  /** a Sentinel source: the failovers followed during the copy (each source read again from the new master) */
+  failovers?: Array<{source: string; from: string; to: string}>
   /** a cluster source: slots that were being moved during the copy, copied apart */
   movingSlots?: number
   /** with --cutover: the switch, and how long writes were paused */

@@ -51,7 +51,7 @@ export async function runMigration(sources: SourceSet, target: MigrationTarget, 
       if (options.stopRequested()) return run.interrupted()
     }
     const verifyOptions: VerifyOptions = {ttlToleranceMs: options.ttlToleranceMs, scanCount: options.scanCount, recheckDelayMs: IN_RUN_RECHECK_DELAY_MS}
-    const inFlux = options.verify ? await verifyAndRepair(run, verifyOptions) : []
+    const inFlux = options.verify ? await verifyFollowingFailovers(run, verifyOptions) : []
     if (run.feed && options.cutover && run.result.status === 'done') {
       await switchProxy(run, run.feed, {...options.cutover, verify: options.verify ? verifyOptions : undefined, inFlux})
     }
@@ -128,12 +128,39 @@ async function copyFollowingFailovers(run: MigrationRun, source: Source, positio
       if (failure) throw failure
       continue
     }
-    options.progress.note(`Master ${source.name} failed over from ${moved.from} to ${moved.to} during the copy: reading it again from the start on ${moved.to} (keys already copied are recognised as identical; writes ${moved.from} acknowledged but had not replicated are lost on the source itself).`)
-    position.cursor = '0'
-    position.done = false
-    run.save(true)
+    restartAfterFailover(run, source, moved, 'the copy')
   }
   throw new UserError(`Master ${source.name} failed over more than ${MAX_FAILOVERS} times during the copy: run again with --resume once the group is stable.`)
+}
+
+/** Records a followed failover, says so, and makes every source's copy start again from the beginning. */
+function restartAfterFailover(run: MigrationRun, source: Source, moved: {from: string; to: string}, during: string): void {
+  run.result.failovers = [...(run.result.failovers ?? []), {source: source.name, ...moved}]
+  run.options.progress.note(`Master ${source.name} failed over from ${moved.from} to ${moved.to} during ${during}: reading it again from the start on ${moved.to} (keys already copied are recognised as identical; writes ${moved.from} acknowledged but had not replicated are lost on the source itself, and verify reports them).`)
+  for (const position of run.checkpoint.sources) {
+    position.cursor = '0'
+    position.done = false
+  }
+  run.save(true)
+}
+
+/**
+ * Verify (and repair); a Sentinel source that fails over meanwhile is copied again from its new
+ * master (what the old one held and the new one lacks shows as extra keys), then verified again.
+ */
+async function verifyFollowingFailovers(run: MigrationRun, verifyOptions: VerifyOptions): Promise<Buffer[]> {
+  const failover = run.ctx.sources.failover
+  for (let attempt = 0; attempt < MAX_FAILOVERS; attempt++) {
+    try {
+      return await verifyAndRepair(run, verifyOptions)
+    } catch (error) {
+      const moved = failover && !run.options.stopRequested() ? await failover.follow() : undefined
+      if (!moved) throw error
+      restartAfterFailover(run, run.ctx.sources.sources[0], moved, 'the verification')
+      await bulkCopy(run)
+    }
+  }
+  return verifyAndRepair(run, verifyOptions)
 }
 
 /** A cluster source: every key of the slots that were moving, read where they move from, then to. */

@@ -95,7 +95,7 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
     const session = await openAnyMigration(prepared, (message) => this.note(message))
     const stop = onInterrupt(() => this.note('Stopping after the keys in flight (Ctrl-C again to quit at once)...'))
     try {
-      this.note(`Planning: ${session.sourcesDescription} -> cluster ${session.targetAddress}`)
+      this.note(`Planning: ${session.sourcesDescription} -> ${session.targetDescription}`)
       const plan = await session.plan()
       if (!this.jsonEnabled()) this.log(renderPlan(plan))
       if (flags['dry-run']) return {plan, dryRun: true}

@@ -120,6 +120,8 @@ function checkEnds(request: MigrateRequest): void {
 export interface OpenedMigration {
   readonly sourcesDescription: string
   readonly targetAddress: string
+  /** "cluster HOST:PORT", or the pool of the way back */
+  readonly targetDescription: string
   readonly targetLab?: string
   plan(): Promise<MigrationPlan>
   run(watch: RunWatch): Promise<MigrationResult>
@@ -220,6 +222,10 @@ export class MigrationSession {
   /** "host:port" of the target node */
   get targetAddress(): string {
     return formatAddress(this.endpoints.target.address)
+  }
+
+  get targetDescription(): string {
+    return `cluster ${this.targetAddress}`
   }
 
   plan(): Promise<MigrationPlan> {

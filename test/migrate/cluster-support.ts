@@ -13,7 +13,7 @@ export interface ServerProgram {
 }
 
 /** A throwaway server of `program` on `port`, like startRedis (no persistence, loopback), stopped by PID. */
-async function startProgram(program: ServerProgram, port: number, args: string[]): Promise<RunningServer> {
+export async function startProgram(program: ServerProgram, port: number, args: string[]): Promise<RunningServer> {
   const dir = tempDir('twlab-server-')
   const child = spawn(program.bin, [...(program.prefixArgs ?? []), '--port', String(port), '--bind', '127.0.0.1', '--save', '',
     '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...args], {stdio: 'ignore'})

@@ -47,6 +47,10 @@ export class RdbSession {
     return formatAddress(this.target.address)
   }
 
+  get targetDescription(): string {
+    return `cluster ${this.targetAddress}`
+  }
+
   async plan(): Promise<MigrationPlan> {
     const sources = await Promise.all(this.request.files.map(async (file) => ({
       name: file, address: await headerText(file), keys: 0, sampled: 0, bytes: statSync(file).size, exact: true, bigKeys: [],

@@ -47,6 +47,10 @@ export class ReverseSession {
   }
 
   get targetAddress(): string {
+    return this.pool.servers.map((server) => formatAddress(server.address)).join(',')
+  }
+
+  get targetDescription(): string {
     return this.pool.description
   }
 

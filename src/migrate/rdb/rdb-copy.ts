@@ -14,7 +14,8 @@ import {UserError} from '../../errors.js'
 import type {CheckpointData, SourceCursor} from '../checkpoint.js'
 import {remember, type MigrationStats} from '../stats.js'
 import type {MigrationTarget} from '../target/migration-target.js'
-import {perKeyOnTarget, restoreOnTarget, type RestoreItem} from '../target/target-batch.js'
+import {indexRecords, type RecordPage} from '../copy/record-pack.js'
+import {perKeyOnTarget, restoreOnTarget, restorePacked, type RestoreItem} from '../target/target-batch.js'
 import {ConflictError, type ExistingKeyPolicy} from '../target/writer.js'
 import {payloadVersion, type TargetRdb} from './payload-version.js'
 import {streamRdbFile, type RdbReport} from './rdb-stream.js'
@@ -110,9 +111,32 @@ async function restoreOneFile(file: string, position: SourceCursor, target: Migr
   return 'done'
 }
 
-/** RESTORE a batch; BUSYKEY answers are compared (same payload: identical) and settled by policy. */
+/** A batch packed as the bulk copy packs a SCAN page (record-pack.ts): one argument per master. */
+function packBatch(items: RestoreItem[]): RecordPage {
+  const parts: Buffer[] = []
+  for (const item of items) {
+    const expiry = Buffer.from(String(item.expireAt))
+    const header = Buffer.allocUnsafe(9)
+    header.writeUInt32BE(item.key.length, 0)
+    header.writeUInt32BE(item.payload.length, 4)
+    header[8] = expiry.length
+    parts.push(header, item.key, expiry, item.payload)
+  }
+  return indexRecords(Buffer.concat(parts))
+}
+
+/**
+ * RESTORE a batch, packed, one script call per owning master; keys that call could not place (a
+ * slot that moved, a node failing over) go again one by one. BUSYKEY answers are compared (same
+ * payload: identical) and settled by policy.
+ */
 async function writeBatch(target: MigrationTarget, items: RestoreItem[], onConflict: ExistingKeyPolicy, stats: MigrationStats): Promise<void> {
-  const errors = await restoreOnTarget(target.client, items, onConflict === 'replace')
+  const replace = onConflict === 'replace'
+  const failed = await restorePacked(target.client, packBatch(items), items.map((_, i) => i), replace)
+  const again = [...failed].filter(([, error]) => !/^BUSYKEY/.test(error.message)).map(([i]) => i)
+  const errors: Array<Error | null> = items.map((_, i) => failed.get(i) ?? null)
+  const retried = await restoreOnTarget(target.client, again.map((i) => items[i]), replace)
+  again.forEach((i, j) => (errors[i] = retried[j]))
   const busy: RestoreItem[] = []
   for (const [i, error] of errors.entries()) {
     if (!error) {

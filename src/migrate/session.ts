@@ -107,13 +107,16 @@ export async function prepareMigration(request: MigrateRequest): Promise<Prepare
   return {request, sourceLab, cutoverProxy}
 }
 
+/** A mistake in how the command was written: exit code 2, like oclif's own usage errors. */
+const USAGE = {exitCode: 2}
+
 /** Exactly one target; -c and --lab name the source, except with --to-pool, where they name the target. */
 function checkEnds(request: MigrateRequest): void {
   const {source} = request
-  if (request.toPool && request.toCluster !== undefined) throw new UserError('Give one target: --to-cluster HOST:PORT, or --to-pool (with -c nutcracker.yml or --lab NAME).')
-  if (!request.toPool && request.toCluster === undefined) throw new UserError('Give the target: --to-cluster HOST:PORT (or, from a cluster, --to-pool with -c nutcracker.yml or --lab NAME).')
-  if (request.toPool && !source.fromCluster) throw new UserError('--to-pool copies a cluster back into a pool: give the cluster with --from-cluster HOST:PORT.')
-  if (source.fromCluster && !request.toPool && (source.config || source.lab)) throw new UserError('-c and --lab name a pool; with --from-cluster the pool can only be the target: add --to-pool.')
+  if (request.toPool && request.toCluster !== undefined) throw new UserError('Give one target: --to-cluster HOST:PORT, or --to-pool (with -c nutcracker.yml or --lab NAME).', USAGE)
+  if (!request.toPool && request.toCluster === undefined) throw new UserError('Give the target: --to-cluster HOST:PORT (or, from a cluster, --to-pool with -c nutcracker.yml or --lab NAME).', USAGE)
+  if (request.toPool && !source.fromCluster) throw new UserError('--to-pool copies a cluster back into a pool: give the cluster with --from-cluster HOST:PORT.', USAGE)
+  if (source.fromCluster && !request.toPool && (source.config || source.lab)) throw new UserError('-c and --lab name a pool; with --from-cluster the pool can only be the target: add --to-pool.', USAGE)
 }
 
 /** The steps every kind of migration offers the command. */

@@ -40,7 +40,7 @@ export async function verifyAny(request: VerifyRequest, note: (message: string) 
       await pool.close()
     }
   }
-  if (request.toCluster === undefined) throw new UserError('Give the target: --to-cluster HOST:PORT (or, from a cluster, --to-pool with -c nutcracker.yml or --lab NAME).')
+  if (request.toCluster === undefined) throw new UserError('Give the target: --to-cluster HOST:PORT (or, from a cluster, --to-pool with -c nutcracker.yml or --lab NAME).', {exitCode: 2})
   if (source.fromRdb) {
     if (request.toCluster === NEW_LAB_CLUSTER) throw new UserError('--from-rdb needs the target\'s address: --to-cluster HOST:PORT.')
     const target = await connectTarget(parseAddress(request.toCluster, {what: '--to-cluster'}))

@@ -1,17 +1,17 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {onInterrupt} from '../../src/cli/interrupt.js'
-import {migrateSourceFlags, withBareToCluster} from '../../src/cli/migrate-flags.js'
+import {migrateSourceFlags, sourceOptionsOf, withBareToCluster} from '../../src/cli/migrate-flags.js'
 import {ProgressReporter} from '../../src/cli/migrate-progress.js'
 import {renderMigration, renderPlan} from '../../src/cli/migrate-report.js'
 import {UserError} from '../../src/errors.js'
-import {openMigration, prepareMigration} from '../../src/migrate/session.js'
+import {openAnyMigration, prepareMigration} from '../../src/migrate/session.js'
 import type {ExistingKeyPolicy} from '../../src/migrate/target/writer.js'
 import {NEW_LAB_CLUSTER, sourceLabOf, targetLabName} from '../../src/migrate/target/target-lab.js'
 import {isRunning, readState} from '../../src/lab/state.js'
 
 /** The lab a bare --to-cluster would create now (it does not run yet), or undefined. */
-function labToCreate(flags: {'to-cluster': string; lab?: string; config?: string; from?: string}): string | undefined {
+function labToCreate(flags: {'to-cluster'?: string; lab?: string; config?: string; from?: string}): string | undefined {
   if (flags['to-cluster'] !== NEW_LAB_CLUSTER) return undefined
   const source = sourceLabOf(flags)
   if (!source || source.topology === 'cluster') return undefined
@@ -22,9 +22,11 @@ function labToCreate(flags: {'to-cluster': string; lab?: string; config?: string
 
 const CUTOVER = 'CUT-OVER'
 export default class Migrate extends BaseCommand {
-  static override summary = 'Copy every key of a twemproxy pool (or of standalone servers) into a Redis Cluster, optionally online, resumable, verified.'
+  static override summary = 'Copy every key of a twemproxy pool, standalone servers, a Redis Cluster, a Sentinel group or RDB files into a Redis Cluster (or a cluster back into a pool), optionally online, resumable, verified.'
 
   static override description = `Plans first (keys and bytes per source, big keys, cross-slot risks, target headroom; --dry-run stops there), then copies: every source is SCANned in parallel, keys are read with DUMP and their absolute expiry and written with RESTORE ... ABSTTL to the node owning their slot, following MOVED/ASK/TRYAGAIN and failovers. Keys over --big-key-bytes are rebuilt in chunks under a same-slot temporary name and swapped in with RENAME. With --online, keyspace notifications are followed from before the scan and every changed key is copied again (deletes and expiries too) until the sources are quiet for --quiet-for seconds (or Ctrl-C). A checkpoint is saved as it goes: Ctrl-C or a crash, then --resume. At the end every key is verified both ways; keys that changed during the copy are copied again and re-checked (online, a key still changing is left to the change feed, not reported).
+
+Other sources: --from-cluster HOST:PORT reads every master of a cluster (slots being moved are copied apart, from the node they move from, then to); --from-sentinel HOST:PORT --master NAME reads the group's master and, when Sentinel fails it over mid-copy, reads the new master again from the start; --from-rdb FILE... restores backups straight into the cluster with no server started (--db N picks the database, expired keys are skipped, function libraries are reported, loaded with --load-functions). The way back: --from-cluster HOST:PORT --to-pool with -c nutcracker.yml or --lab NAME copies a cluster into the pool's servers, each key where the pool's hashing places it.
 
 From a lab (--lab NAME, or the only running lab), --to-cluster with no address creates the target: a lab cluster named <lab>-cluster (--masters, --replicas, --base-port, as twlab up --cluster), and migrates into it. It asks first (on a terminal; otherwise it needs --yes).
 
@@ -35,13 +37,19 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
     '<%= config.bin %> migrate --from 127.0.0.1:6379,127.0.0.1:6380 --to-cluster 127.0.0.1:7000 --online',
     '<%= config.bin %> migrate --from 127.0.0.1:6379,127.0.0.1:6380 --to-cluster 127.0.0.1:7000 --resume',
     '<%= config.bin %> migrate --lab shop --to-cluster --cutover',
+    '<%= config.bin %> migrate --from-cluster 127.0.0.1:7000 --to-cluster 127.0.0.1:8000 --online',
+    '<%= config.bin %> migrate --from-sentinel 127.0.0.1:26379 --master mymaster --to-cluster 127.0.0.1:7000',
+    '<%= config.bin %> migrate --from-rdb backup/dump.rdb --db 0 --to-cluster 127.0.0.1:7000',
+    '<%= config.bin %> migrate --from-cluster 127.0.0.1:7000 --to-pool -c nutcracker.yml',
     '<%= config.bin %> migrate -c nutcracker.yml --to-cluster 127.0.0.1:7000 --cutover --proxy-pid 4242 --proxy-stats 127.0.0.1:22222',
   ]
 
   static override flags = {
     ...BaseCommand.yesFlag,
     ...migrateSourceFlags,
-    'to-cluster': Flags.string({description: 'a node of the target Redis Cluster, HOST:PORT; with no address (from a lab), a new lab cluster <lab>-cluster', required: true}),
+    'to-cluster': Flags.string({description: 'a node of the target Redis Cluster, HOST:PORT; with no address (from a lab), a new lab cluster <lab>-cluster', exclusive: ['to-pool']}),
+    'to-pool': Flags.boolean({description: 'the way back: copy the --from-cluster cluster into the pool of -c or --lab, placed by its hashing', default: false}),
+    'load-functions': Flags.boolean({description: 'with --from-rdb: load the files\' function libraries on every target master', default: false}),
     masters: Flags.integer({description: '--to-cluster with no address: masters of the new lab cluster', default: 3, min: 3, max: 50}),
     replicas: Flags.integer({description: '--to-cluster with no address: replicas per master of the new lab cluster', default: 1, min: 0, max: 5}),
     'base-port': Flags.integer({description: '--to-cluster with no address: first port of the new lab cluster (default: the first free block, as twlab up)'}),
@@ -75,8 +83,10 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
       if (!(await this.confirmOrRefuse(question, flags.yes))) throw new UserError('Nothing was done: run again and confirm, or give --to-cluster HOST:PORT.')
     }
     const prepared = await prepareMigration({
-      source: {from: flags.from, lab: flags.lab, config: flags.config, pool: flags.pool, password: flags.password},
+      source: sourceOptionsOf(flags),
       toCluster: flags['to-cluster'],
+      toPool: flags['to-pool'],
+      loadFunctions: flags['load-functions'],
       newLab: {masters: flags.masters, replicas: flags.replicas, basePort: flags['base-port']},
       dryRun: flags['dry-run'],
       online: flags.online,
@@ -102,10 +112,10 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
       const question = `At the end, writes to the pool pause for a moment and ${proxy.description} is switched to the cluster (${proxy.configFile} is rewritten, a backup kept).`
       if (!(await this.confirmOrRefuse(question, flags.yes))) throw new UserError('Nothing was done: run again and confirm, or migrate without --cutover.')
     }
-    const session = await openMigration(prepared, (message) => this.note(message))
+    const session = await openAnyMigration(prepared, (message) => this.note(message))
     const stop = onInterrupt(() => this.note('Stopping after the keys in flight (Ctrl-C again to quit at once)...'))
     try {
-      this.note(`Planning: ${session.sourcesDescription} -> cluster ${session.targetAddress}`)
+      this.note(`Planning: ${session.sourcesDescription} -> ${session.targetDescription}`)
       const plan = await session.plan()
       if (!this.jsonEnabled()) this.log(renderPlan(plan))
       if (flags['dry-run']) return {plan, dryRun: true}

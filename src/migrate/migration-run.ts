@@ -10,7 +10,7 @@ import {freshCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointData} fr
 import type {CopyContext} from './copy/context.js'
 import type {CutoverOptions, CutoverResult} from './cutover/cutover.js'
 import type {MigrationProgress, ProgressSample} from './progress.js'
-import type {SourceSet} from './source/sources.js'
+import {sourceIdentities, type SourceSet} from './source/sources.js'
 import type {MigrationStats} from './stats.js'
 import type {MigrationTarget} from './target/migration-target.js'
 import type {WriteOptions} from './target/writer.js'
@@ -69,6 +69,10 @@ export interface MigrationResult {
   verify?: VerifySummary
   /** kept when the migration can be resumed */
   checkpoint?: string
+  /** a Sentinel source: the failovers followed during the copy (each source read again from the new master) */
+  failovers?: Array<{source: string; from: string; to: string}>
+  /** a cluster source: slots that were being moved during the copy, copied apart */
+  movingSlots?: number
   /** with --cutover: the switch, and how long writes were paused */
   cutover?: CutoverResult
 }
@@ -101,11 +105,15 @@ export class MigrationRun {
   private showing = false
 
   constructor(sources: SourceSet, target: MigrationTarget, readonly options: MigrationOptions) {
-    const addresses = sources.sources.map((s) => formatAddress(s.address))
+    const addresses = sourceIdentities(sources)
     const targetAddress = formatAddress(target.address)
     this.checkpoint = options.resume
       ? loadCheckpoint(options.checkpointPath, addresses, targetAddress)
       : freshCheckpoint(addresses, targetAddress, options.online)
+    if (options.resume && sources.kind === 'sentinel') {
+      // A cursor is only good on the server that gave it; the group's master may have changed.
+      for (const position of this.checkpoint.sources) if (!position.done) position.cursor = '0'
+    }
     this.scannedBefore = this.checkpoint.stats.scanned
     this.skipped = new Set((this.checkpoint.skipped ?? []).map((k) => keyId(Buffer.from(k, 'base64'))))
     this.ctx = {sources, target, write: {...options.write, skipped: this.skipped}, stats: this.checkpoint.stats}

@@ -11,7 +11,11 @@ import {bulkCopySource} from './copy/bulk-copy.js'
 import {recopyKeys} from './copy/copier.js'
 import {cutOver, type CutoverOptions} from './cutover/cutover.js'
 import {MigrationRun, type MigrationOptions, type MigrationResult} from './migration-run.js'
-import type {SourceSet} from './source/sources.js'
+import type {SourceCursor} from './checkpoint.js'
+import {UserError} from '../errors.js'
+import {readKeys} from './source/reader.js'
+import type {OpenSlotPass, Source, SourceSet} from './source/sources.js'
+import {writeRecords} from './target/writer.js'
 import type {MigrationTarget} from './target/migration-target.js'
 import {describeMismatch, verifyKeys, verifyMigration, type Mismatch, type MismatchKind, type VerifyOptions} from './verify/verify.js'
 
@@ -47,7 +51,7 @@ export async function runMigration(sources: SourceSet, target: MigrationTarget, 
       if (options.stopRequested()) return run.interrupted()
     }
     const verifyOptions: VerifyOptions = {ttlToleranceMs: options.ttlToleranceMs, scanCount: options.scanCount, recheckDelayMs: IN_RUN_RECHECK_DELAY_MS}
-    const inFlux = options.verify ? await verifyAndRepair(run, verifyOptions) : []
+    const inFlux = options.verify ? await verifyFollowingFailovers(run, verifyOptions) : []
     if (run.feed && options.cutover && run.result.status === 'done') {
       await switchProxy(run, run.feed, {...options.cutover, verify: options.verify ? verifyOptions : undefined, inFlux})
     }
@@ -71,24 +75,105 @@ async function followChanges(run: MigrationRun, feed: ChangeFeed): Promise<void>
   }
 }
 
-/** Every source scanned and copied in parallel, the checkpoint saved as pages commit. */
+/**
+ * Every source scanned and copied in parallel, the checkpoint saved as pages commit; then, for a
+ * cluster source, the slots that were moving (cluster-slots.ts).
+ */
 async function bulkCopy(run: MigrationRun): Promise<void> {
   const {ctx, options, result} = run
   run.save(true)
   const copyStarted = Date.now()
   try {
-    await Promise.all(ctx.sources.sources.map((source, i) => bulkCopySource(ctx, source, run.checkpoint.sources[i], {
-      scanCount: options.scanCount,
-      window: options.window,
-      stopRequested: options.stopRequested,
-      onCommit: () => run.save(),
-    })))
+    await Promise.all(ctx.sources.sources.map((source, i) => copyFollowingFailovers(run, source, run.checkpoint.sources[i])))
+    if (ctx.sources.openSlots && !options.stopRequested()) await copyOpenSlots(run, ctx.sources.openSlots)
   } finally {
     run.save(true)
   }
   result.copySeconds = (Date.now() - copyStarted) / 1000
   result.scannedThisRun = ctx.stats.scanned - run.scannedBefore
   result.keysPerSecond = Math.round(result.scannedThisRun / Math.max(result.copySeconds, 0.001))
+}
+
+/** Failovers a Sentinel source may go through during one copy. */
+const MAX_FAILOVERS = 5
+
+/**
+ * One source's bulk copy. A Sentinel source whose master fails over mid-copy is read again from
+ * the start on the new master: a SCAN cursor means nothing on another server, and the old master
+ * may have acknowledged writes it never passed on. Keys already copied are recognised as
+ * identical (RESTORE without REPLACE meets the same value), so reading again costs reads only.
+ */
+async function copyFollowingFailovers(run: MigrationRun, source: Source, position: SourceCursor): Promise<void> {
+  const {ctx, options} = run
+  const failover = ctx.sources.failover
+  for (let attempt = 0; attempt <= MAX_FAILOVERS; attempt++) {
+    let failure: unknown
+    try {
+      await bulkCopySource(ctx, source, position, {
+        scanCount: options.scanCount,
+        window: options.window,
+        stopRequested: () => options.stopRequested() || (failover?.pending ?? false),
+        onCommit: () => run.save(),
+      })
+    } catch (error) {
+      failure = error
+    }
+    if (!failover || options.stopRequested()) {
+      if (failure) throw failure
+      return
+    }
+    if (!failure && !failover.pending) return
+    const moved = await failover.follow()
+    if (!moved) {
+      if (failure) throw failure
+      continue
+    }
+    restartAfterFailover(run, source, moved, 'the copy')
+  }
+  throw new UserError(`Master ${source.name} failed over more than ${MAX_FAILOVERS} times during the copy: run again with --resume once the group is stable.`)
+}
+
+/** Records a followed failover, says so, and makes every source's copy start again from the beginning. */
+function restartAfterFailover(run: MigrationRun, source: Source, moved: {from: string; to: string}, during: string): void {
+  run.result.failovers = [...(run.result.failovers ?? []), {source: source.name, ...moved}]
+  run.options.progress.note(`Master ${source.name} failed over from ${moved.from} to ${moved.to} during ${during}: reading it again from the start on ${moved.to} (keys already copied are recognised as identical; writes ${moved.from} acknowledged but had not replicated are lost on the source itself, and verify reports them).`)
+  for (const position of run.checkpoint.sources) {
+    position.cursor = '0'
+    position.done = false
+  }
+  run.save(true)
+}
+
+/**
+ * Verify (and repair); a Sentinel source that fails over meanwhile is copied again from its new
+ * master (what the old one held and the new one lacks shows as extra keys), then verified again.
+ */
+async function verifyFollowingFailovers(run: MigrationRun, verifyOptions: VerifyOptions): Promise<Buffer[]> {
+  const failover = run.ctx.sources.failover
+  for (let attempt = 0; attempt < MAX_FAILOVERS; attempt++) {
+    try {
+      return await verifyAndRepair(run, verifyOptions)
+    } catch (error) {
+      const moved = failover && !run.options.stopRequested() ? await failover.follow() : undefined
+      if (!moved) throw error
+      restartAfterFailover(run, run.ctx.sources.sources[0], moved, 'the verification')
+      await bulkCopy(run)
+    }
+  }
+  return verifyAndRepair(run, verifyOptions)
+}
+
+/** A cluster source: every key of the slots that were moving, read where they move from, then to. */
+async function copyOpenSlots(run: MigrationRun, pass: OpenSlotPass): Promise<void> {
+  const {ctx} = run
+  run.phase = 'moving slots'
+  const slots = await pass.copy(async (source, keys) => {
+    ctx.stats.scanned += keys.length
+    const records = await readKeys(source, keys)
+    await writeRecords(source, ctx.target.client, records.filter((r) => r.payload), ctx.write, ctx.stats)
+  })
+  run.result.movingSlots = slots
+  if (slots > 0) run.options.progress.note(`${slots} slot(s) of the source cluster were moving during the copy: their keys were copied from where they moved from, then to.`)
 }
 
 /**

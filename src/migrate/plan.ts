@@ -59,7 +59,8 @@ export interface MigrationPlan {
     joinedExamples: TagGroupExample[]
   }
   /** RESTORE as usual, or type by type for a target older than a source */
-  payloads: PayloadPairing
+  /** whether the target takes the sources' DUMP payloads (server sources; RDB files and the way back check their own) */
+  payloads?: PayloadPairing
   warnings: string[]
 }
 

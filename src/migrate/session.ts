@@ -16,15 +16,23 @@ import {planMigration, type MigrationPlan} from './plan.js'
 import {checkPayloadPairing, type PayloadPairing} from './target/payload-pairing.js'
 import type {MigrationProgress} from './progress.js'
 import type {SourceOptions} from './source/source-options.js'
+import {sourceIdentities} from './source/sources.js'
 import type {MigrationTarget} from './target/migration-target.js'
 import {ensureTargetLab, existingTargetLab, NEW_LAB_CLUSTER, sourceLabOf} from './target/target-lab.js'
 import {ConflictError, type ExistingKeyPolicy} from './target/writer.js'
+import {rdbIdentities} from './rdb/rdb-run.js'
+import {RdbSession} from './rdb/rdb-session.js'
+import {ReverseSession} from './reverse/reverse-session.js'
 
 /** Everything `twlab migrate` was asked to do, in the units the library works in. */
 export interface MigrateRequest {
   source: SourceOptions
   /** a node of the target, HOST:PORT, or NEW_LAB_CLUSTER: the source lab's own new cluster lab */
-  toCluster: string
+  toCluster?: string
+  /** the way back: the pool of -c or --lab is the target, the --from-cluster cluster the source */
+  toPool: boolean
+  /** --from-rdb: load the files' function libraries on the target */
+  loadFunctions: boolean
   /** the shape of that new lab cluster */
   newLab: {masters: number; replicas: number; basePort?: number}
   dryRun: boolean
@@ -81,10 +89,16 @@ export async function prepareMigration(request: MigrateRequest): Promise<Prepare
   if (request.switchTimeoutMs + PAUSE_BEYOND_SWITCH_MS > request.pauseLimitMs) {
     throw new UserError(`--pause-limit ${request.pauseLimitMs} ms leaves no room for --switch-timeout ${request.switchTimeoutMs / 1000} s: make it at least ${request.switchTimeoutMs + PAUSE_BEYOND_SWITCH_MS}.`)
   }
+  checkEnds(request)
   if (request.cutover && request.source.from) {
     throw new UserError('--cutover switches the twproxy in front of a pool, and --from names bare servers: give the pool with --lab NAME, or -c nutcracker.yml --proxy-pid PID.')
   }
-  const sourceLab = sourceLabOf(request.source)
+  if (request.cutover && (request.source.fromCluster || request.source.fromSentinel || request.source.fromRdb || request.toPool)) {
+    throw new UserError('--cutover switches the twproxy in front of a pool to the cluster: it needs a pool as the source (--lab NAME, or -c nutcracker.yml --proxy-pid PID).')
+  }
+  if (request.toPool || request.source.fromRdb) return {request}
+  // a cluster or a Sentinel group is read as given: the only running lab is not the source then
+  const sourceLab = request.source.fromCluster || request.source.fromSentinel ? undefined : sourceLabOf(request.source)
   if (!request.cutover) return {request, sourceLab}
   const {config, pool} = request.source
   const cutoverProxy = sourceLab
@@ -92,6 +106,60 @@ export async function prepareMigration(request: MigrateRequest): Promise<Prepare
     : await cutoverProxyOfConfig({config, pool, 'proxy-pid': request.proxyPid, 'proxy-stats': request.proxyStats})
   await checkCutoverProxy(cutoverProxy)
   return {request, sourceLab, cutoverProxy}
+}
+
+/** A mistake in how the command was written: exit code 2, like oclif's own usage errors. */
+const USAGE = {exitCode: 2}
+
+/** Exactly one target; -c and --lab name the source, except with --to-pool, where they name the target. */
+function checkEnds(request: MigrateRequest): void {
+  const {source} = request
+  if (request.toPool && request.toCluster !== undefined) throw new UserError('Give one target: --to-cluster HOST:PORT, or --to-pool (with -c nutcracker.yml or --lab NAME).', USAGE)
+  if (!request.toPool && request.toCluster === undefined) throw new UserError('Give the target: --to-cluster HOST:PORT (or, from a cluster, --to-pool with -c nutcracker.yml or --lab NAME).', USAGE)
+  if (request.toPool && !source.fromCluster) throw new UserError('--to-pool copies a cluster back into a pool: give the cluster with --from-cluster HOST:PORT.', USAGE)
+  if (source.fromCluster && !request.toPool && (source.config || source.lab)) throw new UserError('-c and --lab name a pool; with --from-cluster the pool can only be the target: add --to-pool.', USAGE)
+}
+
+/** The steps every kind of migration offers the command. */
+export interface OpenedMigration {
+  readonly sourcesDescription: string
+  readonly targetAddress: string
+  /** "cluster HOST:PORT", or the pool of the way back */
+  readonly targetDescription: string
+  readonly targetLab?: string
+  plan(): Promise<MigrationPlan>
+  run(watch: RunWatch): Promise<MigrationResult>
+  close(): Promise<void>
+}
+
+/** Opens whichever migration was asked for: from servers, from RDB files, or a cluster back into a pool. */
+export async function openAnyMigration(prepared: PreparedMigration, note: (message: string) => void): Promise<OpenedMigration> {
+  const {request} = prepared
+  if (request.source.fromRdb) return openRdbMigration(request)
+  if (request.toPool) return openReverseMigration(request)
+  return openMigration(prepared, note)
+}
+
+async function openRdbMigration(request: MigrateRequest): Promise<OpenedMigration> {
+  const files = request.source.fromRdb as string[]
+  const toCluster = request.toCluster as string
+  if (toCluster === NEW_LAB_CLUSTER) throw new UserError('--from-rdb needs the target\'s address: --to-cluster HOST:PORT.')
+  const checkpointPath = request.checkpoint ?? defaultCheckpointPath(rdbIdentities(files), toCluster)
+  checkCheckpoint(request, checkpointPath)
+  const session = await RdbSession.open({
+    files, db: request.source.db ?? 0, toCluster, onConflict: request.onConflict, loadFunctions: request.loadFunctions,
+    checkpointPath, resume: request.resume, verify: request.verify, ttlToleranceMs: request.ttlToleranceMs,
+  })
+  return session
+}
+
+async function openReverseMigration(request: MigrateRequest): Promise<OpenedMigration> {
+  return ReverseSession.open({
+    cluster: request.source.fromCluster as string,
+    pool: {lab: request.source.lab, config: request.source.config, pool: request.source.pool, password: request.source.password},
+    onConflict: request.onConflict, verify: request.verify, ttlToleranceMs: request.ttlToleranceMs, scanCount: request.scanCount,
+    online: request.online, quietForMs: request.quietForMs,
+  })
 }
 
 /** Makes the target lab when asked for one, opens both ends, and applies the checkpoint rules. */
@@ -105,7 +173,7 @@ export async function openMigration(prepared: PreparedMigration, note: (message:
     if (target.reusedLab && !request.resume && !request.dryRun && (await keysOn(endpoints.target)) > 0) {
       throw new UserError(`The target lab "${target.lab}" already holds keys: continue its migration with --resume, or remove it with twlab destroy --name ${target.lab} --yes.`)
     }
-    const checkpointPath = request.checkpoint ?? defaultCheckpointPath(endpoints.sources.sources.map((s) => formatAddress(s.address)), formatAddress(endpoints.target.address))
+    const checkpointPath = request.checkpoint ?? defaultCheckpointPath(sourceIdentities(endpoints.sources), formatAddress(endpoints.target.address))
     checkCheckpoint(request, checkpointPath)
     return new MigrationSession(prepared, endpoints, checkpointPath, target.lab)
   } catch (error) {
@@ -117,7 +185,7 @@ export async function openMigration(prepared: PreparedMigration, note: (message:
 /** The target: the address given, or the source lab's own cluster lab (started unless a dry run). */
 async function targetCluster(prepared: PreparedMigration, note: (message: string) => void): Promise<{address: string | Address; lab?: string; reusedLab: boolean}> {
   const {request, sourceLab} = prepared
-  if (request.toCluster !== NEW_LAB_CLUSTER) return {address: request.toCluster, reusedLab: false}
+  if (request.toCluster !== NEW_LAB_CLUSTER) return {address: request.toCluster as string, reusedLab: false}
   if (!sourceLab) {
     throw new UserError('--to-cluster without an address creates a lab cluster, so the source must be a lab: give --lab NAME (or start one with twlab up), or give --to-cluster HOST:PORT.')
   }
@@ -158,6 +226,10 @@ export class MigrationSession {
   /** "host:port" of the target node */
   get targetAddress(): string {
     return formatAddress(this.endpoints.target.address)
+  }
+
+  get targetDescription(): string {
+    return `cluster ${this.targetAddress}`
   }
 
   async plan(): Promise<MigrationPlan> {

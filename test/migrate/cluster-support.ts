@@ -1,8 +1,38 @@
 // A throwaway Redis Cluster for migration tests and the benchmark: cluster-enabled redis-servers
 // on free ports, slots split evenly by ADDSLOTSRANGE, joined by MEET, optional replicas, waited
 // for until every node says cluster_state:ok. Every process is tracked (and stopped) by PID.
+import {spawn} from 'node:child_process'
+import {rmSync} from 'node:fs'
 import {Redis} from 'ioredis'
-import {freePort, sleep, startRedis, type RunningServer} from '../support/servers.js'
+import {freePort, sleep, startRedis, stopPid, tempDir, waitForPort, type RunningServer} from '../support/servers.js'
+
+/** A server program other than the system's redis-server (a fetched Valkey or Redis: installedProgram). */
+export interface ServerProgram {
+  bin: string
+  prefixArgs?: string[]
+}
+
+/** A throwaway server of `program` on `port`, like startRedis (no persistence, loopback), stopped by PID. */
+export async function startProgram(program: ServerProgram, port: number, args: string[]): Promise<RunningServer> {
+  const dir = tempDir('twlab-server-')
+  const child = spawn(program.bin, [...(program.prefixArgs ?? []), '--port', String(port), '--bind', '127.0.0.1', '--save', '',
+    '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...args], {stdio: 'ignore'})
+  if (child.pid === undefined) throw new Error(`${program.bin} did not start`)
+  const server: RunningServer = {
+    kind: 'server', port, pid: child.pid, child, dir,
+    async stop() {
+      await stopPid(child)
+      rmSync(dir, {recursive: true, force: true})
+    },
+  }
+  try {
+    await waitForPort(port)
+  } catch (error) {
+    await server.stop()
+    throw error
+  }
+  return server
+}
 
 export interface TestCluster {
   masters: RunningServer[]
@@ -43,7 +73,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   throw new Error(`timed out waiting for ${what}`)
 }
 
-export async function startCluster(options: {masters?: number; replicasPerMaster?: number; args?: string[]} = {}): Promise<TestCluster> {
+export async function startCluster(options: {masters?: number; replicasPerMaster?: number; args?: string[]; program?: ServerProgram} = {}): Promise<TestCluster> {
   const masterCount = options.masters ?? 3
   const replicaCount = options.replicasPerMaster ?? 0
   const taken = new Set<number>()
@@ -57,8 +87,12 @@ export async function startCluster(options: {masters?: number; replicasPerMaster
     await Promise.all([...masters, ...replicas].map((s) => s.stop()))
   }
   try {
-    for (let i = 0; i < masterCount; i++) masters.push(await startRedis({port: await clusterPort(taken), args: nodeArgs}))
-    for (let i = 0; i < masterCount * replicaCount; i++) replicas.push(await startRedis({port: await clusterPort(taken), args: nodeArgs}))
+    const start = async () => {
+      const port = await clusterPort(taken)
+      return options.program ? startProgram(options.program, port, nodeArgs) : startRedis({port, args: nodeArgs})
+    }
+    for (let i = 0; i < masterCount; i++) masters.push(await start())
+    for (let i = 0; i < masterCount * replicaCount; i++) replicas.push(await start())
     const all = [...masters, ...replicas]
     for (const s of all) clients.push(new Redis({host: '127.0.0.1', port: s.port, lazyConnect: false, maxRetriesPerRequest: 1}))
     const per = Math.floor(16384 / masterCount)

@@ -54,16 +54,18 @@ for i = 1, #ARGV do
 end
 return out`
 
-// The value digest both sides of verify compute (SHA-1, hex): of the DUMP payload, except for
+// The value digest both sides of verify compute (SHA-1, hex): of the DUMP payload (its type byte and
+// encoded value, not the RDB version and checksum that end it), except for
 // sets and hashes in hash-table encoding (RDB types 2 and 4), whose payload lists members in the
 // server's own hash order (seeded per process), so equal values on two servers dump differently.
 // Those are digested from their sorted members (and values), each length-prefixed. Over 1 MB the
 // payload digest is kept (no huge sort inside a script); a difference is settled by the caller's
 // type-aware check, as is any difference of encodings between the two sides.
-const VALUE_DIGEST = `
+export const VALUE_DIGEST = `
 local function value_digest(key, payload)
   local kind = string.byte(payload, 1)
-  if #payload > 1048576 or (kind ~= 2 and kind ~= 4) then return redis.sha1hex(payload) end
+  -- without the payload's last 10 bytes (RDB version, CRC): equal encodings from two server versions match
+  if #payload > 1048576 or (kind ~= 2 and kind ~= 4) then return redis.sha1hex(string.sub(payload, 1, -11)) end
   local items
   if kind == 2 then
     items = redis.call('SMEMBERS', key)

@@ -1,17 +1,33 @@
 // Which servers a migration reads from, as the user named them: the servers of a twemproxy pool
 // (-c nutcracker.yml [--pool NAME], or --lab NAME, or the only running lab), whose hashing then
-// settles keys found on several servers; or bare servers (--from HOST:PORT,...).
+// settles keys found on several servers; bare servers (--from HOST:PORT,...); the masters of a
+// Redis Cluster (--from-cluster, cluster-source.ts); or a Sentinel group's master
+// (--from-sentinel with --master, sentinel-source.ts). RDB files (--from-rdb) are no servers:
+// they are read by src/migrate/rdb/.
 import {formatAddress, parseAddressList, type Address} from '../../address.js'
 import {clusterSeedsOf, loadConfig} from '../../config/index.js'
 import {loadLab} from '../../lab/state.js'
 import {PoolTarget} from '../../targets/index.js'
 import {resolveTarget} from '../../lab/target.js'
 import {UserError} from '../../errors.js'
+import {openClusterSource} from './cluster-source.js'
+import {openSentinelSource} from './sentinel-source.js'
 import {connectSources, type SourceSet} from './sources.js'
 
-/** The source as the user named it: one of from, lab or config (with pool), or none (the only lab). */
+/**
+ * The source as the user named it: one of from, fromCluster, fromSentinel (with master),
+ * fromRdb, lab or config (with pool), or none (the only lab).
+ */
 export interface SourceOptions {
   from?: string
+  fromCluster?: string
+  fromSentinel?: string
+  /** with fromSentinel: the group's name */
+  master?: string
+  /** RDB files (read by src/migrate/rdb/, not here) */
+  fromRdb?: string[]
+  /** with fromRdb: the database of the files to restore */
+  db?: number
   lab?: string
   config?: string
   pool?: string
@@ -19,6 +35,11 @@ export interface SourceOptions {
 }
 
 export async function openSources(options: SourceOptions): Promise<SourceSet> {
+  if (options.fromCluster) return openClusterSource({seed: options.fromCluster, password: options.password})
+  if (options.fromSentinel) {
+    if (!options.master) throw new UserError('--from-sentinel needs the group\'s name: add --master NAME (as in SENTINEL MASTERS).')
+    return openSentinelSource({sentinel: options.fromSentinel, master: options.master, password: options.password})
+  }
   if (options.from) {
     const addresses = parseAddressList(options.from, {what: '--from'})
     return connectSources(addresses.map((address) => ({name: formatAddress(address), address, password: options.password})),
@@ -49,7 +70,7 @@ export async function openSources(options: SourceOptions): Promise<SourceSet> {
     })
     const indexById = new Map(nodes.map((node, i) => [node.id, i]))
     const ownerOf = target.placementIsFixed ? (key: Buffer) => indexById.get(target.ownerOf(key).id) as number : undefined
-    return await connectSources(servers, target.description, {ownerOf, hashTag: pool.hashTag, db: pool.redisDb})
+    return await connectSources(servers, target.description, {kind: 'pool', ownerOf, hashTag: pool.hashTag, db: pool.redisDb})
   } finally {
     await target.close()
   }

@@ -19,9 +19,19 @@ export interface Source {
   db: number
   /** Redis 7 answers PEXPIRETIME (absolute expiry, exact); older servers get PTTL + our clock */
   hasExpireTime: boolean
+  /**
+   * A master of a source cluster: its reads run the cluster scripts (cluster-scripts.ts), which
+   * leave out keys this node does not serve, and the bulk copy leaves out keys of `bulkSkipSlots`
+   * (slots being moved when the copy began: copied apart, cluster-slots.ts).
+   */
+  cluster?: {bulkSkipSlots: ReadonlySet<number>}
 }
 
+/** What the sources are, for the phases that differ: a pool or bare servers, a cluster's masters, a Sentinel group's master. */
+export type SourceKind = 'servers' | 'pool' | 'cluster' | 'sentinel'
+
 export interface SourceSet {
+  kind: SourceKind
   sources: Source[]
   /** one line for humans: "3 servers given by --from" or "pool alpha from nutcracker.yml" */
   description: string
@@ -35,7 +45,34 @@ export interface SourceSet {
   hashTag?: string
   /** the database the keys are in (the pool's redis_db) */
   db: number
+  /** a cluster source: the slots that moved or were moving during the copy, copied apart */
+  openSlots?: OpenSlotPass
+  /** a Sentinel source: re-points the source at the group's current master after a failover */
+  failover?: FailoverFollower
   close(): Promise<void>
+}
+
+/** A cluster source's second pass (cluster-slots.ts): every key of the slots that were moving. */
+export interface OpenSlotPass {
+  /** copies the keys of every slot that was open when the copy began or moved since; returns how many slots */
+  copy(write: (source: Source, keys: Buffer[]) => Promise<void>): Promise<number>
+}
+
+/** A Sentinel source (sentinel-source.ts): finds the group's master again after a failover. */
+export interface FailoverFollower {
+  /** Sentinel announced a failover the source has not followed yet */
+  readonly pending: boolean
+  /** the group's master now; when it moved, the source's client is re-pointed and the old and new addresses returned */
+  follow(): Promise<{from: string; to: string} | undefined>
+}
+
+/**
+ * What names each source in a checkpoint: its address, except for a Sentinel group, whose master
+ * may change between runs: the group's name stands for it.
+ */
+export function sourceIdentities(set: SourceSet): string[] {
+  if (set.kind === 'sentinel') return set.sources.map((source) => `sentinel master ${source.name}`)
+  return set.sources.map((source) => formatAddress(source.address))
 }
 
 export interface ConnectOptions {
@@ -73,9 +110,15 @@ export interface SourceServer {
   db?: number
 }
 
+export interface SourceSetExtras {
+  kind?: SourceKind
+  ownerOf?: (key: Buffer) => number
+  hashTag?: string
+  db?: number
+}
+
 /** Connects to every server, in the order given; nothing is left open on failure. */
-export async function connectSources(servers: SourceServer[], description: string,
-  extra: {ownerOf?: (key: Buffer) => number; hashTag?: string; db?: number} = {}): Promise<SourceSet> {
+export async function connectSources(servers: SourceServer[], description: string, extra: SourceSetExtras = {}): Promise<SourceSet> {
   const sources: Source[] = []
   const close = () => closeClients(sources.map((s) => s.client))
   try {
@@ -86,13 +129,13 @@ export async function connectSources(servers: SourceServer[], description: strin
       const major = await redisMajorVersion(client)
       sources.push({index, name: server.name, address: server.address, client, db: server.db ?? 0, password: server.password, hasExpireTime: major >= 7})
       const mode = await client.info('cluster')
-      if (/cluster_enabled:1/.test(mode)) {
-        throw new UserError(`${what} is a cluster node: migrate reads standalone servers (pool backends).`)
+      if (/cluster_enabled:1/.test(mode) && extra.kind !== 'cluster') {
+        throw new UserError(`${what} is a cluster node: read a cluster with --from-cluster HOST:PORT.`)
       }
     }
   } catch (error) {
     await close()
     throw error
   }
-  return {sources, description, ...extra, db: extra.db ?? 0, close}
+  return {sources, description, ...extra, kind: extra.kind ?? 'servers', db: extra.db ?? 0, close}
 }

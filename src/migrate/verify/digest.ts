@@ -51,7 +51,30 @@ function withoutHllCache(chunk: Buffer): Buffer {
   return Buffer.concat([chunk.subarray(0, 5), chunk.subarray(16)])
 }
 
-export async function valueDigest(client: Redis, key: Buffer): Promise<ValueDigest> {
+/** Connections to masters of a source cluster: their reads go after ASKING (a slot being imported). */
+const askingClients = new WeakSet<Redis>()
+
+/** Marks a cluster master's connection: every digest read on it is sent after ASKING. */
+export function digestWithAsking(client: Redis): void {
+  askingClients.add(client)
+}
+
+/** The client with ASKING written before each command (both in one go, in order). */
+function withAsking(client: Redis): Redis {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        target.call('ASKING').catch(() => {})
+        return (value as (...a: unknown[]) => unknown).apply(target, args)
+      }
+    },
+  })
+}
+
+export async function valueDigest(node: Redis, key: Buffer): Promise<ValueDigest> {
+  const client = askingClients.has(node) ? withAsking(node) : node
   const type = await client.type(key)
   if (type === 'none') return {type, digest: ''}
   const hash = createHash('sha1')

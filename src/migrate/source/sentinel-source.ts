@@ -1,0 +1,125 @@
+// A Sentinel group as the source (--from-sentinel HOST:PORT --master NAME): the group's master is
+// asked of Sentinel and read like one server. Sentinel announces a failover on its +switch-master
+// channel; the source listens there, so a failover during the copy is noticed at once: the old
+// master's connection is dropped (its reads fail instead of waiting for a dead server), and
+// `follow()` re-points the source at the new master once Sentinel names it and it answers as a
+// master. What the copy does then (read the new master from the start) is migration.ts's.
+import type {Redis} from 'ioredis'
+import {formatAddress, parseAddress, type Address} from '../../address.js'
+import {UserError, describeSystemError} from '../../errors.js'
+import {createClient} from '../../targets/client-factory.js'
+import {connectSources, sourceClient, type FailoverFollower, type Source, type SourceSet} from './sources.js'
+
+export interface SentinelSourceOptions {
+  /** --from-sentinel: one Sentinel of the group */
+  sentinel: string
+  /** --master: the name Sentinel monitors the group under */
+  master: string
+  password?: string
+  /** how long a failover may take before the copy gives up (ms) */
+  failoverTimeoutMs?: number
+}
+
+const FAILOVER_TIMEOUT_MS = 60_000
+const POLL_MS = 250
+
+async function masterAddress(sentinel: Redis, name: string): Promise<Address | undefined> {
+  const reply = (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as [string, string] | null
+  return reply ? {host: reply[0], port: Number(reply[1])} : undefined
+}
+
+export async function openSentinelSource(options: SentinelSourceOptions): Promise<SourceSet> {
+  const at = parseAddress(options.sentinel, {what: '--from-sentinel', example: '127.0.0.1:26379'})
+  const what = `Sentinel ${formatAddress(at)}`
+  const sentinel = createClient(at, {policy: 'admin', lazyConnect: false})
+  let master: Address | undefined
+  try {
+    master = await masterAddress(sentinel, options.master)
+  } catch (error) {
+    sentinel.disconnect()
+    throw new UserError(describeSystemError(error, what) ?? `${what} cannot be asked for its masters: ${(error as Error).message}.`, {cause: error})
+  }
+  if (!master) {
+    const known = ((await sentinel.call('SENTINEL', 'MASTERS').catch(() => [])) as string[][]).map((fields) => fields[fields.indexOf('name') + 1])
+    sentinel.disconnect()
+    throw new UserError(`${what} monitors no master named "${options.master}": give one of ${known.join(', ') || '(none)'} with --master.`)
+  }
+  let set: SourceSet
+  try {
+    set = await connectSources([{name: options.master, address: master, password: options.password}],
+      `master ${options.master} of ${what}`, {kind: 'sentinel'})
+  } catch (error) {
+    sentinel.disconnect()
+    throw error
+  }
+  const follower = new SentinelFollower(sentinel, at, options, set.sources[0])
+  await follower.listen()
+  const closeSources = set.close
+  return {...set, failover: follower, close: async () => {
+    follower.close()
+    await closeSources()
+  }}
+}
+
+class SentinelFollower implements FailoverFollower {
+  private subscriber?: Redis
+  private switched = false
+
+  constructor(private readonly sentinel: Redis, private readonly at: Address,
+    private readonly options: SentinelSourceOptions, private readonly source: Source) {}
+
+  /** Subscribes to +switch-master: a failover drops the old master's connection at once. */
+  async listen(): Promise<void> {
+    this.subscriber = createClient(this.at, {policy: 'patient', lazyConnect: false})
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      if (message.split(' ')[0] !== this.options.master) return
+      this.switched = true
+      this.source.client.disconnect()
+    })
+    await this.subscriber.subscribe('+switch-master')
+  }
+
+  /** Whether Sentinel announced a failover since the last follow(). */
+  get pending(): boolean {
+    return this.switched
+  }
+
+  async follow(): Promise<{from: string; to: string} | undefined> {
+    const from = formatAddress(this.source.address)
+    const deadline = Date.now() + (this.options.failoverTimeoutMs ?? FAILOVER_TIMEOUT_MS)
+    for (let attempt = 0; attempt < 100_000 && Date.now() < deadline; attempt++) {
+      const now = await masterAddress(this.sentinel, this.options.master).catch(() => undefined)
+      if (now && formatAddress(now) !== from && await answersAsMaster(now, this.options.password)) {
+        this.repoint(now)
+        return {from, to: formatAddress(now)}
+      }
+      if (now && formatAddress(now) === from && !this.switched && await answersAsMaster(now, this.options.password)) return undefined
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    }
+    throw new UserError(`The master ${this.options.master} at ${from} stopped answering and Sentinel named no new master within ${Math.round((this.options.failoverTimeoutMs ?? FAILOVER_TIMEOUT_MS) / 1000)} s: run again with --resume once the group has a master.`)
+  }
+
+  private repoint(address: Address): void {
+    this.source.client.disconnect()
+    this.source.address = address
+    this.source.client = sourceClient(address, {name: 'twlab-migrate', password: this.options.password})
+    this.switched = false
+  }
+
+  close(): void {
+    this.subscriber?.disconnect()
+    this.sentinel.disconnect()
+  }
+}
+
+async function answersAsMaster(address: Address, password?: string): Promise<boolean> {
+  const probe = createClient(address, {policy: 'probe', password, lazyConnect: false})
+  try {
+    const role = (await probe.call('ROLE')) as unknown[]
+    return role[0] === 'master'
+  } catch {
+    return false
+  } finally {
+    probe.disconnect()
+  }
+}

@@ -6,6 +6,7 @@ import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../src
 import {parseSlotRange} from '../src/cluster/plan.js'
 import {assertReady, planReshard, planResume} from '../src/cluster/requests.js'
 import {openJobs, settleJournalJobs} from '../src/cluster/atomic/interrupted-jobs.js'
+import {Journal} from '../src/cluster/journal.js'
 
 export default class Reshard extends SlotMoveCommand {
   static override summary = 'Move Redis Cluster slots (and their keys) from some masters to another, online.'
@@ -50,6 +51,7 @@ does not wait for a failover. Once a replica has taken over (or the node is back
           for (const line of settled.notes) this.note(line)
           await target.refresh()
           ;({journal, moves} = planResume(target, journal.path))
+          if (moves.length === 0) Journal.reopen(journal.path).end('complete', {closedBy: 'resume'})
         }
         this.note(`Resuming ${journal.plan.operation} from ${journal.path}: ${moves.length} of ${journal.plan.moves.length} slot(s) left.`)
         return await this.executeMoves(target, journal.plan.operation, moves, flags, {resume: journal})

@@ -5,10 +5,15 @@ import {CLUSTER_SLOTS} from '../src/hashing/index.js'
 import {SlotMoveCommand, clusterFlags, moveFlags, type MoveSummary} from '../src/cli/slot-move-command.js'
 import {parseSlotRange} from '../src/cluster/plan.js'
 import {assertReady, planReshard, planResume} from '../src/cluster/requests.js'
+import {openJobs, settleJournalJobs} from '../src/cluster/atomic/interrupted-jobs.js'
+import {Journal} from '../src/cluster/journal.js'
 
 export default class Reshard extends SlotMoveCommand {
   static override summary = 'Move Redis Cluster slots (and their keys) from some masters to another, online.'
-  static override description = `Slots move with the safe protocol (IMPORTING, MIGRATING, MIGRATE in batches, SETSLOT NODE on the
+  static override description = `Where every node involved runs a server with atomic slot migration (Valkey 9.0 or later), the server
+moves the slots itself (CLUSTER MIGRATESLOTS: one call per source, every target of that source at once,
+sources in parallel); --method migrate forces the protocol below, --method atomic refuses without it.
+Otherwise slots move with the safe protocol (IMPORTING, MIGRATING, MIGRATE in batches, SETSLOT NODE on the
 target, the source, then every master), several at a time. The plan is shown first; a journal records
 each slot so an interrupted run is finished with --resume (or closed by \`twlab cluster fix\`).
 A node that dies during the run stops it (exit 1) on the slot it was moving, naming the node; the run
@@ -39,7 +44,16 @@ does not wait for a failover. Once a replica has taken over (or the node is back
     const target = await this.connect(flags)
     try {
       if (flags.resume) {
-        const {journal, moves} = planResume(target, flags.journal)
+        let {journal, moves} = planResume(target, flags.journal)
+        if (openJobs(journal).length > 0) {
+          // an atomic run stopped while the server still ran its jobs: let them end first
+          this.note(`Waiting for the ${openJobs(journal).length} server migration job(s) the interrupted run started...`)
+          const settled = await settleJournalJobs(target, journal, 'finish')
+          for (const line of settled.notes) this.note(line)
+          await target.refresh()
+          ;({journal, moves} = planResume(target, journal.path))
+          if (moves.length === 0) Journal.reopen(journal.path).end('complete', {closedBy: 'resume'})
+        }
         this.note(`Resuming ${journal.plan.operation} from ${journal.path}: ${moves.length} of ${journal.plan.moves.length} slot(s) left.`)
         return await this.executeMoves(target, journal.plan.operation, moves, flags, {resume: journal})
       }

@@ -16,6 +16,7 @@ import type {SlotMove} from '../cluster/plan.js'
 import {parseBytes, type BigKey} from '../cluster/preflight.js'
 import type {RunResult} from '../cluster/run.js'
 import {moveSlots, openMoveJournal, prepareMoves, refuseBigKeys, type MovePlanRow, type PreparedMoves} from '../cluster/slot-moves.js'
+import {MOVE_METHODS, type RequestedMethod} from '../cluster/atomic/method.js'
 
 // --cluster HOST:PORT or --lab NAME (whose node names then work wherever a NODE is asked for);
 // with neither, the only running cluster lab
@@ -34,6 +35,7 @@ export const moveFlags = {
   'big-key-limit': Flags.string({description: 'report keys above this size before moving (0 turns the check off)', default: '16mb', helpValue: 'SIZE'}),
   'allow-big-keys': Flags.boolean({description: 'move even when big keys were found (MIGRATE blocks both nodes while it copies them)', default: false}),
   journal: Flags.string({description: 'journal file (default: a new file under $TWLAB_HOME/reshard)', helpValue: 'FILE'}),
+  method: Flags.string({description: 'how slots move: the server\'s atomic slot migration (Valkey 9+), MIGRATE, or auto (atomic when every node involved has it)', options: MOVE_METHODS, default: 'auto'}),
 }
 
 export interface MoveFlags {
@@ -45,6 +47,7 @@ export interface MoveFlags {
   'big-key-limit': string
   'allow-big-keys': boolean
   journal?: string
+  method?: string
 }
 
 export interface MoveSummary {
@@ -55,6 +58,10 @@ export interface MoveSummary {
   bigKeys: BigKey[]
   /** how long counting keys per slot and sizing them for big keys took */
   preflightSeconds?: number
+  /** "atomic" or "migrate", and why */
+  method?: string
+  methodReason?: string
+  bigKeyCheck?: string
   result?: RunResult
 }
 
@@ -102,8 +109,9 @@ export abstract class SlotMoveCommand extends BaseCommand {
     }
 
     this.note(`Looking at ${moves.length} slot(s) before moving${bigKeyBytes > 0 ? ' (counting keys, sizing them for big keys)' : ''}...`)
-    const prepared = await prepareMoves(target, moves, bigKeyBytes, options.resume)
-    Object.assign(summary, {plan: prepared.rows, bigKeys: prepared.bigKeys, preflightSeconds: prepared.preflightSeconds})
+    const prepared = await prepareMoves(target, moves, bigKeyBytes, options.resume, (flags.method ?? 'auto') as RequestedMethod)
+    Object.assign(summary, {plan: prepared.rows, bigKeys: prepared.bigKeys, preflightSeconds: prepared.preflightSeconds,
+      method: prepared.method.method, methodReason: prepared.method.reason, bigKeyCheck: prepared.bigKeyCheck})
     await this.showPlan(prepared, flags['big-key-limit'])
     if (options.simulate) return summary
     refuseBigKeys(prepared, flags['big-key-limit'], flags['allow-big-keys'])
@@ -111,9 +119,10 @@ export abstract class SlotMoveCommand extends BaseCommand {
       throw new UserError('Nothing moved: the plan was not confirmed.')
     }
 
-    const journal = openMoveJournal(target, {operation, seed: this.clusterName, moves, path: flags.journal, resume: options.resume})
+    const journal = openMoveJournal(target, {operation, seed: this.clusterName, moves, path: flags.journal, resume: options.resume, method: prepared.method})
     summary.journal = journal.path
     summary.result = await this.runMoves(target, moves, journal, prepared, flags)
+    await this.showStats(summary.result)
     this.reportRun(summary.result, journal, this.clusterFlagText)
     return summary
   }
@@ -123,6 +132,8 @@ export abstract class SlotMoveCommand extends BaseCommand {
     // tables and the progress bar load only when drawn: --json runs start faster without them
     const {renderTable} = await import('./table.js')
     this.log(renderTable(['from', 'to', 'slots', 'ranges', 'keys'], prepared.rows.map((row) => [row.from, row.to, row.slots, shorten(row.ranges), row.keys])))
+    this.log(`Method: ${prepared.method.reason}.`)
+    this.log(`Big keys: ${prepared.bigKeyCheck}.`)
     if (prepared.bigKeys.length > 0) {
       this.log(`Big keys (over ${bigKeyLimit}): MIGRATE blocks both nodes while it copies each one.`)
       this.log(renderTable(['key', 'slot', 'node', 'bytes'], prepared.bigKeys.slice(0, 20).map((big) => [big.key, big.slot, big.node, big.bytes])))
@@ -148,10 +159,26 @@ export abstract class SlotMoveCommand extends BaseCommand {
     }
   }
 
+  /** Slots, keys and time per pair; slots, keys and bytes per node; what the sources hold now. */
+  private async showStats(result: RunResult): Promise<void> {
+    if (this.jsonEnabled()) return
+    const {renderTable} = await import('./table.js')
+    if (result.pairs && result.pairs.length > 0) {
+      this.log(renderTable(['from', 'to', 'slots', 'keys', 'seconds'], result.pairs.map((pair) => [pair.from, pair.to, pair.slots, pair.keys, pair.seconds.toFixed(2)])))
+    }
+    if (result.nodes && result.nodes.length > 0) {
+      this.log(renderTable(['node', 'slots out', 'slots in', 'keys out', 'keys in', 'bytes out', 'bytes in'],
+        result.nodes.map((node) => [node.node, node.slotsOut, node.slotsIn, node.keysOut, node.keysIn, node.bytesOut, node.bytesIn])))
+      this.log('(bytes: network traffic of each node during the run, as INFO stats counts it, other clients included)')
+    }
+    for (const note of result.endState?.notes ?? []) this.log(note)
+  }
+
   /** The totals, and what to run next when not every slot moved (exit 1, or 130 after Ctrl-C). */
   private reportRun(result: RunResult, journal: Journal, cluster: string): void {
     const paint = result.status === 'complete' ? colours(process.stderr).ok : colours(process.stderr).warning
-    this.note(paint(`${result.status === 'complete' ? 'Moved' : 'Moved only'} ${result.slotsMoved}/${result.slotsPlanned} slot(s), ${result.keysMoved} key(s) in ${result.seconds.toFixed(2)} s (${result.keysPerSecond} keys/s).`) + ` Journal: ${journal.path}`)
+    const how = result.method === 'atomic' ? ' by atomic slot migration' : ''
+    this.note(paint(`${result.status === 'complete' ? 'Moved' : 'Moved only'} ${result.slotsMoved}/${result.slotsPlanned} slot(s), ${result.keysMoved} key(s)${how} in ${result.seconds.toFixed(2)} s (${result.keysPerSecond} keys/s).`) + ` Journal: ${journal.path}`)
     if (result.status === 'complete') return
     process.exitCode = result.status === 'interrupted' ? 130 : 1
     const first = result.failed[0]

@@ -10,6 +10,10 @@
 // same owner for the slots it claimed before it gathers their keys, retries a slot whose MIGRATE
 // meets CLUSTERDOWN/TRYAGAIN/a redirection while views still converge, and waits again at the end
 // so that `cluster check` right after sees one map.
+//
+// An atomic run (the server's own slot migration) opens no slot; what it can leave behind is a
+// server job still running after twlab was killed. The fix cancels such jobs first: the server
+// keeps the slots of a cancelled job on the source.
 import type {Redis} from 'ioredis'
 import {countSlots, rangesOf, type ClusterNodeInfo} from '../targets/cluster-nodes.js'
 import type {ClusterTarget, OpenSlot} from '../targets/cluster.js'
@@ -18,6 +22,9 @@ import {Journal, openJournalsFor, type JournalState} from './journal.js'
 import {waitForAgreement, type AgreementResult} from './slot-agreement.js'
 import {SlotMover, messageOf, type MoverOptions} from './slot-mover.js'
 import {gatherStrays} from './stray-keys.js'
+import {nativeDriver} from './atomic/method.js'
+import {jobMatches} from './atomic/native-migration.js'
+import {openJobs, settleJournalJobs} from './atomic/interrupted-jobs.js'
 
 /** How often one slot is tried when the cluster answers as if its views had not converged yet. */
 const SLOT_ATTEMPTS = 6
@@ -27,7 +34,8 @@ export interface FixStep {
   slot: number
   /** owner it ends with */
   to: string
-  action: 'roll-forward' | 'roll-back' | 'assign'
+  /** cancel-job: a server migration job left running; `slot` is its first slot, `to` its source */
+  action: 'roll-forward' | 'roll-back' | 'assign' | 'cancel-job'
   reason: string
 }
 
@@ -60,7 +68,7 @@ export async function planFix(target: ClusterTarget): Promise<FixPlan> {
     const node = id ? target.byId(id) : undefined
     return node && node.role === 'master' && !node.failing ? node : undefined
   }
-  const steps: FixStep[] = []
+  const steps: FixStep[] = await runningJobSteps(target, journals)
   const handled = new Set<number>()
   for (const open of target.openSlots()) {
     handled.add(open.slot)
@@ -98,6 +106,24 @@ export async function planFix(target: ClusterTarget): Promise<FixPlan> {
     steps.push({slot, to, action: 'assign', reason})
   }
   return {steps, journals}
+}
+
+/** A cancel-job step for each server migration job an open journal started that is still running. */
+async function runningJobSteps(target: ClusterTarget, journals: JournalState[]): Promise<FixStep[]> {
+  const steps: FixStep[] = []
+  for (const journal of journals) {
+    const native = nativeDriver(journal.plan.native)
+    if (!native) continue
+    for (const job of openJobs(journal)) {
+      const reporter = native.reporter(target, job)
+      if (!reporter || reporter.failing) continue
+      const live = (await native.jobs(target, reporter).catch(() => [])).find((candidate) => jobMatches(candidate, job, job.startedAt))
+      if (!live || live.finished) continue
+      const to = target.byId(job.to)?.address ?? job.to.slice(0, 8)
+      steps.push({slot: job.ranges[0][0], to: job.from, action: 'cancel-job', reason: `an atomic migration of ${job.ranges.length} range(s) to ${to} is still "${live.state}" after its run stopped: cancelled, the slots stay on the source`})
+    }
+  }
+  return steps
 }
 
 /** slot -> id of the master that lists it among its own slots, for slots the seed sees unowned. */
@@ -169,7 +195,22 @@ export async function applyFix(target: ClusterTarget, plan: FixPlan, options: Mo
   // gathering keys into a claimed slot needs every master to agree on its owner first
   await waitForAgreement(target, new Map(assigned.map((step) => [step.slot, step.to])))
   let done = 0
+  const cancels = plan.steps.filter((step) => step.action === 'cancel-job')
+  if (cancels.length > 0) {
+    const stillRunning: string[] = []
+    for (const journal of plan.journals) {
+      const settled = await settleJournalJobs(target, journal, 'cancel', 60_000)
+      stillRunning.push(...settled.notes.filter((note) => /still "/.test(note)))
+    }
+    for (const step of cancels) {
+      if (stillRunning.length > 0) result.failed.push({slot: step.slot, error: stillRunning.join(' ')})
+      else result.fixed.push({...step, keys: 0})
+      onStep(++done)
+    }
+    await target.refresh()
+  }
   for (const step of plan.steps) {
+    if (step.action === 'cancel-job') continue
     try {
       const keys = await fixSlotWithRetries(target, mover, step)
       result.fixed.push({...step, keys})

@@ -4,6 +4,8 @@
 // thousands of slots and leaves a readable record after a crash. Resume and `cluster fix` read
 // it back to know where each open slot was headed; the cluster itself remains the truth about
 // what has moved (a slot is done when its owner is the planned target and nobody holds it open).
+// A run by atomic slot migration also writes one line per server job (started, then how it
+// ended), so a run killed while jobs were still running knows which ones to wait for or cancel.
 import {appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
@@ -11,6 +13,18 @@ import type {SlotMove} from './plan.js'
 
 export type SlotState = 'open' | 'done' | 'failed'
 export type RunEnd = 'complete' | 'interrupted' | 'failed'
+/** a server migration job: started, or how it ended */
+export type JobState = 'started' | 'success' | 'failed' | 'cancelled'
+
+export interface JournalJob {
+  from: string
+  to: string
+  ranges: Array<[number, number]>
+  state: JobState
+  /** epoch seconds when it was started (the server's jobs are matched from then on) */
+  startedAt: number
+  message?: string
+}
 
 export interface JournalPlan {
   type: 'plan'
@@ -22,13 +36,24 @@ export interface JournalPlan {
   /** node id -> host:port when planned, to name nodes in messages */
   nodes: Record<string, string>
   moves: SlotMove[]
+  /** how the slots move: "migrate" (absent in older journals) or "atomic" */
+  method?: 'migrate' | 'atomic'
+  /** the server's native migration driving an atomic run ("valkey-migrateslots") */
+  native?: string
 }
 
 export interface JournalState {
   path: string
   plan: JournalPlan
   slots: Map<number, {state: SlotState; keys?: number; error?: string}>
+  /** server jobs of an atomic run, by from>to:ranges, last state */
+  jobs: Map<string, JournalJob>
   end?: RunEnd
+}
+
+/** The key of a job in JournalState.jobs. */
+export function jobKey(job: {from: string; to: string; ranges: Array<[number, number]>}): string {
+  return `${job.from}>${job.to}:${job.ranges.map(([start, end]) => `${start}-${end}`).join(' ')}`
 }
 
 /** Where journals are kept: $TWLAB_HOME/reshard (default ~/.twlab/reshard). */
@@ -66,6 +91,11 @@ export class Journal {
     appendFileSync(this.path, slots.map((slot) => `${JSON.stringify({type: 'slot', slot, state})}\n`).join(''))
   }
 
+  /** A server migration job started, or how it ended. */
+  job(job: JournalJob): void {
+    appendFileSync(this.path, `${JSON.stringify({type: 'job', ...job})}\n`)
+  }
+
   end(status: RunEnd, details: Record<string, unknown> = {}): void {
     appendFileSync(this.path, `${JSON.stringify({type: 'end', status, at: new Date().toISOString(), ...details})}\n`)
   }
@@ -84,12 +114,15 @@ export function readReshardJournal(path: string): JournalState {
   }
   const plan = entries[0] as unknown as JournalPlan | undefined
   if (!plan || plan.type !== 'plan' || plan.version !== 1) throw new Error(`${path} is not a twlab reshard journal`)
-  const state: JournalState = {path, plan, slots: new Map()}
+  const state: JournalState = {path, plan, slots: new Map(), jobs: new Map()}
   for (const entry of entries.slice(1)) {
     if (entry.type === 'slot') {
       state.slots.set(entry.slot as number, {state: entry.state as SlotState, keys: entry.keys as number | undefined, error: entry.error as string | undefined})
       // a later run on the same journal reopens it
       state.end = undefined
+    } else if (entry.type === 'job') {
+      const {type: _type, ...job} = entry as unknown as JournalJob & {type: string}
+      state.jobs.set(jobKey(job), job)
     } else if (entry.type === 'end') {
       state.end = entry.status as RunEnd
     } else if (entry.type === 'resume') {

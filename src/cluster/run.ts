@@ -6,6 +6,7 @@
 import type {ClusterTarget} from '../targets/cluster.js'
 import type {Journal} from './journal.js'
 import type {SlotMove} from './plan.js'
+import {PairClock, type NodeStats, type PairStats} from './run-stats.js'
 import {SlotMover, messageOf} from './slot-mover.js'
 import {moveWave, type WaveOptions} from './wave.js'
 
@@ -20,6 +21,20 @@ export interface RunProgress {
   slotsDone: number
   slotsTotal: number
   keysMoved: number
+  /** 0 to 1 where the run can tell better than slots done (atomic jobs) */
+  fraction?: number
+  etaSeconds?: number
+  /** what the server jobs are doing ("1 snapshotting, 2 success") */
+  phase?: string
+}
+
+/** What the sources hold of the moved slots once the run is over, in sentences. */
+export interface EndState {
+  /** every source holds no key of the slots it gave away (or holds the new owner's copy as its replica) */
+  clean: boolean
+  notes: string[]
+  /** how long the run waited for it after the last slot was owned */
+  seconds?: number
 }
 
 export interface RunResult {
@@ -32,12 +47,18 @@ export interface RunResult {
   failed: Array<{slot: number; error: string}>
   /** slots of the plan not moved (failed, or never started after a stop) */
   remaining: number[]
+  /** "atomic" (the server's slot migration) or "migrate" */
+  method?: 'atomic' | 'migrate'
+  pairs?: PairStats[]
+  nodes?: NodeStats[]
+  endState?: EndState
 }
 
 const WAVES_IN_FLIGHT = 4
 
 export async function runMoves(target: ClusterTarget, moves: SlotMove[], journal: Journal, options: RunOptions): Promise<RunResult> {
   const mover = new SlotMover(target, options)
+  const clock = new PairClock((id) => target.byId(id)?.address ?? id.slice(0, 8))
   const waveSize = Math.max(1, Math.ceil(options.parallel / WAVES_IN_FLIGHT))
   const waves = planWaves(moves, waveSize)
   const started = process.hrtime.bigint()
@@ -61,16 +82,19 @@ export async function runMoves(target: ClusterTarget, moves: SlotMove[], journal
     while (!halted && !options.signal?.aborted && next < waves.length) {
       const wave = waves[next++]
       journal.slots(wave.map((move) => move.slot), 'open')
+      clock.started(wave[0].from, wave[0].to)
       try {
         const result = await moveWave(target, mover, options, wave, onKeys)
         broadcasts.push(result.broadcast)
         journal.slots(result.done, 'done')
         finished(result.done)
+        clock.finished(wave[0].from, wave[0].to, result.done.length, result.keys)
         // slots the wave could not take (half-closed by an earlier run, source gone) go one by one
         for (const move of result.single) {
           const keys = await mover.move(move, onKeys)
           journal.slot(move.slot, 'done', {keys})
           finished([move.slot])
+          clock.finished(move.from, move.to, 1, keys)
         }
       } catch (error) {
         halted = true
@@ -95,6 +119,7 @@ export async function runMoves(target: ClusterTarget, moves: SlotMove[], journal
     keysPerSecond: seconds > 0 ? Math.round(progress.keysMoved / seconds) : 0,
     failed,
     remaining: moves.filter((move) => !done.has(move.slot)).map((move) => move.slot),
+    pairs: clock.stats(),
   }
   journal.end(status, {slotsMoved: result.slotsMoved, keysMoved: result.keysMoved})
   return result

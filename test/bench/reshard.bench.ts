@@ -1,4 +1,12 @@
-// Reshard speed: the same 1000 slots holding the same keys, moved on the same 3-master cluster by
+// Reshard speed, in two parts printed by one run.
+//
+// Valkey 9.1 (reshard-atomic.ts): valkey-cli --cluster reshard, the bare CLUSTER MIGRATESLOTS,
+// twlab --method atomic and twlab --method migrate, moving slots 0-4095 of a 200,000-key cluster
+// (valkey-cli once, the others in 3 rotated rounds, medians); then the bare command and twlab
+// atomic at 1,000,000 keys (3 rotated rounds), compared on the time to the last slot owned.
+// BENCH_VALKEY_SLOTS=N changes the slots moved; BENCH_SKIP_VALKEY=1 or BENCH_SKIP_REDIS=1 skip a part.
+//
+// Redis 7.0 (the system's redis-server): the same 1000 slots holding the same keys, moved on the same 3-master cluster by
 // `redis-cli --cluster reshard` (A -> B) and by `twlab reshard` (back B -> A, then A -> B again),
 // timed as a user sees it (whole command, wall clock), in one run.
 //
@@ -27,9 +35,14 @@ import {keySlot} from '../../src/hashing/index.js'
 import {twlab} from '../support/cli.js'
 import {stopAll} from '../support/servers.js'
 import {evenRanges, startCluster, waitClusterStable, type TestCluster} from '../cluster/cluster-fixture.js'
+import {stopStartedNodes} from '../cluster/server-process.js'
+import {fetchedServer} from '../support/fetched-servers.js'
+import {bareMigrateSlots, fillEven, startValkeyCluster, twlabMethod, valkeyCli, type Timed} from './reshard-atomic.js'
 
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 1000)
-const SIZES = process.env.BENCH_KEYS_PER_SLOT ? [Number(process.env.BENCH_KEYS_PER_SLOT)] : [100, 500]
+const SIZES = process.env.BENCH_KEYS_PER_SLOT ? [Number(process.env.BENCH_KEYS_PER_SLOT)] : [500]
+const VALKEY_SLOTS = Number(process.env.BENCH_VALKEY_SLOTS ?? 4096)
+const ROUNDS = 3
 const VALUE = 'v'.repeat(64)
 
 function run(command: string, args: string[]): Promise<{code: number | null; out: string}> {
@@ -167,13 +180,92 @@ async function measure(cluster: TestCluster, home: string, perSlot: number): Pro
   console.log(`  load average (1, 5, 15 min): before ${loadBefore}; after ${load()} (2 shared cores: figures are noisy)`)
 }
 
-async function main(): Promise<void> {
-  const home = mkdtempSync(join(tmpdir(), 'twlab-bench-home-'))
-  const cluster = await startCluster({masters: 3, slotRanges: evenRanges(3)})
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/**
+ * Runs each of `runs` ROUNDS times in rotated order, every run moving slots 0..VALKEY_SLOTS-1 from
+ * whoever holds them to the other of the first two masters; the median run of each.
+ */
+async function rotatedRounds(cluster: TestCluster, runs: Array<(from: string, to: string) => Promise<Timed>>): Promise<Timed[]> {
+  const [a, b] = cluster.masters
+  let holder = a
+  const results: Timed[][] = runs.map(() => [])
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < runs.length; k++) {
+      const index = (round + k) % runs.length
+      const other = holder === a ? b : a
+      results[index].push(await runs[index](holder, other))
+      holder = other
+    }
+  }
+  // leave the slots where they started for the next size
+  if (holder !== a) await bareMigrateSlots(cluster, holder, a, VALKEY_SLOTS)
+  return results.map((list) => {
+    const middle = [...list].sort((x, y) => x.seconds - y.seconds)[Math.floor(list.length / 2)]
+    return {label: list[0].label, seconds: median(list.map((r) => r.seconds)), owned: list[0].owned === undefined ? undefined : median(list.map((r) => r.owned!)), phases: middle.phases}
+  })
+}
+
+async function movedKeys(cluster: TestCluster): Promise<number> {
+  const client = cluster.admin.get(cluster.masters[0])!
+  const pipeline = client.pipeline()
+  for (let slot = 0; slot < VALKEY_SLOTS; slot++) pipeline.call('CLUSTER', 'COUNTKEYSINSLOT', slot)
+  return ((await pipeline.exec()) ?? []).reduce((sum, [, count]) => sum + Number(count), 0)
+}
+
+async function measureValkey(home: string): Promise<void> {
+  const server = await fetchedServer('valkey-9.1')
+  const cluster = await startValkeyCluster(server)
   try {
-    for (const perSlot of SIZES) await measure(cluster, home, perSlot)
+    await fillEven(cluster, 200_000)
+    const keys = await movedKeys(cluster)
+    console.log(`\nValkey ${server.version}: 200,000 keys (${VALUE.length}-byte strings) on 3 masters; slots 0-${VALKEY_SLOTS - 1} holding ${thousands(keys)} keys move between two of them`)
+    const loadBefore = load()
+    const [a, b] = cluster.masters
+    const cli = await valkeyCli(cluster, server, a, b, VALKEY_SLOTS)
+    await bareMigrateSlots(cluster, b, a, VALKEY_SLOTS)
+    const [bare, atomic, migrate] = await rotatedRounds(cluster, [
+      (from, to) => bareMigrateSlots(cluster, from, to, VALKEY_SLOTS),
+      (from, to) => twlabMethod(cluster, home, from, to, VALKEY_SLOTS, 'atomic'),
+      (from, to) => twlabMethod(cluster, home, from, to, VALKEY_SLOTS, 'migrate'),
+    ])
+    console.log(`  | run | whole command | to the last slot owned | valkey-cli / this, whole command | phases of the median run |`)
+    console.log(`  |---|---|---|---|---|`)
+    for (const entry of [cli, bare, atomic, migrate]) {
+      console.log(`  | ${entry.label}${entry === cli ? ' (1 run)' : ` (median of ${ROUNDS})`} | ${entry.seconds.toFixed(2)} s | ${entry.owned === undefined ? '-' : `${entry.owned.toFixed(2)} s`} | ${(cli.seconds / entry.seconds).toFixed(1)}x | ${entry.phases ?? '-'} |`)
+    }
+    console.log(`  load average (1, 5, 15 min): before ${loadBefore}; after ${load()}`)
+
+    await fillEven(cluster, 1_000_000)
+    const bigKeys = await movedKeys(cluster)
+    console.log(`\nValkey ${server.version}: 1,000,000 keys on 3 masters; slots 0-${VALKEY_SLOTS - 1} holding ${thousands(bigKeys)} keys`)
+    const [bigBare, bigAtomic] = await rotatedRounds(cluster, [
+      (from, to) => bareMigrateSlots(cluster, from, to, VALKEY_SLOTS),
+      (from, to) => twlabMethod(cluster, home, from, to, VALKEY_SLOTS, 'atomic'),
+    ])
+    console.log(`  | run (median of ${ROUNDS}) | whole command | to the last slot owned | phases of the median run |`)
+    console.log(`  |---|---|---|---|`)
+    for (const entry of [bigBare, bigAtomic]) console.log(`  | ${entry.label} | ${entry.seconds.toFixed(2)} s | ${entry.owned!.toFixed(2)} s | ${entry.phases ?? '-'} |`)
+    console.log(`  twlab atomic / bare, to the last slot owned: ${(bigAtomic.owned! / bigBare.owned!).toFixed(2)}x; load average after ${load()}`)
   } finally {
     await cluster.stop()
+    await stopStartedNodes()
+  }
+}
+
+async function main(): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'twlab-bench-home-'))
+  try {
+    if (!process.env.BENCH_SKIP_VALKEY) await measureValkey(home)
+    if (process.env.BENCH_SKIP_REDIS) return
+    console.log(`\nRedis ${'7.0'} (the system's redis-server)`)
+    const cluster = await startCluster({masters: 3, slotRanges: evenRanges(3)})
+    try {
+      for (const perSlot of SIZES) await measure(cluster, home, perSlot)
+    } finally {
+      await cluster.stop()
+    }
+  } finally {
     await stopAll()
     rmSync(home, {recursive: true, force: true})
   }

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict'
 import {Redis} from 'ioredis'
 import {ClusterTarget} from '../../src/targets/cluster.js'
 import {countSlots} from '../../src/targets/cluster-nodes.js'
-import {startRedis, waitUntil, type RunningServer} from '../support/servers.js'
+import type {InstalledServer} from '../../src/servers/store.js'
+import {waitUntil, type RunningServer} from '../support/servers.js'
+import {startNode} from './server-process.js'
 
 export interface TestCluster {
   servers: RunningServer[]
@@ -26,6 +28,8 @@ export interface ClusterShape {
   /** slots per master (default: 16384 split evenly over the first `masters`) */
   slotRanges?: Array<Array<[number, number]>>
   extraArgs?: string[]
+  /** a fetched server (test/support/fetched-servers.ts) instead of the system's redis-server */
+  server?: InstalledServer
 }
 
 export async function startCluster(shape: ClusterShape): Promise<TestCluster> {
@@ -43,8 +47,8 @@ export async function startCluster(shape: ClusterShape): Promise<TestCluster> {
   }
   try {
     for (let i = 0; i < total; i++) {
-      servers.push(await startRedis({args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000',
-        '--cluster-require-full-coverage', 'no', ...(shape.extraArgs ?? [])]}))
+      servers.push(await startNode(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000',
+        '--cluster-require-full-coverage', 'no', ...(shape.extraArgs ?? [])], shape.server))
     }
     for (const server of servers) {
       const address = `127.0.0.1:${server.port}`

@@ -24,7 +24,7 @@ const ALLOWED: Record<string, string[]> = {
   targets: ['hashing', 'config', 'address', 'key-text', 'errors'],
   lab: ['targets', 'servers', 'hashing', 'config', 'address', 'key-text', 'errors'],
   keys: ['targets', 'lab', 'hashing', 'config', 'address', 'key-text', 'errors'],
-  cluster: ['targets', 'lab', 'hashing', 'config', 'address', 'key-text', 'errors'],
+  cluster: ['targets', 'lab', 'servers', 'hashing', 'config', 'address', 'key-text', 'errors'],
   pool: ['targets', 'lab', 'hashing', 'config', 'address', 'key-text', 'errors'],
   migrate: ['targets', 'lab', 'protocol', 'hashing', 'config', 'address', 'key-text', 'errors'],
   check: ['targets', 'lab', 'hashing', 'config', 'address', 'key-text', 'errors'],

@@ -22,18 +22,18 @@ function assertNoStack(text: string): void {
   assert.doesNotMatch(text, /node_modules|\/dist\//, 'no paths of the install')
 }
 
-test('a missing required flag: exit 2 with and without --json, one small JSON object', async () => {
-  const json = await twlab(['migrate', 'verify', '--json'])
+test('a missing required argument: exit 2 with and without --json, one small JSON object', async () => {
+  const json = await twlab(['servers', 'rm', '--json'])
   assert.equal(json.code, 2)
   assert.equal(json.stderr, '')
   const error = jsonError(json.stdout)
   assert.equal(error.code, 'usage')
   assert.equal(error.exitCode, 2)
-  assert.match(error.message, /Missing required flag to-cluster/)
-  const text = await twlab(['migrate', 'verify'])
+  assert.match(error.message, /Missing 1 required arg: name/)
+  const text = await twlab(['servers', 'rm'])
   assert.equal(text.code, 2)
   assert.equal(text.stdout, '')
-  assert.match(text.stderr, /^Error: Missing required flag to-cluster\.\nSee twlab migrate verify --help\.\n$/)
+  assert.match(text.stderr, /^Error: Missing 1 required arg: name .*\nSee twlab servers rm --help\.\n$/)
 })
 
 test('unknown flags and missing arguments are usage errors too', async () => {
@@ -62,13 +62,13 @@ test('a mistake the user can fix: exit 1 with and without --json, the hint kept'
 })
 
 test('errors are red on a terminal, plain with NO_COLOR and in pipes', async () => {
-  const terminal = await runInTerminal([process.execPath, TWLAB, 'migrate', 'verify'])
+  const terminal = await runInTerminal([process.execPath, TWLAB, 'servers', 'rm'])
   assert.equal(terminal.code, 2)
-  assert.match(terminal.screen, /\x1b\[31mError: Missing required flag to-cluster/)
-  const noColour = await runInTerminal([process.execPath, TWLAB, 'migrate', 'verify'], {env: {NO_COLOR: '1'}})
+  assert.match(terminal.screen, /\x1b\[31mError: Missing 1 required arg: name/)
+  const noColour = await runInTerminal([process.execPath, TWLAB, 'servers', 'rm'], {env: {NO_COLOR: '1'}})
   assert.equal(noColour.code, 2)
   assert.doesNotMatch(noColour.screen, /\x1b\[3\dm/)
-  assert.match(noColour.screen, /Error: Missing required flag to-cluster/)
-  const piped = await twlab(['migrate', 'verify'])
+  assert.match(noColour.screen, /Error: Missing 1 required arg: name/)
+  const piped = await twlab(['servers', 'rm'])
   assert.doesNotMatch(piped.stderr, /\x1b\[/)
 })

@@ -91,8 +91,9 @@ function clusterConfig(port: number, seed: number, extra = ''): string {
   return `alpha:\n  listen: 127.0.0.1:${port}\n  redis: true\n  timeout: 5000\n${extra}  cluster:\n    - 127.0.0.1:${seed}\n`
 }
 
+/** Servers are named (s1, s2...): placement then depends on the names, not on the ports a lab got. */
 function poolConfig(port: number, servers: number[], extra = ''): string {
-  return `alpha:\n  listen: 127.0.0.1:${port}\n  redis: true\n  hash: fnv1a_64\n  distribution: ketama\n${extra}  servers:\n${servers.map((s) => `    - 127.0.0.1:${s}:1\n`).join('')}`
+  return `alpha:\n  listen: 127.0.0.1:${port}\n  redis: true\n  hash: fnv1a_64\n  distribution: ketama\n${extra}  servers:\n${servers.map((s, i) => `    - 127.0.0.1:${s}:1 s${i + 1}\n`).join('')}`
 }
 
 describe('twproxy on every version', () => {

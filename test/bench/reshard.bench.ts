@@ -176,6 +176,7 @@ async function measure(cluster: TestCluster, home: string, perSlot: number): Pro
   const ratio = (entry: Run) => `${(cli.seconds / entry.seconds).toFixed(2)}x`
   console.log(`  ratio, whole command: ${ratio(defaults)} redis-cli with the defaults; ${ratio(same)} doing the same work as redis-cli`)
   console.log(`  ratio, moving alone: ${(cli.seconds / defaults.summary!.result.seconds).toFixed(2)}x and ${(cli.seconds / same.summary!.result.seconds).toFixed(2)}x (redis-cli's whole command against twlab's moving phase)`)
+  console.log(`  big-key sizing: the defaults take ${(defaults.seconds / same.seconds).toFixed(2)}x the time of --big-key-limit 0 for the whole command (preflight ${defaults.summary!.preflightSeconds.toFixed(2)} s against ${same.summary!.preflightSeconds.toFixed(2)} s)`)
   console.log(`  ratio, the bare protocol: ${ratio(floor)} redis-cli (the most any tool that moves slots with MIGRATE can reach in this run); twlab's moving phase takes ${(same.summary!.result.seconds / floor.seconds).toFixed(2)}x as long`)
   console.log(`  load average (1, 5, 15 min): before ${loadBefore}; after ${load()} (2 shared cores: figures are noisy)`)
 }

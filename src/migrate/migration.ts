@@ -5,7 +5,7 @@
 // changes, switch twproxy to the cluster, resume writes (cutover.ts).
 import {setTimeout as sleep} from 'node:timers/promises'
 import {keyId} from '../key-text.js'
-import type {ChangeFeed} from './changes/keyspace-notifications.js'
+import type {ChangeCapture} from './changes/change-capture.js'
 import {removeCheckpoint} from './checkpoint.js'
 import {bulkCopySource} from './copy/bulk-copy.js'
 import {recopyKeys} from './copy/copier.js'
@@ -39,7 +39,7 @@ export async function runMigration(sources: SourceSet, target: MigrationTarget, 
   const run = new MigrationRun(sources, target, options)
   try {
     await run.showProgress()
-    if (run.feed) await followChanges(run, run.feed)
+    if (options.online) await followChanges(run, await run.openCapture())
     await bulkCopy(run)
     if (options.stopRequested()) return run.interrupted()
     if (run.feed) {
@@ -63,10 +63,9 @@ export async function runMigration(sources: SourceSet, target: MigrationTarget, 
 }
 
 /** Online: subscribe before the first SCAN, so that no change made during the copy goes unseen. */
-async function followChanges(run: MigrationRun, feed: ChangeFeed): Promise<void> {
-  await feed.start()
+async function followChanges(run: MigrationRun, feed: ChangeCapture): Promise<void> {
   feed.add(run.checkpoint.dirty.map((k) => Buffer.from(k, 'base64')))
-  if (run.options.resume && run.checkpoint.online) {
+  if (run.options.resume && run.checkpoint.online && feed.mode === 'notifications') {
     run.options.progress.note('Resuming an online migration: changes made while it was stopped are found by the final check.')
   }
 }
@@ -77,7 +76,8 @@ async function bulkCopy(run: MigrationRun): Promise<void> {
   run.save(true)
   const copyStarted = Date.now()
   try {
-    await Promise.all(ctx.sources.sources.map((source, i) => bulkCopySource(ctx, source, run.checkpoint.sources[i], {
+    if (run.feed?.copiesSnapshot) await run.feed.copySnapshot()
+    else await Promise.all(ctx.sources.sources.map((source, i) => bulkCopySource(ctx, source, run.checkpoint.sources[i], {
       scanCount: options.scanCount,
       window: options.window,
       stopRequested: options.stopRequested,
@@ -95,7 +95,7 @@ async function bulkCopy(run: MigrationRun): Promise<void> {
  * Online: re-copies changed keys until the sources are quiet for --quiet-for (or the user says
  * stop); with a cut-over ahead, until the lag is near zero, since the pause catches the rest.
  */
-async function catchUp(run: MigrationRun, feed: ChangeFeed): Promise<void> {
+async function catchUp(run: MigrationRun, feed: ChangeCapture): Promise<void> {
   const {ctx, options} = run
   run.phase = 'catch-up'
   let lastReport = 0
@@ -104,7 +104,7 @@ async function catchUp(run: MigrationRun, feed: ChangeFeed): Promise<void> {
     if (keys.length > 0) await recopyKeys(ctx, keys)
     if (Date.now() - lastReport > CATCH_UP_REPORT_MS) {
       lastReport = Date.now()
-      run.phase = `catch-up: ${feed.pending} pending, lag ${feed.lagMs()} ms`
+      run.phase = `catch-up: ${feed.lagText()}`
       run.save(true)
     }
     if (options.cutover && feed.pending <= CAUGHT_UP_PENDING && feed.lagMs() <= CAUGHT_UP_LAG_MS) break
@@ -114,8 +114,8 @@ async function catchUp(run: MigrationRun, feed: ChangeFeed): Promise<void> {
     }
   }
   options.progress.note(options.cutover
-    ? `Caught up: ${ctx.stats.recopied} changed keys re-copied, ${ctx.stats.deleted} deleted; ${feed.pending} pending, lag ${feed.lagMs()} ms.`
-    : `Caught up: ${ctx.stats.recopied} changed keys re-copied, ${ctx.stats.deleted} deleted; sources quiet for ${Math.round((Date.now() - feed.lastChangeAt) / 1000)} s.`)
+    ? `Caught up: ${feed.events} changes applied, ${ctx.stats.recopied} keys re-copied, ${ctx.stats.deleted} deleted; ${feed.lagText()}.`
+    : `Caught up: ${feed.events} changes applied, ${ctx.stats.recopied} keys re-copied, ${ctx.stats.deleted} deleted; sources quiet for ${Math.round((Date.now() - feed.lastChangeAt) / 1000)} s.`)
 }
 
 /**
@@ -135,7 +135,7 @@ async function verifyAndRepair(run: MigrationRun, verifyOptions: VerifyOptions):
     const repairable = remaining.filter((m) => REPAIRABLE.includes(m.kind) && !skipped.has(keyId(m.key))).map((m) => m.key)
     const keys = [...repairable, ...drift]
     if (keys.length === 0) break
-    await recopyKeys(ctx, keys)
+    await (feed?.recopy ? feed.recopy(keys) : recopyKeys(ctx, keys))
     repaired += repairable.length
     const unrepaired = remaining.filter((m) => !repairable.includes(m.key))
     const recheck = await verifyKeys(ctx.sources, ctx.target, repairable, verifyOptions)
@@ -157,7 +157,7 @@ async function verifyAndRepair(run: MigrationRun, verifyOptions: VerifyOptions):
 }
 
 /** --cutover: twproxy's pool switched to the cluster behind a short write pause (cutover.ts). */
-async function switchProxy(run: MigrationRun, feed: ChangeFeed, cutover: Omit<CutoverOptions, 'note'>): Promise<void> {
+async function switchProxy(run: MigrationRun, feed: ChangeCapture, cutover: Omit<CutoverOptions, 'note'>): Promise<void> {
   run.phase = 'cut-over'
   run.save(true)
   try {

@@ -5,7 +5,7 @@
 // whatever happened in between: that close is the migration's only cleanup path.
 import {formatAddress} from '../address.js'
 import {keyFromId, keyId} from '../key-text.js'
-import type {CaptureMode, ChangeCapture} from './changes/change-capture.js'
+import type {CaptureMode, CaptureReport, ChangeCapture} from './changes/change-capture.js'
 import {openChangeCapture} from './changes/open-capture.js'
 import {freshCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointData} from './checkpoint.js'
 import type {CopyContext} from './copy/context.js'
@@ -69,6 +69,8 @@ export interface MigrationResult {
   /** online: changes seen, and sources whose change feed dropped (a full check covered them) */
   changesSeen: number
   lostChangeFeeds: string[]
+  /** online: how changes were followed, and what that capture reported (resyncs...) */
+  capture?: CaptureReport
   verify?: VerifySummary
   /** kept when the migration can be resumed */
   checkpoint?: string
@@ -164,7 +166,10 @@ export class MigrationRun {
       this.options.progress.update(this.sample())
       this.options.progress.stop()
     }
-    if (this.feed) await this.feed.stop()
+    if (this.feed) {
+      await this.feed.stop()
+      this.result.capture = this.feed.report()
+    }
     // a stopped replication capture has just recorded the offset it applied up to
     if (this.result.status === 'interrupted') this.save(true)
     this.result.seconds = (Date.now() - this.startedAt) / 1000

@@ -9,6 +9,18 @@ import type {CopyContext} from '../copy/context.js'
 
 export type CaptureMode = 'replication' | 'notifications'
 
+/** What a capture says about itself at the end of a run (the JSON result carries it). */
+export interface CaptureReport {
+  mode: CaptureMode
+  /** what it told the user on the way (resyncs, fallbacks) */
+  notes: string[]
+  /** replication: partial resyncs (+CONTINUE) and new snapshots (+FULLRESYNC) this run took */
+  partialResyncs?: number
+  fullResyncs?: number
+  /** replication: commands the target refused (their keys were copied again instead) */
+  refusedCommands?: number
+}
+
 export interface ChangeCapture {
   readonly mode: CaptureMode
   /** the capture loads the sources' data itself (copySnapshot), in place of the SCAN copy */
@@ -39,6 +51,7 @@ export interface ChangeCapture {
   barrier(): Promise<void>
   /** the pending keys, for the checkpoint */
   snapshot(): Buffer[]
+  report(): CaptureReport
   stop(): Promise<void>
 }
 

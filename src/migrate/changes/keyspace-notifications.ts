@@ -8,7 +8,7 @@ import type {Redis} from 'ioredis'
 import {formatAddress} from '../../address.js'
 import {keyFromId, keyId} from '../../key-text.js'
 import {sourceClient, type Source} from '../source/sources.js'
-import type {ChangeCapture} from './change-capture.js'
+import type {CaptureReport, ChangeCapture} from './change-capture.js'
 
 // E: keyevent channels (the key is the message, so binary keys arrive intact); A: every class
 // of change (generic, string, list, set, hash, zset, stream, expired, evicted).
@@ -66,6 +66,10 @@ export class ChangeFeed implements ChangeCapture {
   }
 
   async copySnapshot(): Promise<void> {}
+
+  report(): CaptureReport {
+    return {mode: this.mode, notes: []}
+  }
 
   lagText(): string {
     return `${this.pending} changed keys pending, lag ${this.lagMs()} ms`

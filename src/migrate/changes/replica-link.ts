@@ -137,10 +137,17 @@ export class ReplicaLink {
   start(handlers: LinkHandlers, snapshot: boolean): void {
     this.handlers = handlers
     this.mode = snapshot ? 'header' : 'stream'
-    this.socket.on('data', (chunk: Buffer) => this.receive(chunk))
-    this.socket.on('error', () => {}) // reported by 'close'
-    this.socket.once('close', (hadError: boolean) => {
-      handlers.closed(this.closedByUs ? undefined : new Error(hadError ? 'the connection failed' : 'the source closed the connection'))
+    this.socket.on('data', (chunk: Buffer) => {
+      try {
+        this.receive(chunk)
+      } catch (error) {
+        this.socket.destroy(error as Error) // reported by 'close', with this error
+      }
+    })
+    let failure: Error | undefined
+    this.socket.on('error', (error) => (failure ??= error))
+    this.socket.once('close', () => {
+      handlers.closed(this.closedByUs ? undefined : failure ?? new Error('the source closed the connection'))
     })
     const held = this.held
     this.held = Buffer.alloc(0)

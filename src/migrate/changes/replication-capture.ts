@@ -8,7 +8,7 @@ import {UserError} from '../../errors.js'
 import {keyId} from '../../key-text.js'
 import type {ReplicationPosition} from '../checkpoint.js'
 import {existsOn} from '../source/reader.js'
-import type {CaptureContext, ChangeCapture} from './change-capture.js'
+import type {CaptureContext, CaptureReport, ChangeCapture} from './change-capture.js'
 import {SourceFollower} from './source-follower.js'
 
 /** a key applied this recently still counts as changing (verify's in-flux test) */
@@ -30,8 +30,14 @@ export class ReplicationCapture implements ChangeCapture {
 
   constructor(private readonly context: CaptureContext) {}
 
+  private readonly notes: string[] = []
+
   async start(): Promise<void> {
-    const {ctx, checkpoint, note} = this.context
+    const {ctx, checkpoint} = this.context
+    const note = (message: string) => {
+      this.notes.push(message)
+      this.context.note(message)
+    }
     const saved = checkpoint.replication ?? []
     checkpoint.replication = ctx.sources.sources.map((_, i) => saved[i] ?? null)
     this.followers = ctx.sources.sources.map((source, i) => new SourceFollower(ctx, source, {
@@ -171,12 +177,13 @@ export class ReplicationCapture implements ChangeCapture {
     return []
   }
 
-  /** counts for the report: partial and full resyncs taken by this run, commands the target refused */
-  resyncs(): {partial: number; full: number; refused: number} {
+  report(): CaptureReport {
     return {
-      partial: this.followers.reduce((sum, f) => sum + f.partialResyncs, 0),
-      full: this.followers.reduce((sum, f) => sum + f.fullResyncs, 0),
-      refused: this.followers.reduce((sum, f) => sum + (f.applier?.refused ?? 0), 0),
+      mode: this.mode,
+      notes: this.notes,
+      partialResyncs: this.followers.reduce((sum, f) => sum + f.partialResyncs, 0),
+      fullResyncs: this.followers.reduce((sum, f) => sum + f.fullResyncs, 0),
+      refusedCommands: this.followers.reduce((sum, f) => sum + (f.applier?.refused ?? 0), 0),
     }
   }
 

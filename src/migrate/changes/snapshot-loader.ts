@@ -24,9 +24,8 @@ const FOOTER_BYTES = 10
 export interface SnapshotLoad {
   /** keys of the pool's database in the snapshot */
   keys: number
-  /** the RDB's size, and what arrived after it (the stream's first bytes) */
+  /** the RDB's size */
   size: number
-  trailing: Buffer
   /** function libraries the snapshot held (loaded on every target master) */
   functions: Buffer[]
 }
@@ -67,6 +66,8 @@ export function packSnapshotPage(records: RdbKey[], rdbVersion: number): Scanned
 
 export class SnapshotLoader {
   private readonly parser = new RdbParser()
+  /** what arrived after the RDB: the end record's trailing bytes, then chunks received since */
+  private after: Buffer[] = []
   private received = 0
   private parsedUpTo = 0
   private paused = false
@@ -80,7 +81,10 @@ export class SnapshotLoader {
 
   /** Bytes from the link (after the `$` header); after the RDB's end they are the stream's. */
   append(chunk: Buffer): void {
-    if (this.parser.finished) throw new Error('snapshot bytes after the end of the RDB')
+    if (this.parser.finished) {
+      this.after.push(chunk)
+      return
+    }
     this.parser.append(chunk)
     this.received += chunk.length
     if (!this.paused && this.received - this.parsedUpTo > MAX_BUFFERED_BYTES) {
@@ -90,8 +94,14 @@ export class SnapshotLoader {
     this.poke()
   }
 
-  get finished(): boolean {
-    return this.parser.finished
+  /**
+   * Everything received after the RDB so far (the stream's first bytes, after the EOF mark in a
+   * diskless transfer); the caller switches the link to the stream in the same turn.
+   */
+  takeTrailing(): Buffer {
+    const bytes = Buffer.concat(this.after)
+    this.after = []
+    return bytes
   }
 
   /** The link failed: the load stops with this error. */
@@ -143,9 +153,10 @@ export class SnapshotLoader {
           if (page.length >= PAGE_KEYS || pageBytes >= PAGE_BYTES) await flush()
         } else if (record.kind === 'function') functions.push(record.code)
         else if (record.kind === 'end') {
+          this.after.unshift(record.trailing)
           await flush()
           await Promise.all(inFlight)
-          return {keys, size: record.size, trailing: record.trailing, functions}
+          return {keys, size: record.size, functions}
         }
       }
       return undefined

@@ -65,7 +65,7 @@ export class SourceFollower {
       this.fullResyncs++
       this.position = {replid: answer.replid, offset: answer.offset, db: -1, snapshotLoaded: false}
       this.options.positioned(this.position)
-      if (from) this.options.note(`${this.name} no longer holds replication offset ${from.offset} in its backlog (repl-backlog-size too small for the time stopped, or it restarted): taking a new snapshot of it.`)
+      if (from) this.options.note(`${this.name} no longer holds replication offset ${from.offset} in its backlog (repl-backlog-size too small for the time stopped, or it restarted): taking a new snapshot of it. Keys it deleted since that offset may remain on the cluster: the verify at the end lists them as extra.`)
       this.loader = new SnapshotLoader(this.ctx, this.source, link, {replace: saved !== undefined || this.ctx.stats.copied > 0, stopRequested: this.options.stopRequested})
       const loader = this.loader
       link.start({
@@ -95,20 +95,21 @@ export class SourceFollower {
       throw new UserError(`The snapshot of ${this.name} could not be loaded (${(error as Error).message}): run the same command with --resume.`, {cause: error})
     }
     if (!loaded) return false
-    let streamStart = loaded.trailing
+    for (const code of loaded.functions) {
+      for (const node of this.ctx.target.client.nodes('master')) await node.call('FUNCTION', 'LOAD', 'REPLACE', code)
+    }
+    // from here to snapshotEnded, no await: every byte received after the RDB is in streamStart
+    let streamStart = loader.takeTrailing()
     const mark = this.link?.eofMark
     if (mark) {
       if (!streamStart.subarray(0, EOF_MARK_BYTES).equals(mark)) throw new UserError(`The snapshot of ${this.name} did not end with the mark it announced: run again with --resume.`)
       streamStart = streamStart.subarray(EOF_MARK_BYTES)
     }
-    for (const code of loaded.functions) {
-      for (const node of this.ctx.target.client.nodes('master')) await node.call('FUNCTION', 'LOAD', 'REPLACE', code)
-    }
     this.loader = undefined
-    this.options.snapshotLoaded()
     this.startStream({replid: answer.replid, offset: answer.offset, db: -1, snapshotLoaded: true})
     this.link?.ack(answer.offset)
     this.link?.snapshotEnded(streamStart)
+    this.options.snapshotLoaded()
     return true
   }
 

@@ -51,6 +51,12 @@ function applyScript(node: Redis): ApplyCall {
   return (commands.twlabApplyStreamBuffer as ApplyCall).bind(node)
 }
 
+/** DEL or UNLINK: the source deleted these keys (counted as the copy's deletes) */
+function isDelete(name: Buffer): boolean {
+  const text = name.length === 3 || name.length === 6 ? name.toString('latin1').toLowerCase() : ''
+  return text === 'del' || text === 'unlink'
+}
+
 interface Queued {
   args: Buffer[]
   endOffset: number
@@ -218,6 +224,7 @@ export class StreamApplier {
             }
             const skip = this.hooks.skipUntil(this.source.index, part.key)
             if (skip !== undefined && item.endOffset <= skip) continue
+            if (isDelete(part.args[0])) this.ctx.stats.deleted += part.args.length - 1
             const owners = slots[part.slot]
             const master = owners && owners.length > 0 ? owners[0] : '?'
             let list = perMaster.get(master)

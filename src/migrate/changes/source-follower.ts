@@ -107,7 +107,10 @@ export class SourceFollower {
     }
     this.loader = undefined
     this.startStream({replid: answer.replid, offset: answer.offset, db: -1, snapshotLoaded: true})
+    // A master starts the stream on the first ACK after it has seen the snapshot out, which may be
+    // a moment after its last byte arrived here: ack now and again shortly, not only every second.
     this.link?.ack(answer.offset)
+    setTimeout(() => this.link?.ack(this.applier?.appliedOffset ?? answer.offset), 50).unref()
     this.link?.snapshotEnded(streamStart)
     this.options.snapshotLoaded()
     return true

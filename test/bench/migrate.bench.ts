@@ -120,9 +120,12 @@ async function onlineRun(capture: 'notifications' | 'replication', sources: Runn
   const checkpoint = join(dir, `online-${capture}.json`)
   const sourceCpuBefore = processCpu(sources.map((s) => s.pid))
   const started = load()
-  // --quiet-for: long enough that the run is still following changes when the writes below start
+  // a write every 100 ms keeps the sources from looking quiet while the copy runs, as a live service would
+  const keepalive = new Redis({host: '127.0.0.1', port: sources[0].port})
+  let beat = 0
+  const heartbeat = setInterval(() => void keepalive.set('bench:heartbeat', String(beat++)), 100)
   const run = runTimed(process.execPath, [TWLAB, 'migrate', '--from', from, '--to-cluster', cluster.address, '--online', '--capture', capture,
-    '--quiet-for', '10', '--no-verify', '--json', '--checkpoint', checkpoint])
+    '--quiet-for', '3', '--no-verify', '--json', '--checkpoint', checkpoint])
   let ended = false
   void run.finally(() => (ended = true))
   for (let i = 0; i < 60_000 && !bulkDone(checkpoint) && !ended; i++) await sleep(20)
@@ -142,6 +145,8 @@ async function onlineRun(capture: 'notifications' | 'replication', sources: Runn
   const target = new Cluster([{host: '127.0.0.1', port: cluster.masters[0].port}])
   for (let i = 0; i < 30_000 && (await target.exists(...markers)) < markers.length; i++) await sleep(5)
   const streamSeconds = seconds(streamStart)
+  clearInterval(heartbeat)
+  keepalive.disconnect()
   if ((await target.exists(...markers)) < markers.length) throw new Error(`the writes made after the copy did not all reach the cluster (--capture ${capture})`)
   target.disconnect()
   clients.forEach((c) => c.disconnect())

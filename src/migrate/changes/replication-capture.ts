@@ -26,7 +26,8 @@ export class ReplicationCapture implements ChangeCapture {
   private readonly readOffsets = new Map<number, Map<string, number>>()
   private readonly touchedAt = new Map<string, number>()
   private lastPrune = Date.now()
-  private readonly startedAt = Date.now()
+  /** quiet is counted from when the streams started (the end of the snapshots), not before */
+  private streamsSince = Date.now()
 
   constructor(private readonly context: CaptureContext) {}
 
@@ -65,6 +66,7 @@ export class ReplicationCapture implements ChangeCapture {
       this.context.note(`Loading the snapshot${loading.length > 1 ? 's' : ''} of ${loading.map((f) => f.name).join(', ')} (replication: each source sends its RDB)...`)
     }
     await Promise.all(loading.map((follower) => follower.loadSnapshot()))
+    this.streamsSince = Date.now()
     this.throwIfFailed()
   }
 
@@ -90,7 +92,7 @@ export class ReplicationCapture implements ChangeCapture {
   /** now while changes wait to be applied: the sources are not quiet until the target has them */
   get lastChangeAt(): number {
     if (this.pending > 0) return Date.now()
-    return Math.max(this.startedAt, ...this.followers.map((f) => f.applier?.lastChangeAt ?? 0))
+    return Math.max(this.streamsSince, ...this.followers.map((f) => f.applier?.lastChangeAt ?? 0))
   }
 
   get pending(): number {

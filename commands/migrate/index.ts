@@ -6,6 +6,7 @@ import {ProgressReporter} from '../../src/cli/migrate-progress.js'
 import {renderMigration, renderPlan} from '../../src/cli/migrate-report.js'
 import {UserError} from '../../src/errors.js'
 import {openAnyMigration, prepareMigration} from '../../src/migrate/session.js'
+import type {CaptureMode} from '../../src/migrate/changes/change-capture.js'
 import type {ExistingKeyPolicy} from '../../src/migrate/target/writer.js'
 import {NEW_LAB_CLUSTER, sourceLabOf, targetLabName} from '../../src/migrate/target/target-lab.js'
 import {isRunning, readState} from '../../src/lab/state.js'
@@ -55,6 +56,7 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
     'base-port': Flags.integer({description: '--to-cluster with no address: first port of the new lab cluster (default: the first free block, as twlab up)'}),
     'dry-run': Flags.boolean({description: 'show the plan and stop', default: false}),
     online: Flags.boolean({description: 'follow changes made on the sources during the copy', default: false}),
+    capture: Flags.string({description: 'online: how changes are followed: as a replica of each source (snapshot, then its command stream) or by keyspace notifications; default: replication where the sources allow PSYNC, else notifications', options: ['replication', 'notifications']}),
     'quiet-for': Flags.integer({description: 'online: stop following once no change arrived for this many seconds', default: 5, min: 0}),
     'on-conflict': Flags.string({description: 'a key already on the target with another value', options: ['fail', 'skip', 'replace'], default: 'fail'}),
     resume: Flags.boolean({description: 'continue a stopped migration from its checkpoint', default: false, exclusive: ['restart']}),
@@ -90,6 +92,7 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
       newLab: {masters: flags.masters, replicas: flags.replicas, basePort: flags['base-port']},
       dryRun: flags['dry-run'],
       online: flags.online,
+      capture: flags.capture as CaptureMode | undefined,
       quietForMs: flags['quiet-for'] * 1000,
       cutover: flags.cutover,
       proxyPid: flags['proxy-pid'],

@@ -2,7 +2,9 @@
 // key is safely on the target, whether that source is finished, the keys changed (online mode)
 // and not yet re-copied, and the counters so far. SCAN cursors are stateless on the server, so a
 // new connection continues where the old one stopped; keys copied after the last save are simply
-// copied again (RESTORE of an identical value is recognised as such). Written atomically
+// copied again (RESTORE of an identical value is recognised as such). With replication capture,
+// each source's replication id and the offset applied to the target instead: a resumed run asks
+// the source to continue from there (PSYNC replid offset). Written atomically
 // (temp file + rename) so a crash mid-write leaves the previous checkpoint intact.
 import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
@@ -17,6 +19,18 @@ export interface SourceCursor {
   done: boolean
 }
 
+/** Replication capture: how far one source's stream is on the target. */
+export interface ReplicationPosition {
+  /** the source's replication id (PSYNC continues only within it) */
+  replid: string
+  /** the stream offset up to which every command is on the target */
+  offset: number
+  /** the database the stream had SELECTed at that offset (-1: none yet) */
+  db: number
+  /** false while the snapshot is being loaded: a resumed run must take a new one */
+  snapshotLoaded: boolean
+}
+
 export interface CheckpointData {
   version: 1
   target: string
@@ -27,6 +41,10 @@ export interface CheckpointData {
   skipped?: string[]
   /** the copy was done with online mode on (changes were being followed) */
   online: boolean
+  /** how changes were followed (absent in checkpoints written before replication capture) */
+  capture?: 'replication' | 'notifications'
+  /** replication capture: per source (same order), its position; null until its link is up */
+  replication?: Array<ReplicationPosition | null>
   stats: MigrationStats
   startedAt: string
   savedAt: string

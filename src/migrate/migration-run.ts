@@ -5,7 +5,8 @@
 // whatever happened in between: that close is the migration's only cleanup path.
 import {formatAddress} from '../address.js'
 import {keyFromId, keyId} from '../key-text.js'
-import {ChangeFeed} from './changes/keyspace-notifications.js'
+import type {CaptureMode, CaptureReport, ChangeCapture} from './changes/change-capture.js'
+import {openChangeCapture} from './changes/open-capture.js'
 import {freshCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointData} from './checkpoint.js'
 import type {CopyContext} from './copy/context.js'
 import type {CutoverOptions, CutoverResult} from './cutover/cutover.js'
@@ -22,6 +23,8 @@ export interface MigrationOptions {
   /** SCAN pages in flight per source */
   window: number
   online: boolean
+  /** online: how changes are followed (undefined: replication where the sources allow it) */
+  capture?: CaptureMode
   /** online: stop following changes once none arrived for this long (ms) */
   quietMs: number
   checkpointPath: string
@@ -66,6 +69,8 @@ export interface MigrationResult {
   /** online: changes seen, and sources whose change feed dropped (a full check covered them) */
   changesSeen: number
   lostChangeFeeds: string[]
+  /** online: how changes were followed, and what that capture reported (resyncs...) */
+  capture?: CaptureReport
   verify?: VerifySummary
   /** kept when the migration can be resumed */
   checkpoint?: string
@@ -88,8 +93,8 @@ const PROGRESS_INTERVAL_MS = 200
 export class MigrationRun {
   readonly ctx: CopyContext
   readonly checkpoint: CheckpointData
-  /** online: the keys changed on the sources since the copy began */
-  readonly feed?: ChangeFeed
+  /** online: the changes on the sources since the copy began (openCapture) */
+  feed?: ChangeCapture
   /** keys left alone under --on-conflict skip (key ids): repairs leave them alone too */
   readonly skipped: Set<string>
   readonly result: MigrationResult
@@ -117,12 +122,20 @@ export class MigrationRun {
     this.scannedBefore = this.checkpoint.stats.scanned
     this.skipped = new Set((this.checkpoint.skipped ?? []).map((k) => keyId(Buffer.from(k, 'base64'))))
     this.ctx = {sources, target, write: {...options.write, skipped: this.skipped}, stats: this.checkpoint.stats}
-    this.feed = options.online ? new ChangeFeed(sources.sources) : undefined
     this.phase = options.resume ? 'copy (resumed)' : 'copy'
     this.result = {
       status: 'done', resumed: options.resume, online: options.online, stats: this.ctx.stats, seconds: 0, copySeconds: 0,
       keysPerSecond: 0, scannedThisRun: 0, changesSeen: 0, lostChangeFeeds: [],
     }
+  }
+
+  /** Online: starts following changes (replication, or notifications as the fallback). */
+  async openCapture(): Promise<ChangeCapture> {
+    this.feed = await openChangeCapture(this.options.capture, {
+      ctx: this.ctx, checkpoint: this.checkpoint, stopRequested: this.options.stopRequested,
+      note: (message) => this.options.progress.note(message), save: (force) => this.save(force),
+    })
+    return this.feed
   }
 
   /** Starts the progress display, sized by the keys the sources hold now. */
@@ -141,6 +154,7 @@ export class MigrationRun {
     this.lastSave = Date.now()
     const checkpoint = this.checkpoint
     checkpoint.online = this.options.online
+    if (this.feed) checkpoint.capture = this.feed.mode
     checkpoint.skipped = [...this.skipped].map((id) => keyFromId(id).toString('base64'))
     checkpoint.dirty = this.feed ? this.feed.snapshot().map((k) => k.toString('base64')) : checkpoint.dirty
     saveCheckpoint(this.options.checkpointPath, checkpoint)
@@ -160,7 +174,12 @@ export class MigrationRun {
       this.options.progress.update(this.sample())
       this.options.progress.stop()
     }
-    if (this.feed) await this.feed.stop()
+    if (this.feed) {
+      await this.feed.stop()
+      this.result.capture = this.feed.report()
+    }
+    // a stopped replication capture has just recorded the offset it applied up to
+    if (this.result.status === 'interrupted') this.save(true)
     this.result.seconds = (Date.now() - this.startedAt) / 1000
   }
 

@@ -5,7 +5,7 @@
 // changes, switch twproxy to the cluster, resume writes (cutover.ts).
 import {setTimeout as sleep} from 'node:timers/promises'
 import {keyId} from '../key-text.js'
-import type {ChangeFeed} from './changes/keyspace-notifications.js'
+import type {ChangeCapture} from './changes/change-capture.js'
 import {removeCheckpoint} from './checkpoint.js'
 import {bulkCopySource} from './copy/bulk-copy.js'
 import {recopyKeys} from './copy/copier.js'
@@ -43,7 +43,7 @@ export async function runMigration(sources: SourceSet, target: MigrationTarget, 
   const run = new MigrationRun(sources, target, options)
   try {
     await run.showProgress()
-    if (run.feed) await followChanges(run, run.feed)
+    if (options.online) await followChanges(run, await run.openCapture())
     await bulkCopy(run)
     if (options.stopRequested()) return run.interrupted()
     if (run.feed) {
@@ -67,10 +67,9 @@ export async function runMigration(sources: SourceSet, target: MigrationTarget, 
 }
 
 /** Online: subscribe before the first SCAN, so that no change made during the copy goes unseen. */
-async function followChanges(run: MigrationRun, feed: ChangeFeed): Promise<void> {
-  await feed.start()
+async function followChanges(run: MigrationRun, feed: ChangeCapture): Promise<void> {
   feed.add(run.checkpoint.dirty.map((k) => Buffer.from(k, 'base64')))
-  if (run.options.resume && run.checkpoint.online) {
+  if (run.options.resume && run.checkpoint.online && feed.mode === 'notifications') {
     run.options.progress.note('Resuming an online migration: changes made while it was stopped are found by the final check.')
   }
 }
@@ -84,8 +83,11 @@ async function bulkCopy(run: MigrationRun): Promise<void> {
   run.save(true)
   const copyStarted = Date.now()
   try {
-    await Promise.all(ctx.sources.sources.map((source, i) => copyFollowingFailovers(run, source, run.checkpoint.sources[i])))
-    if (ctx.sources.openSlots && !options.stopRequested()) await copyOpenSlots(run, ctx.sources.openSlots)
+    if (run.feed?.copiesSnapshot) await run.feed.copySnapshot()
+    else {
+      await Promise.all(ctx.sources.sources.map((source, i) => copyFollowingFailovers(run, source, run.checkpoint.sources[i])))
+      if (ctx.sources.openSlots && !options.stopRequested()) await copyOpenSlots(run, ctx.sources.openSlots)
+    }
   } finally {
     run.save(true)
   }
@@ -180,7 +182,7 @@ async function copyOpenSlots(run: MigrationRun, pass: OpenSlotPass): Promise<voi
  * Online: re-copies changed keys until the sources are quiet for --quiet-for (or the user says
  * stop); with a cut-over ahead, until the lag is near zero, since the pause catches the rest.
  */
-async function catchUp(run: MigrationRun, feed: ChangeFeed): Promise<void> {
+async function catchUp(run: MigrationRun, feed: ChangeCapture): Promise<void> {
   const {ctx, options} = run
   run.phase = 'catch-up'
   let lastReport = 0
@@ -189,7 +191,7 @@ async function catchUp(run: MigrationRun, feed: ChangeFeed): Promise<void> {
     if (keys.length > 0) await recopyKeys(ctx, keys)
     if (Date.now() - lastReport > CATCH_UP_REPORT_MS) {
       lastReport = Date.now()
-      run.phase = `catch-up: ${feed.pending} pending, lag ${feed.lagMs()} ms`
+      run.phase = `catch-up: ${feed.lagText()}`
       run.save(true)
     }
     if (options.cutover && feed.pending <= CAUGHT_UP_PENDING && feed.lagMs() <= CAUGHT_UP_LAG_MS) break
@@ -199,8 +201,8 @@ async function catchUp(run: MigrationRun, feed: ChangeFeed): Promise<void> {
     }
   }
   options.progress.note(options.cutover
-    ? `Caught up: ${ctx.stats.recopied} changed keys re-copied, ${ctx.stats.deleted} deleted; ${feed.pending} pending, lag ${feed.lagMs()} ms.`
-    : `Caught up: ${ctx.stats.recopied} changed keys re-copied, ${ctx.stats.deleted} deleted; sources quiet for ${Math.round((Date.now() - feed.lastChangeAt) / 1000)} s.`)
+    ? `Caught up: ${feed.events} changes applied, ${ctx.stats.recopied} keys re-copied, ${ctx.stats.deleted} deleted; ${feed.lagText()}.`
+    : `Caught up: ${feed.events} changes applied, ${ctx.stats.recopied} keys re-copied, ${ctx.stats.deleted} deleted; sources quiet for ${Math.round((Date.now() - feed.lastChangeAt) / 1000)} s.`)
 }
 
 /**
@@ -220,7 +222,7 @@ async function verifyAndRepair(run: MigrationRun, verifyOptions: VerifyOptions):
     const repairable = remaining.filter((m) => REPAIRABLE.includes(m.kind) && !skipped.has(keyId(m.key))).map((m) => m.key)
     const keys = [...repairable, ...drift]
     if (keys.length === 0) break
-    await recopyKeys(ctx, keys)
+    await (feed?.recopy ? feed.recopy(keys) : recopyKeys(ctx, keys))
     repaired += repairable.length
     const unrepaired = remaining.filter((m) => !repairable.includes(m.key))
     const recheck = await verifyKeys(ctx.sources, ctx.target, repairable, verifyOptions)
@@ -242,7 +244,7 @@ async function verifyAndRepair(run: MigrationRun, verifyOptions: VerifyOptions):
 }
 
 /** --cutover: twproxy's pool switched to the cluster behind a short write pause (cutover.ts). */
-async function switchProxy(run: MigrationRun, feed: ChangeFeed, cutover: Omit<CutoverOptions, 'note'>): Promise<void> {
+async function switchProxy(run: MigrationRun, feed: ChangeCapture, cutover: Omit<CutoverOptions, 'note'>): Promise<void> {
   run.phase = 'cut-over'
   run.save(true)
   try {

@@ -7,6 +7,7 @@
 import {formatAddress, type Address} from '../address.js'
 import {UserError} from '../errors.js'
 import type {LabState} from '../lab/state.js'
+import type {CaptureMode} from './changes/change-capture.js'
 import {checkpointExists, defaultCheckpointPath} from './checkpoint.js'
 import {checkCutoverProxy, checkCutoverSources} from './cutover/cutover.js'
 import {cutoverProxyOfConfig, cutoverProxyOfLab, type CutoverProxy} from './cutover/cutover-proxy.js'
@@ -38,6 +39,8 @@ export interface MigrateRequest {
   dryRun: boolean
   /** follow changes made during the copy (a cut-over implies it) */
   online: boolean
+  /** online: how changes are followed (undefined: replication where the sources allow it, else notifications) */
+  capture?: CaptureMode
   /** online: stop following once no change arrived for this long */
   quietForMs: number
   cutover: boolean
@@ -256,6 +259,7 @@ export class MigrationSession {
         scanCount: request.scanCount,
         window: PAGES_IN_FLIGHT,
         online: request.online || request.cutover,
+        capture: request.capture,
         quietMs: request.quietForMs,
         checkpointPath: this.checkpointPath,
         resume: request.resume,

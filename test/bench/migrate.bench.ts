@@ -6,14 +6,18 @@
 // migrate verify` takes over the copy, each figure with the load average it was measured under.
 // On a shared machine wall time depends on what else runs, so each copy's CPU time is printed
 // too: the tool's own process (bash `times`) plus every source and target server (INFO cpu),
-// per key. Keys per source: TWLAB_BENCH_KEYS.
+// per key. Then the same data copied online twice more, by each change capture: SCAN+DUMP with
+// keyspace notifications, and replication (each source's RDB snapshot, then its command stream):
+// snapshot keys/s, stream ops/s (distinct keys written on the sources after the copy, until the
+// last is on the cluster) and the sources' CPU per key (utime+stime of the redis-server processes,
+// from /proc/<pid>/stat, the BGSAVE child a snapshot forks included). Keys per source: TWLAB_BENCH_KEYS.
 import {spawn} from 'node:child_process'
-import {rmSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
 import {loadavg} from 'node:os'
 import {join} from 'node:path'
-import {Redis} from 'ioredis'
+import {Cluster, Redis} from 'ioredis'
 import {TWLAB, twlab} from '../support/cli.js'
-import {startRedis, stopAll, tempDir} from '../support/servers.js'
+import {sleep, startRedis, stopAll, tempDir, type RunningServer} from '../support/servers.js'
 import {startCluster, type TestCluster} from '../migrate/cluster-support.js'
 import {fillMixed} from '../migrate/dataset.js'
 
@@ -80,6 +84,82 @@ async function clusterKeys(cluster: TestCluster): Promise<number> {
   return total
 }
 
+/**
+ * CPU seconds the processes have used so far, their reaped children included (a snapshot's
+ * BGSAVE child): utime + stime + cutime + cstime from /proc/<pid>/stat.
+ */
+function processCpu(pids: number[]): number {
+  let ticks = 0
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) // fields 14-17 of the line
+  }
+  return ticks / 100
+}
+
+function bulkDone(checkpoint: string): boolean {
+  if (!existsSync(checkpoint)) return false
+  try {
+    return (JSON.parse(readFileSync(checkpoint, 'utf8')) as {sources: Array<{done: boolean}>}).sources.every((s) => s.done)
+  } catch {
+    return false // caught mid-rename
+  }
+}
+
+const STREAM_KEYS_PER_SOURCE = 30_000
+
+/**
+ * One online migration with `capture`: the snapshot's rate from the run's own copy phase; then,
+ * once the copy is done, STREAM_KEYS_PER_SOURCE distinct keys written on every source and timed
+ * until the last one (a marker written after them) is on the cluster.
+ */
+async function onlineRun(capture: 'notifications' | 'replication', sources: RunningServer[], dir: string): Promise<{cluster: TestCluster; line: string}> {
+  const cluster = await startCluster()
+  const from = sources.map((s) => `127.0.0.1:${s.port}`).join(',')
+  const checkpoint = join(dir, `online-${capture}.json`)
+  const sourceCpuBefore = processCpu(sources.map((s) => s.pid))
+  const started = load()
+  // a write every 100 ms keeps the sources from looking quiet while the copy runs, as a live service would
+  const keepalive = new Redis({host: '127.0.0.1', port: sources[0].port})
+  let beat = 0
+  const heartbeat = setInterval(() => void keepalive.set('bench:heartbeat', String(beat++)), 100)
+  const run = runTimed(process.execPath, [TWLAB, 'migrate', '--from', from, '--to-cluster', cluster.address, '--online', '--capture', capture,
+    '--quiet-for', '3', '--no-verify', '--json', '--checkpoint', checkpoint])
+  let ended = false
+  void run.finally(() => (ended = true))
+  for (let i = 0; i < 60_000 && !bulkDone(checkpoint) && !ended; i++) await sleep(20)
+  if (ended) throw new Error(`twlab migrate --capture ${capture} ended before its copy was seen done: ${(await run).stdout}`)
+  const sourceCpuSnapshot = processCpu(sources.map((s) => s.pid)) - sourceCpuBefore
+  const clients = sources.map((s) => new Redis({host: '127.0.0.1', port: s.port}))
+  const streamStart = process.hrtime.bigint()
+  await Promise.all(clients.map(async (client, i) => {
+    for (let from = 0; from < STREAM_KEYS_PER_SOURCE; from += 1000) {
+      const pipeline = client.pipeline()
+      for (let n = from; n < from + 1000; n++) pipeline.set(`stream:${i}:${n}`, `v${n}`)
+      await pipeline.exec()
+    }
+    await client.set(`{marker}:${capture}:${i}`, 'last')
+  }))
+  const markers = sources.map((_, i) => `{marker}:${capture}:${i}`)
+  const target = new Cluster([{host: '127.0.0.1', port: cluster.masters[0].port}])
+  for (let i = 0; i < 30_000 && (await target.exists(...markers)) < markers.length; i++) await sleep(5)
+  const streamSeconds = seconds(streamStart)
+  clearInterval(heartbeat)
+  keepalive.disconnect()
+  if ((await target.exists(...markers)) < markers.length) throw new Error(`the writes made after the copy did not all reach the cluster (--capture ${capture})`)
+  target.disconnect()
+  clients.forEach((c) => c.disconnect())
+  const result = await run
+  if (result.code !== 0) throw new Error(`twlab migrate --capture ${capture} exited with ${result.code}: ${result.stdout}`)
+  const {migration} = JSON.parse(result.stdout)
+  const keys = migration.stats.scanned
+  const streamOps = STREAM_KEYS_PER_SOURCE * sources.length
+  const us = (cpu: number, n: number) => ((cpu / Math.max(n, 1)) * 1e6).toFixed(1)
+  const label = capture === 'replication' ? 'replication (RDB snapshot + command stream)' : 'SCAN+DUMP + keyspace notifications        '
+  return {cluster, line: `twlab migrate --online --capture ${label}: snapshot ${keys} keys in ${migration.copySeconds.toFixed(1)} s = ${migration.keysPerSecond} keys/s, source CPU ${us(sourceCpuSnapshot, keys)} us/key; stream ${streamOps} ops in ${streamSeconds.toFixed(2)} s = ${Math.round(streamOps / streamSeconds)} ops/s  [load ${started} -> ${load()}]`}
+}
+
 async function main(): Promise<void> {
   const dir = tempDir('twlab-migrate-bench-')
   const clusters: TestCluster[] = []
@@ -144,6 +224,23 @@ async function main(): Promise<void> {
     const verifySeconds = seconds(verifyStart)
     const report = JSON.parse(verify.stdout)
     console.log(`twlab migrate verify (both ways, every key): ${report.checked} source keys and ${report.targetKeys} target keys in ${verifySeconds.toFixed(1)} s = ${Math.round(report.checked / verifySeconds)} keys/s, ${report.mismatches.length} mismatches  [load ${verifyLoad} -> ${load()}]`)
+    await forTwlab.stop()
+
+    for (const capture of ['notifications', 'replication'] as const) {
+      const {cluster, line} = await onlineRun(capture, sources, dir)
+      clusters.push(cluster)
+      console.log(line)
+      await cluster.stop()
+      // the next run starts from the same data
+      await Promise.all(sources.map(async (source) => {
+        const client = new Redis({host: '127.0.0.1', port: source.port})
+        for (let from = 0; from < STREAM_KEYS_PER_SOURCE; from += 1000) {
+          await client.del(...Array.from({length: 1000}, (_, n) => `stream:${sources.indexOf(source)}:${from + n}`))
+        }
+        await client.del(`{marker}:${capture}:${sources.indexOf(source)}`)
+        client.disconnect()
+      }))
+    }
   } finally {
     for (const cluster of clusters) await cluster.stop()
     await stopAll()

@@ -8,6 +8,7 @@ import type {Redis} from 'ioredis'
 import {formatAddress} from '../../address.js'
 import {keyFromId, keyId} from '../../key-text.js'
 import {sourceClient, type Source} from '../source/sources.js'
+import type {CaptureReport, ChangeCapture} from './change-capture.js'
 
 // E: keyevent channels (the key is the message, so binary keys arrive intact); A: every class
 // of change (generic, string, list, set, hash, zset, stream, expired, evicted).
@@ -25,7 +26,10 @@ interface Subscription {
   saved: string
 }
 
-export class ChangeFeed {
+export class ChangeFeed implements ChangeCapture {
+  readonly mode = 'notifications' as const
+  /** the SCAN copy reads the data; this feed only says which keys changed */
+  readonly copiesSnapshot = false
   /** dirty key id -> when it was first seen dirty (ms) */
   private readonly dirty = new Map<string, number>()
   private subscriptions: Subscription[] = []
@@ -59,6 +63,16 @@ export class ChangeFeed {
     this.lastChangeAt = Date.now()
     const id = keyId(key)
     if (!this.dirty.has(id)) this.dirty.set(id, this.lastChangeAt)
+  }
+
+  async copySnapshot(): Promise<void> {}
+
+  report(): CaptureReport {
+    return {mode: this.mode, notes: []}
+  }
+
+  lagText(): string {
+    return `${this.pending} changed keys pending, lag ${this.lagMs()} ms`
   }
 
   /** Adds keys known dirty from elsewhere (a checkpoint being resumed). */

@@ -14,7 +14,7 @@
 // the truth and nothing was lost. The pause is always lifted, on every path.
 import {formatAddress} from '../../address.js'
 import {UserError} from '../../errors.js'
-import type {ChangeFeed} from '../changes/keyspace-notifications.js'
+import type {ChangeCapture} from '../changes/change-capture.js'
 import {masterAddresses} from '../target/migration-target.js'
 import type {CopyContext} from '../copy/context.js'
 import {recopyKeys} from '../copy/copier.js'
@@ -94,7 +94,7 @@ async function unpause(source: Source): Promise<boolean> {
   }
 }
 
-export async function cutOver(ctx: CopyContext, feed: ChangeFeed, options: CutoverOptions): Promise<CutoverResult> {
+export async function cutOver(ctx: CopyContext, feed: ChangeCapture, options: CutoverOptions): Promise<CutoverResult> {
   const {proxy} = options
   const {target} = ctx
   const sources = ctx.sources.sources
@@ -128,6 +128,7 @@ export async function cutOver(ctx: CopyContext, feed: ChangeFeed, options: Cutov
       }
       options.note(`Writes paused on ${sources.length} source(s); copying the last changes...`)
       await feed.barrier()
+      if (feed.mode === 'replication') options.note('Every source\'s replication stream is applied up to its offset at the pause.')
       const copied: Buffer[] = []
       for (let round = 0; round < 100_000 && feed.pending > 0; round++) {
         needTime('the last changes were copied', options.switchTimeoutMs)

@@ -1,0 +1,36 @@
+// Which capture an online migration uses: replication by default where the sources allow it; a
+// source that refuses PSYNC (a managed service, an ACL without it) makes the migration fall back
+// to keyspace notifications, said plainly, unless replication was asked for by name.
+import {UserError} from '../../errors.js'
+import type {CaptureContext, CaptureMode, ChangeCapture} from './change-capture.js'
+import {ChangeFeed} from './keyspace-notifications.js'
+import {ReplicationRefused} from './replica-link.js'
+import {ReplicationCapture} from './replication-capture.js'
+
+/** Starts following changes: by `requested`, or by replication when the sources allow it. */
+export async function openChangeCapture(requested: CaptureMode | undefined, context: CaptureContext): Promise<ChangeCapture> {
+  const sources = context.ctx.sources.sources
+  const kind = context.ctx.sources.kind
+  // A cluster's moving slots and a Sentinel group's failovers are followed by the SCAN copy;
+  // replication capture does not know them yet, so those sources follow notifications.
+  if (requested === 'replication' && (kind === 'cluster' || kind === 'sentinel')) {
+    throw new UserError(`--capture replication follows pools and servers, not a ${kind === 'cluster' ? 'Redis Cluster' : 'Sentinel group'} source yet.`, {hint: 'Leave --capture out (keyspace notifications are used) or give --capture notifications.'})
+  }
+  if (requested !== 'notifications' && kind !== 'cluster' && kind !== 'sentinel') {
+    const capture = new ReplicationCapture(context)
+    try {
+      await capture.start()
+      return capture
+    } catch (error) {
+      await capture.stop()
+      if (!(error instanceof ReplicationRefused)) throw error
+      if (requested === 'replication') {
+        throw new UserError(`${error.message}, so twlab cannot follow it as a replica.`, {hint: 'Allow PSYNC for this user, or migrate with --capture notifications.'})
+      }
+      context.note(`${error.message}: following changes by keyspace notifications instead.`)
+    }
+  }
+  const feed = new ChangeFeed(sources)
+  await feed.start()
+  return feed
+}

@@ -1,0 +1,190 @@
+// A source's snapshot (the RDB its master sends after +FULLRESYNC) loaded into the target cluster
+// as it arrives. The RDB reader yields one key at a time with its value's own bytes; the keys of
+// the pool's database are packed, RESTORE payload and absolute expiry, into the same pages the
+// SCAN copy reads from a source (record-pack.ts), and written by the same writer (copier.ts:
+// duplicates settled, one script call per owning master, big keys chunked). Several pages are in
+// flight at once; when they are all busy, reading the socket pauses and the master holds the rest.
+import {UserError} from '../../errors.js'
+import {Crc64, RdbParser, type KeyRecord as RdbKey} from '../../protocol/rdb/index.js'
+import type {CopyContext} from '../copy/context.js'
+import {copyScannedPage} from '../copy/copier.js'
+import {keyId} from '../../key-text.js'
+import type {ScannedPage} from '../source/reader.js'
+import type {Source} from '../source/sources.js'
+
+/** keys per page and bytes per page (whichever comes first) */
+const PAGE_KEYS = 2000
+const PAGE_BYTES = 4 * 1024 * 1024
+/** pages being written at once per source */
+const PAGES_IN_FLIGHT = 4
+/** bytes received and not yet parsed before the socket is paused */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024
+const FOOTER_BYTES = 10
+
+export interface SnapshotLoad {
+  /** keys of the pool's database in the snapshot */
+  keys: number
+  /** the RDB's size */
+  size: number
+  /** function libraries the snapshot held (loaded on every target master) */
+  functions: Buffer[]
+}
+
+export interface SnapshotFeed {
+  pause(): void
+  resume(): void
+}
+
+/** Packs RDB key records into a page as the source scripts would have (record-pack.ts). */
+export function packSnapshotPage(records: RdbKey[], rdbVersion: number): ScannedPage {
+  let size = 0
+  const expiries = records.map((r) => (r.expireAtMs === undefined ? '0' : String(r.expireAtMs)))
+  for (const [i, r] of records.entries()) size += 9 + r.key.length + expiries[i].length + 1 + r.valueBytes.length + FOOTER_BYTES
+  const blob = Buffer.allocUnsafe(size)
+  const starts: number[] = []
+  let at = 0
+  for (const [i, r] of records.entries()) {
+    starts.push(at)
+    const payloadLength = 1 + r.valueBytes.length + FOOTER_BYTES
+    blob.writeUInt32BE(r.key.length, at)
+    blob.writeUInt32BE(payloadLength, at + 4)
+    blob[at + 8] = expiries[i].length
+    at += 9
+    at += r.key.copy(blob, at)
+    at += blob.write(expiries[i], at, 'latin1')
+    // the RESTORE payload, as DUMP writes it: type, value, RDB version, CRC-64
+    const payloadStart = at
+    blob[at++] = r.typeByte
+    at += r.valueBytes.copy(blob, at)
+    blob[at++] = rdbVersion & 0xff
+    blob[at++] = (rdbVersion >> 8) & 0xff
+    at += new Crc64().update(blob, payloadStart, at).digestBytes().copy(blob, at)
+  }
+  starts.push(at)
+  return {blob, starts, count: records.length, cursor: '0'}
+}
+
+export class SnapshotLoader {
+  private readonly parser = new RdbParser()
+  /** what arrived after the RDB: the end record's trailing bytes, then chunks received since */
+  private after: Buffer[] = []
+  private received = 0
+  private parsedUpTo = 0
+  private paused = false
+  /** bytes (or a failure) arrived since the last parse attempt */
+  private arrived = false
+  private wake: (() => void) | undefined
+  private failure: Error | undefined
+
+  constructor(private readonly ctx: CopyContext, private readonly source: Source, private readonly feed: SnapshotFeed,
+    private readonly options: {replace: boolean; stopRequested: () => boolean}) {}
+
+  /** Bytes from the link (after the `$` header); after the RDB's end they are the stream's. */
+  append(chunk: Buffer): void {
+    if (this.parser.finished) {
+      this.after.push(chunk)
+      return
+    }
+    this.parser.append(chunk)
+    this.received += chunk.length
+    if (!this.paused && this.received - this.parsedUpTo > MAX_BUFFERED_BYTES) {
+      this.paused = true
+      this.feed.pause()
+    }
+    this.poke()
+  }
+
+  /**
+   * Everything received after the RDB so far (the stream's first bytes, after the EOF mark in a
+   * diskless transfer); the caller switches the link to the stream in the same turn.
+   */
+  takeTrailing(): Buffer {
+    const bytes = Buffer.concat(this.after)
+    this.after = []
+    return bytes
+  }
+
+  /** The link failed: the load stops with this error. */
+  fail(error: Error): void {
+    this.failure = error
+    this.poke()
+  }
+
+  private poke(): void {
+    this.arrived = true
+    const wake = this.wake
+    this.wake = undefined
+    wake?.()
+  }
+
+  /** Loads every key; resolves at the RDB's end record. Returns undefined when stopped (Ctrl-C). */
+  async load(): Promise<SnapshotLoad | undefined> {
+    const inFlight: Array<Promise<void>> = []
+    let page: RdbKey[] = []
+    let pageBytes = 0
+    let keys = 0
+    const functions: Buffer[] = []
+    const flush = async () => {
+      if (page.length === 0) return
+      const records = page
+      page = []
+      pageBytes = 0
+      const work = this.writePage(records)
+      work.catch(() => {})
+      inFlight.push(work)
+      while (inFlight.length >= PAGES_IN_FLIGHT) await inFlight.shift()
+    }
+    try {
+      for (let step = 0; step < Number.MAX_SAFE_INTEGER; step++) {
+        if (this.options.stopRequested()) return undefined
+        const record = this.nextRecord()
+        if (record === null) {
+          if (this.failure) throw this.failure
+          await flush()
+          if (!this.arrived) await new Promise<void>((resolve) => (this.wake = resolve))
+          continue
+        }
+        if (record.kind === 'key') {
+          if (record.db !== this.source.db) continue
+          if (this.options.replace && this.ctx.write.skipped?.has(keyId(record.key))) continue
+          keys++
+          page.push(record)
+          pageBytes += record.valueBytes.length + record.key.length
+          if (page.length >= PAGE_KEYS || pageBytes >= PAGE_BYTES) await flush()
+        } else if (record.kind === 'function') functions.push(record.code)
+        else if (record.kind === 'end') {
+          this.after.unshift(record.trailing)
+          await flush()
+          await Promise.all(inFlight)
+          return {keys, size: record.size, functions}
+        }
+      }
+      return undefined
+    } finally {
+      await Promise.allSettled(inFlight)
+    }
+  }
+
+  private nextRecord() {
+    let record
+    this.arrived = false
+    try {
+      record = this.parser.next()
+    } catch (error) {
+      if (error instanceof UserError) throw new UserError(`The snapshot of ${this.source.name}: ${error.message}`, {cause: error})
+      throw error
+    }
+    if (record?.kind === 'key') this.parsedUpTo = record.offset
+    if (this.paused && this.received - this.parsedUpTo < MAX_BUFFERED_BYTES / 2) {
+      this.paused = false
+      this.feed.resume()
+    }
+    return record
+  }
+
+  private async writePage(records: RdbKey[]): Promise<void> {
+    const page = packSnapshotPage(records, this.parser.version)
+    const ctx = this.options.replace ? {...this.ctx, write: {...this.ctx.write, onConflict: 'replace' as const}} : this.ctx
+    await copyScannedPage(ctx, this.source, page)
+  }
+}

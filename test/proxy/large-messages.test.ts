@@ -156,7 +156,7 @@ describe('large messages cost their length once', () => {
     const sets = Array.from({length: 100}, (_, i) => `set key:${i * 97} 0 0 ${String(i).length}\r\n${i}\r\n`).join('')
     await both(twin, 'mc', sets, {quietMs: 300})
     const get = `get ${Array.from({length: 10_000}, (_, i) => `key:${i}`).join(' ')}\r\n`
-    const {nutcracker, twproxy} = await both(twin, 'mc', get, {until: 'END\r\n', quietMs: 1000, maxMs: 10_000})
+    const {nutcracker, twproxy} = await both(twin, 'mc', get, {until: 'END\r\n', quietMs: 5000, maxMs: 20_000})
     assert.ok(nutcracker.data.toString().endsWith('END\r\n'))
     assert.equal(nutcracker.data.toString().split('VALUE').length - 1, 100)
     assert.equal(twproxy.data.toString(), nutcracker.data.toString())

@@ -7,7 +7,7 @@ import type {ClientLimits} from './limits.js'
 import type {Logger} from '../cli/log.js'
 import type {Request, RequestOwner} from './request.js'
 import {RequestQueue} from './request-queue.js'
-import {countConnectionClosed, countConnectionOpened, type PoolStats} from '../stats/stats.js'
+import {countConnectionClosed, type PoolStats} from '../stats/stats.js'
 import {readAccepted, readSpan} from '../io/socket-read.js'
 import {Pieces} from '../io/pieces.js'
 import {Flush, OutBuffer, queueWrite} from '../io/write-batcher.js'
@@ -55,9 +55,8 @@ export abstract class ClientConnection implements RequestOwner {
   private paused = false
 
   constructor(readonly socket: net.Socket, protected readonly ctx: ClientContext) {
+    // counted as opened by the listener, when accepted
     this.out = new OutBuffer(socket, Flush.Callback)
-    countConnectionOpened()
-    ctx.stats.client_connections++
     socket.setNoDelay(true)
     socket.on('end', () => this.onEnd())
     socket.on('error', () => this.close(false))

@@ -6,7 +6,7 @@ import type {PoolConfig} from '../../config/types.js'
 import {healthProbe} from './health-probe.js'
 import type {Logger} from '../cli/log.js'
 import type {ServerPool} from '../server/server-pool.js'
-import {ReplicaReads} from '../server/read-from.js'
+import type {ReplicaReads} from '../server/read-from.js'
 
 export interface PoolExtras {
   /** resolves once what must happen before serving has happened (Sentinel masters resolved) */
@@ -17,9 +17,17 @@ export interface PoolExtras {
 /** Sentinel's watch (and ioredis with it), loaded only for pools with `sentinels:`. */
 let sentinelModule: typeof import('./sentinel-watch.js') | undefined
 
+/** Reads from replicas (their health checks use ioredis), loaded only for Sentinel pools that read from replicas. */
+let readFromModule: {ReplicaReads: typeof ReplicaReads} | undefined
+
+function readsFromReplicas(pool: PoolConfig): boolean {
+  return sentinelsOf(pool) !== undefined && readFromOf(pool) !== 'master'
+}
+
 /** Loads what the pools' extension keys need before attachPoolExtensions runs for them. */
 export async function loadPoolExtensionsFor(pools: readonly PoolConfig[]): Promise<void> {
   if (pools.some((pool) => sentinelsOf(pool) !== undefined)) sentinelModule ??= await import('./sentinel-watch.js')
+  if (pools.some(readsFromReplicas)) readFromModule ??= await import('../server/read-from.js')
 }
 
 export function attachPoolExtensions(pool: ServerPool, config: PoolConfig, logger: Logger): PoolExtras {
@@ -27,10 +35,10 @@ export function attachPoolExtensions(pool: ServerPool, config: PoolConfig, logge
   const sentinels = sentinelsOf(config)
   if (sentinels !== undefined && sentinelModule === undefined) throw new Error('loadPoolExtensionsFor() was not called for this pool')
   const watch = sentinels === undefined ? undefined : new sentinelModule!.SentinelWatch(pool, config, sentinels, logger, pool.access)
-  const readFrom = readFromOf(config)
-  if (sentinels !== undefined && readFrom !== 'master') {
+  if (readsFromReplicas(config)) {
+    if (readFromModule === undefined) throw new Error('loadPoolExtensionsFor() was not called for this pool')
     const masters = () => pool.endpoints.map((server) => ({host: server.host, port: server.port}))
-    pool.replicaReads = new ReplicaReads(config.name, readFrom, replicaMaxLagOf(config), pool.connectionSettings, pool.access, masters, logger)
+    pool.replicaReads = new readFromModule.ReplicaReads(config.name, readFromOf(config), replicaMaxLagOf(config), pool.connectionSettings, pool.access, masters, logger)
   }
   return {
     start: async () => {

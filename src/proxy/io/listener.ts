@@ -1,40 +1,61 @@
 // A pool's listening socket (TCP host:port or unix socket path with its permission, or TLS with
 // the pool's tls_* keys): accepts clients and hands each to a redis or memcache client connection.
+// A plain (not TLS) client gets its net.Socket and client connection at its first read
+// (parked-accept.ts) unless an idle timeout must run from the accept; it is counted from the accept.
 import {chmodSync, existsSync, unlinkSync} from 'node:fs'
 import net from 'node:net'
-import tls from 'node:tls'
 import {listenerTlsOf} from '../../config/extension-keys/tls.js'
 import type {PoolConfig} from '../../config/types.js'
 import type {ClientContext} from '../client/client.js'
 import {MemcacheClient} from '../client/memcache-client.js'
 import {RedisClient} from '../client/redis-client.js'
-import {countConnectionOpened} from '../stats/stats.js'
-import {listenerTlsOptions} from './tls.js'
+import {countConnectionClosed, countConnectionOpened} from '../stats/stats.js'
+import {type AcceptedHandle, closeParked, parkAccepted} from './parked-accept.js'
+import {createTlsServer, listenerTlsOptions} from './tls.js'
 
 export class PoolListener {
   readonly server: net.Server
   private clients = 0
   private readonly sockets = new Set<net.Socket>()
+  /** accepted connections that have not read yet (no socket yet); null: every client has a socket */
+  private parked: Set<AcceptedHandle> | null = null
+  private readonly tls: boolean
 
   constructor(private readonly pool: PoolConfig, private readonly ctx: ClientContext, private readonly shared = false) {
     // accepted paused: the client starts reading once it has set up how (socket-read.ts)
     const settings = listenerTlsOf(pool)
+    this.tls = settings !== undefined
     this.server = settings === undefined
       ? net.createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => this.accept(socket))
       // handed over once the handshake is done (and the client's certificate checked)
-      : tls.createServer({...listenerTlsOptions(pool.name, settings), allowHalfOpen: true, pauseOnConnect: true}, (socket) => this.accept(socket))
+      : createTlsServer({...listenerTlsOptions(pool.name, settings), allowHalfOpen: true, pauseOnConnect: true}, (socket) => this.accept(socket))
     if (settings !== undefined) this.server.on('tlsClientError', (error) => ctx.logger.info(`tls client refused on pool '${pool.name}': ${error.message}`, 'proxy.ts'))
   }
 
-  private accept(socket: net.Socket): void {
+  /** Counts an accepted connection, or refuses it (false) over the client limit. */
+  private admit(): boolean {
     const {maxClients} = this.ctx.limits
     if (maxClients > 0 && this.clients >= maxClients) {
       this.ctx.logger.error(`client connections ${this.clients} exceed limit ${maxClients}`, 'proxy.ts')
+      return false
+    }
+    this.clients++
+    countConnectionOpened()
+    this.ctx.stats.client_connections++
+    return true
+  }
+
+  private accept(socket: net.Socket): void {
+    if (!this.admit()) {
       socket.destroy()
       return
     }
+    this.serve(socket)
+  }
+
+  /** A counted connection's socket gets its client connection. */
+  private serve(socket: net.Socket): void {
     if (this.pool.tcpkeepalive) socket.setKeepAlive(true)
-    this.clients++
     this.sockets.add(socket)
     socket.once('close', () => {
       this.clients--
@@ -52,6 +73,8 @@ export class PoolListener {
       const done = () => {
         this.server.off('error', reject)
         countConnectionOpened()
+        // an idle timeout runs from the accept, on the client's socket: no parking then
+        if (!this.tls && this.ctx.limits.idleTimeout === 0) this.parked = parkAccepted(this.server, () => this.admit(), (socket) => this.serve(socket))
         if (listen.kind === 'unix' && listen.perm !== undefined) chmodSync(listen.path, listen.perm)
         resolve()
       }
@@ -68,5 +91,15 @@ export class PoolListener {
   close(): void {
     this.server.close()
     for (const socket of this.sockets) socket.destroy()
+    if (this.parked !== null) this.dropParked(closeParked(this.parked))
+  }
+
+  /** Parked connections closed by close(): counted closed as a destroyed client is. */
+  private dropParked(count: number): void {
+    const stats = this.ctx.stats
+    for (let i = 0; i < count; i++) countConnectionClosed()
+    this.clients -= count
+    stats.client_connections -= count
+    stats.client_err += count
   }
 }

@@ -8,6 +8,8 @@
 import type net from 'node:net'
 
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+/** The buffer every read lands in (parked-accept.ts reads into it before a socket exists). */
+export const sharedReadBuffer: Uint8Array = READ_BUFFER
 // A plain Uint8Array over the read bytes is made in half the time of a Buffer's subarray (which
 // goes through Buffer's own constructor); it only lives for the copy.
 const READ_MEMORY = READ_BUFFER.buffer

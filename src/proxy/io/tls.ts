@@ -3,11 +3,22 @@
 // and cluster nodes (raw data-path sockets and ioredis control clients take the same options).
 // PEM files are read when the pool is built (start or reload); one that cannot be read stops
 // that with a sentence naming the key and the file. The stats port never speaks TLS.
+// node:tls (and OpenSSL's setup with it) is loaded at the first use: a proxy without TLS pools
+// never loads it.
 import {readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import net, {isIP} from 'node:net'
-import tls from 'node:tls'
+import type tls from 'node:tls'
 import type {ListenerTls, ServerTls} from '../../config/extension-keys/tls.js'
 import {errnoText} from './errno.js'
+
+const require = createRequire(import.meta.url)
+let tlsModule: typeof tls | undefined
+
+/** node:tls, loaded the first time a pool needs it. */
+function tlsApi(): typeof tls {
+  return (tlsModule ??= require('node:tls') as typeof tls)
+}
 
 /** A tls_* file of a pool that cannot be read. */
 export class TlsFileError extends Error {}
@@ -48,7 +59,7 @@ export function serverTlsOptions(pool: string, settings: ServerTls): tls.Connect
   const name = settings.serverName
   if (name !== undefined) {
     if (isIP(name) === 0) options.servername = name
-    options.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(name, cert)
+    options.checkServerIdentity = (_host, cert) => tlsApi().checkServerIdentity(name, cert)
   }
   return options
 }
@@ -60,5 +71,10 @@ export function serverTlsOptions(pool: string, settings: ServerTls): tls.Connect
 export function connectTls(host: string, port: number, options: tls.ConnectionOptions, onread?: net.OnReadOpts): tls.TLSSocket {
   // SNI carries names only: an IP address is checked against the certificate, never sent
   const servername = options.servername ?? (isIP(host) === 0 ? host : undefined)
-  return tls.connect({...options, host, port, servername, ...(onread === undefined ? {} : {onread})} as tls.ConnectionOptions)
+  return tlsApi().connect({...options, host, port, servername, ...(onread === undefined ? {} : {onread})} as tls.ConnectionOptions)
+}
+
+/** A TLS listening server: `onSecure` gets each client once its handshake is done. */
+export function createTlsServer(options: tls.TlsOptions, onSecure: (socket: tls.TLSSocket) => void): tls.Server {
+  return tlsApi().createServer(options, onSecure)
 }

@@ -90,6 +90,26 @@ local function value_digest(key, payload)
 end
 `
 
+// Appends one record (record-pack.ts: key length, payload length (u32 big-endian), expiry length
+// (u8), then the key, the expiry digits and the payload) to `parts`; a nil payload is a key gone.
+// Returns the new count of pieces. Shared by every script that reads records off a source.
+export const PACK_RECORD = `
+local function pack_record(parts, n, key, payload, at)
+  if not payload then
+    parts[n + 1] = struct.pack('>I4I4B', #key, ${0xffffffff}, 0)
+    parts[n + 2] = key
+    return n + 2
+  end
+  if at < 0 then at = 0 end
+  local expiry = string.format('%d', at)
+  parts[n + 1] = struct.pack('>I4I4B', #key, #payload, #expiry)
+  parts[n + 2] = key
+  parts[n + 3] = expiry
+  parts[n + 4] = payload
+  return n + 4
+end
+`
+
 // One SCAN page read whole on a source: the next cursor, and one packed string of records
 // (record-pack.ts) holding each key, its absolute expiry and its DUMP payload (or, for verify,
 // the value digest above). One command per page, one reply string to read, and the keys never
@@ -97,6 +117,7 @@ end
 // server's own clock (TIME), so the expiry stays the source's own.
 const SCAN_READ = (expiry: 'PEXPIRETIME' | 'PTTL', value: 'payload' | 'digest') => `${expiry === 'PEXPIRETIME' ? '#!lua flags=no-writes' : ''}
 ${value === 'digest' ? VALUE_DIGEST : ''}
+${PACK_RECORD}
 local page = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
 local keys = page[2]
 -- Pieces go into one table joined once at the end: cheaper than joining each record first.
@@ -106,21 +127,12 @@ ${expiry === 'PTTL' ? "local t = redis.call('TIME')\nlocal now = tonumber(t[1]) 
 for i = 1, #keys do
   local key = keys[i]
   local payload = redis.call('DUMP', key)
+  local at = 0
   if payload then
-    ${expiry === 'PEXPIRETIME' ? "local at = redis.call('PEXPIRETIME', key)" : "local at = redis.call('PTTL', key)\n    if at >= 0 then at = now + at end"}
-    if at < 0 then at = 0 end
+    ${expiry === 'PEXPIRETIME' ? "at = redis.call('PEXPIRETIME', key)" : "at = redis.call('PTTL', key)\n    if at >= 0 then at = now + at end"}
     ${value === 'digest' ? 'payload = value_digest(key, payload)' : ''}
-    local expiry = string.format('%d', at)
-    parts[n + 1] = struct.pack('>I4I4B', #key, #payload, #expiry)
-    parts[n + 2] = key
-    parts[n + 3] = expiry
-    parts[n + 4] = payload
-    n = n + 4
-  else
-    parts[n + 1] = struct.pack('>I4I4B', #key, ${0xffffffff}, 0)
-    parts[n + 2] = key
-    n = n + 2
   end
+  n = pack_record(parts, n, key, payload, at)
 end
 return {page[1], table.concat(parts)}`
 

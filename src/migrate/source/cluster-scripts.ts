@@ -6,13 +6,14 @@
 // importing a slot answers for the keys it already holds. Cluster scripts need Redis 7 (script
 // flags, PEXPIRETIME): sources.ts refuses older cluster nodes.
 import type {Redis} from 'ioredis'
-import {VALUE_DIGEST, type ScriptReply} from '../copy/scripts.js'
+import {PACK_RECORD, VALUE_DIGEST, type ScriptReply} from '../copy/scripts.js'
 
 const FLAGS = '#!lua flags=no-writes,allow-cross-slot-keys'
 
 // A SCAN page packed as record-pack.ts lays records out; a key not served here is left out.
 const SCAN_READ = (value: 'payload' | 'digest') => `${FLAGS}
 ${value === 'digest' ? VALUE_DIGEST : ''}
+${PACK_RECORD}
 local page = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
 local keys = page[2]
 local parts = {}
@@ -22,20 +23,13 @@ for i = 1, #keys do
   local payload = redis.pcall('DUMP', key)
   if type(payload) == 'table' then
     -- not served here: the open-slot pass (cluster-slots.ts) reads it where it lives
-  elseif payload then
-    local at = redis.call('PEXPIRETIME', key)
-    if at < 0 then at = 0 end
-    ${value === 'digest' ? 'payload = value_digest(key, payload)' : ''}
-    local expiry = string.format('%d', at)
-    parts[n + 1] = struct.pack('>I4I4B', #key, #payload, #expiry)
-    parts[n + 2] = key
-    parts[n + 3] = expiry
-    parts[n + 4] = payload
-    n = n + 4
   else
-    parts[n + 1] = struct.pack('>I4I4B', #key, ${0xffffffff}, 0)
-    parts[n + 2] = key
-    n = n + 2
+    local at = 0
+    if payload then
+      at = redis.call('PEXPIRETIME', key)
+      ${value === 'digest' ? 'payload = value_digest(key, payload)' : ''}
+    end
+    n = pack_record(parts, n, key, payload, at)
   end
 end
 return {page[1], table.concat(parts)}`

@@ -2,8 +2,7 @@
 // placement nutcracker uses) says which server each key belongs on.
 import type {Redis} from 'ioredis'
 import {buildKetamaContinuum, KeyPlacer} from '../hashing/index.js'
-import type {NutcrackerConfig, PoolConfig} from '../config/types.js'
-import {UserError} from '../errors.js'
+import type {PoolConfig} from '../config/types.js'
 import {NodeClients} from './clients.js'
 import type {Target, TargetNode} from './types.js'
 

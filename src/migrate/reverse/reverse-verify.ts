@@ -5,10 +5,10 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {gatherRecords, keyOf, payloadLengthOf, VANISHED} from '../copy/record-pack.js'
 import {script} from '../copy/scripts.js'
-import {existsOn, readKeys, readPage} from '../source/reader.js'
+import {readKeys, readPage} from '../source/reader.js'
 import type {Source, SourceSet} from '../source/sources.js'
 import {valueDigest} from '../verify/digest.js'
-import {RECHECK_DELAY_MS, type Mismatch, type MismatchKind, type VerifyReport} from '../verify/verify.js'
+import {keysOnNoSource, RECHECK_DELAY_MS, type Mismatch, type MismatchKind, type VerifyReport} from '../verify/verify.js'
 import type {PoolServer, WritablePool} from './pool-target.js'
 
 export interface ReverseVerifyOptions {
@@ -70,7 +70,7 @@ export async function verifyClusterInPool(sources: SourceSet, pool: WritablePool
     for (let round = 0; round < 1e9; round++) {
       const [next, keys] = await server.client.scanBuffer(cursor, 'COUNT', options.scanCount)
       poolKeys += keys.length
-      extraSuspects.push(...(await onNoMaster(sources, keys)))
+      extraSuspects.push(...(await keysOnNoSource(sources, keys)))
       cursor = next.toString()
       if (cursor === '0') break
     }
@@ -81,34 +81,8 @@ export async function verifyClusterInPool(sources: SourceSet, pool: WritablePool
     const found = await compareKey(source, pool.ownerOf(key), key, options.ttlToleranceMs)
     if (found) mismatches.push(found)
   }
-  for (const key of await onNoMaster(sources, extraSuspects)) mismatches.push({kind: 'extra', key, detail: 'on the pool, on no cluster master'})
+  for (const key of await keysOnNoSource(sources, extraSuspects)) mismatches.push({kind: 'extra', key, detail: 'on the pool, on no cluster master'})
   const counts: Record<MismatchKind, number> = {missing: 0, extra: 0, type: 0, value: 0, ttl: 0}
   for (const m of mismatches) counts[m.kind]++
   return {checked, targetKeys: poolKeys, mismatches, counts}
-}
-
-/** Which of `keys` no cluster master holds (each asked of the master serving its slot, then the others). */
-async function onNoMaster(sources: SourceSet, keys: Buffer[]): Promise<Buffer[]> {
-  let remaining = keys
-  const owner = sources.ownerOf
-  if (owner && remaining.length > 0) {
-    const groups = new Map<number, Buffer[]>()
-    for (const key of remaining) {
-      const list = groups.get(owner(key)) ?? []
-      list.push(key)
-      groups.set(owner(key), list)
-    }
-    const next: Buffer[] = []
-    for (const [index, list] of groups) {
-      const present = await existsOn(sources.sources[index], list)
-      list.forEach((key, i) => { if (!present[i]) next.push(key) })
-    }
-    remaining = next
-  }
-  for (const source of sources.sources) {
-    if (remaining.length === 0) break
-    const present = await existsOn(source, remaining)
-    remaining = remaining.filter((_, i) => !present[i])
-  }
-  return remaining
 }

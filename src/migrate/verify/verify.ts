@@ -107,8 +107,8 @@ function digestOnTarget(target: MigrationTarget, key: Buffer) {
   return valueDigest(target.client as unknown as Redis, key)
 }
 
-/** Which of `keys` (found on the target) no source holds. */
-async function keysOnNoSource(sources: SourceSet, keys: Buffer[]): Promise<Buffer[]> {
+/** Which of `keys` (found on the target) no source holds: each asked of its owner first, then of every source. */
+export async function keysOnNoSource(sources: SourceSet, keys: Buffer[]): Promise<Buffer[]> {
   let remaining = keys
   const order = sources.ownerOf
     ? groupByOwnerFirst(sources, keys)

@@ -20,7 +20,8 @@ describe('an interrupted add-server', () => {
   })
 
   test('killed while moving keys, then run again: finished, nothing lost', async () => {
-    const keys = await preload(fixture.proxyClient(), 'resume', 20_000)
+    // enough keys that moving them one per MIGRATE lasts seconds, so the kill lands mid-move even on a busy machine
+    const keys = await preload(fixture.proxyClient(), 'resume', 60_000)
     const abort = new AbortController()
     const checker = runConsistencyCheck({
       host: '127.0.0.1', port: fixture.proxyPort, cluster: false, durationMs: 120_000, keys: 200,

@@ -177,7 +177,9 @@ export async function both(twin: Twin, pool: string, request: Buffer | string, o
 
 /** The stats document of a stats port. */
 export async function readStats(port: number): Promise<string> {
-  const result = await exchange(port, '', {quietMs: 1000})
+  // the stats server writes its document and closes: wait for the close, not for a quiet moment
+  // (a proxy busy accepting thousands of connections can take over a second to answer)
+  const result = await exchange(port, '', {quietMs: 10_000, maxMs: 10_000})
   return result.data.toString()
 }
 

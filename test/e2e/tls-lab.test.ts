@@ -5,7 +5,7 @@
 // while writes stay on the master; a killed replica is skipped; the tools reach the lab with its
 // own certificates and take --tls/--cacert themselves; a pool that requires client certificates
 // refuses a client without one.
-import {test, describe, before, after} from 'node:test'
+import {test, describe, before, beforeEach, after} from 'node:test'
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -41,11 +41,20 @@ describe('a TLS Sentinel lab with an ACL user and replica reads', () => {
     return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0)
   }
 
+  // A failed `up` is reported by every test with the command's output and the nodes' logs, not as
+  // a cancelled suite whose reason is easy to lose in a long run's output.
+  let upFailure: string | undefined
   before(async () => {
     lab = makeLabHome()
     const {result} = await lab.up(['--sentinel', '--masters', '1', '--replicas', '2', '--tls', '--user', 'app', '--password', PASSWORD, '--read-from', 'replica', '--name', 'sec'])
-    assert.equal(result.code, 0, result.stderr + result.stdout)
+    if (result.code !== 0) {
+      upFailure = `twlab up exited ${result.code}: ${result.stderr}${result.stdout}\n${lab.logTails('sec')}`
+      return
+    }
     state = lab.state('sec')
+  })
+  beforeEach(() => {
+    if (upFailure !== undefined) assert.fail(upFailure)
   })
   after(async () => {
     await stopTwproxies()

@@ -15,6 +15,8 @@ export interface LabHome {
   /** `twlab up ...args --base-port B`, retrying with another block if a port turned out busy */
   up(args: string[]): Promise<{result: CliResult; basePort: number}>
   state(name: string): LabState
+  /** the last lines of every log under the lab's folder, for a failure message */
+  logTails(name: string, lines?: number): string
   /** every pid any state file in this home recorded */
   recordedPids(): number[]
   cleanup(): Promise<void>
@@ -56,6 +58,19 @@ export function makeLabHome(): LabHome {
       const state = JSON.parse(readFileSync(statePath(name), 'utf8')) as LabState
       for (const node of state.nodes) if (node.pid > 0) pids.add(node.pid)
       return state
+    },
+    logTails(name, lines = 12) {
+      const logs: string[] = []
+      const walk = (dir: string) => {
+        if (!existsSync(dir)) return
+        for (const entry of readdirSync(dir, {withFileTypes: true})) {
+          const path = join(dir, entry.name)
+          if (entry.isDirectory()) walk(path)
+          else if (entry.name.endsWith('.log')) logs.push(`--- ${entry.name}\n${readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')}`)
+        }
+      }
+      walk(join(home, 'labs', name))
+      return logs.join('\n')
     },
     recordedPids() {
       const labs = join(home, 'labs')

@@ -27,7 +27,7 @@ async function poll(what: string, timeoutMs: number, check: () => Promise<boolea
 }
 
 /** Waits until every replica in `replicas` reports master_link_status:up. */
-export async function waitForReplicaLinks(replicas: LabNode[], password: string | undefined, timeoutMs = 20_000): Promise<void> {
+export async function waitForReplicaLinks(replicas: LabNode[], password: string | undefined, timeoutMs = 40_000): Promise<void> {
   await Promise.all(replicas.map((node) => poll(`${node.name} to sync with its master`, timeoutMs, async () => {
     const client = adminClient(node, password)
     try {
@@ -38,7 +38,7 @@ export async function waitForReplicaLinks(replicas: LabNode[], password: string 
   })))
 }
 
-export async function waitForSentinels(lab: LabState, timeoutMs = 20_000): Promise<void> {
+export async function waitForSentinels(lab: LabState, timeoutMs = 40_000): Promise<void> {
   const sentinels = lab.nodes.filter((node) => node.role === 'sentinel')
   const groups = lab.sentinel?.groups ?? []
   await Promise.all(sentinels.map((sentinel) => poll(`${sentinel.name} to see every master, replica and peer`, timeoutMs, async () => {

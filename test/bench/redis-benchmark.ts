@@ -190,6 +190,14 @@ function openClient(port: number, ping: boolean): Promise<net.Socket> {
   })
 }
 
+/**
+ * How long the clients stay idle before the figure is read. twproxy's idle clients give up their
+ * sockets within a second, and V8 hands that memory back at its next full collection, which an
+ * idle process runs by itself some seconds later (its memory reducer): the steady state, not
+ * the moment after the last connect.
+ */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 15_000)
+
 async function clientMemory(pid: number, port: number, count: number, ping: boolean): Promise<IdleMemory> {
   await sleep(500)
   const base = rssKiB(pid)
@@ -198,7 +206,7 @@ async function clientMemory(pid: number, port: number, count: number, ping: bool
     for (let opened = 0; opened < count; opened += 500) {
       sockets.push(...await Promise.all(Array.from({length: Math.min(500, count - opened)}, () => openClient(port, ping))))
     }
-    await sleep(1000)
+    await sleep(SETTLE_MS)
     return {baseMiB: base / 1024, perClient: ((rssKiB(pid) - base) * 1024) / count, clients: count}
   } finally {
     for (const socket of sockets) socket.destroy()

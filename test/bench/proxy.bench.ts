@@ -81,7 +81,8 @@ async function main(): Promise<void> {
     await stopAll()
     rmSync(dir, {recursive: true, force: true})
   }
-  console.log(`\nmemory: resident size before any client, and per idle client (${IDLE_CLIENTS} connected): never sent anything / sent one PING and read the reply`)
+  console.log(`\nmemory: resident size before any client, and per idle client (${IDLE_CLIENTS} connected): never sent anything / sent one PING and read the reply; ` +
+    'each read once the process has been idle for a while (BENCH_SETTLE_MS)')
   console.log(`${'target'.padEnd(28)} ${'base MiB'.padStart(9)} ${'B/client never sent'.padStart(20)} ${'B/client after PING'.padStart(20)}`)
   for (const [target, m] of Object.entries(memory)) {
     console.log(`${target.padEnd(28)} ${m.baseMiB.toFixed(1).padStart(9)} ${m.perClient.toFixed(0).padStart(20)} ${served[target].perClient.toFixed(0).padStart(20)}`)

@@ -191,15 +191,16 @@ function openClient(port: number, ping: boolean): Promise<net.Socket> {
 }
 
 /**
- * How long the clients stay idle before the figure is read. twproxy's idle clients give up their
- * sockets within a second, and V8 hands that memory back at its next full collection, which an
- * idle process runs by itself some seconds later (its memory reducer): the steady state, not
- * the moment after the last connect.
+ * How long a process stays idle before its size is read, before the clients connect and after.
+ * twproxy's idle clients give up their sockets within a second, and V8 hands memory no longer
+ * used back at its next full collection, which an idle process runs by itself some seconds later
+ * (its memory reducer): both figures are steady states, so neither the start-up's garbage nor the
+ * clients' is counted, nor freed memory credited to the clients.
  */
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 15_000)
 
 async function clientMemory(pid: number, port: number, count: number, ping: boolean): Promise<IdleMemory> {
-  await sleep(500)
+  await sleep(SETTLE_MS)
   const base = rssKiB(pid)
   const sockets: net.Socket[] = []
   try {

@@ -83,6 +83,17 @@ export class MemcacheRequestScanner {
   }
 
   /**
+   * Forgets a request in progress and gives back the key and token tables and the line buffer
+   * (an idle client keeps none): the next request makes them again.
+   */
+  release(): void {
+    this.reset()
+    this.keys = NO_RANGES
+    this.tokens = NO_RANGES
+    this.line = null
+  }
+
+  /**
    * Scans on: buf[start, end) are the next bytes of the stream. Returns the offset in buf where
    * the request in progress ends, INCOMPLETE when it goes on past `end`, or INVALID.
    */

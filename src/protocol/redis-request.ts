@@ -90,6 +90,16 @@ export class RedisRequestScanner {
   }
 
   /**
+   * Forgets a request in progress and gives back the argument table and the name buffer (an idle
+   * client keeps neither): the next request makes them again.
+   */
+  release(): void {
+    this.reset()
+    this.args = NO_ARGS
+    this.small = null
+  }
+
+  /**
    * Scans on: buf[start, end) are the next bytes of the stream. Returns the offset in buf where
    * the request in progress ends, INCOMPLETE when it goes on past `end`, or INVALID.
    */

@@ -10,14 +10,16 @@
 // of the proxy's processes) is the figure least moved by other load.
 //
 // Then memory, on fresh processes: resident size before any client (base) and what each of
-// IDLE_CLIENTS idle connections adds, for nutcracker and twproxy.
+// IDLE_CLIENTS idle connections adds, for nutcracker and twproxy: clients that never sent anything,
+// and clients that sent one PING, read the reply and went idle. BENCH_MEMORY_ONLY=1 measures
+// only the memory.
 //
 // BENCH_STREAM_WRITES=1 adds a twproxy whose writes all take socket.write() (TWPROXY_STREAM_WRITES=1),
 // to compare socket-write.ts's direct path with Node's stream path in the same run.
 import {rmSync} from 'node:fs'
 import {cpus} from 'node:os'
 import {freePort, startNutcracker, startRedis, stopAll, stopPid, tempDir} from '../support/servers.js'
-import {childPids, idleClientMemory, median, type IdleMemory, ketamaPool, measure, printSamples, startTwproxy, type BenchSettings, type BenchTarget} from './redis-benchmark.js'
+import {childPids, idleClientMemory, median, servedClientMemory, type IdleMemory, ketamaPool, measure, printSamples, startTwproxy, type BenchSettings, type BenchTarget} from './redis-benchmark.js'
 
 const SETTINGS: BenchSettings = {
   clients: 50,
@@ -28,16 +30,19 @@ const SETTINGS: BenchSettings = {
 }
 const TESTS = ['SET', 'GET']
 const IDLE_CLIENTS = Number(process.env.BENCH_IDLE_CLIENTS ?? 5000)
+const MEMORY_ONLY = process.env.BENCH_MEMORY_ONLY === '1'
+
+type ClientMemoryProbe = typeof idleClientMemory
 
 /** Idle-client memory of a fresh nutcracker and a fresh twproxy over the same servers. */
-async function idleMemory(dir: string, redis: Array<{port: number}>): Promise<Record<string, IdleMemory>> {
+async function idleMemory(dir: string, redis: Array<{port: number}>, probe: ClientMemoryProbe): Promise<Record<string, IdleMemory>> {
   const [nutcrackerPort, twproxyPort] = [await freePort(), await freePort()]
   const nutcracker = await startNutcracker({config: ketamaPool(nutcrackerPort, redis), waitPort: nutcrackerPort})
   const twproxy = await startTwproxy(dir, twproxyPort, ketamaPool(twproxyPort, redis))
   try {
     return {
-      'nutcracker 0.5.0': await idleClientMemory(nutcracker.pid, nutcrackerPort, IDLE_CLIENTS),
-      twproxy: await idleClientMemory(twproxy.pid!, twproxyPort, IDLE_CLIENTS),
+      'nutcracker 0.5.0': await probe(nutcracker.pid, nutcrackerPort, IDLE_CLIENTS),
+      twproxy: await probe(twproxy.pid!, twproxyPort, IDLE_CLIENTS),
     }
   } finally {
     await stopPid(twproxy)
@@ -63,9 +68,11 @@ async function main(): Promise<void> {
   if (streamWrites !== undefined) targets.push({name: 'twproxy (stream writes)', port: streamPort, pids: () => [streamWrites.pid!], tests: TESTS})
   let measured
   let memory
+  let served
   try {
-    measured = measure(targets, SETTINGS)
-    memory = await idleMemory(dir, redis)
+    measured = MEMORY_ONLY ? undefined : measure(targets, SETTINGS)
+    memory = await idleMemory(dir, redis, idleClientMemory)
+    served = await idleMemory(dir, redis, servedClientMemory)
   } finally {
     await stopPid(single)
     await stopPid(workers)
@@ -74,13 +81,23 @@ async function main(): Promise<void> {
     await stopAll()
     rmSync(dir, {recursive: true, force: true})
   }
-  console.log(`redis-benchmark -c ${SETTINGS.clients} -r ${SETTINGS.keyspace} -t get,set; -n ${SETTINGS.requests[1]} at -P 1, ${SETTINGS.requests[16]} at -P 16; ` +
+  console.log(`\nmemory: resident size before any client, and per idle client (${IDLE_CLIENTS} connected): never sent anything / sent one PING and read the reply; ` +
+    'each read once the process has been idle for a while (BENCH_SETTLE_MS)')
+  console.log(`${'target'.padEnd(28)} ${'base MiB'.padStart(9)} ${'B/client never sent'.padStart(20)} ${'B/client after PING'.padStart(20)}`)
+  for (const [target, m] of Object.entries(memory)) {
+    console.log(`${target.padEnd(28)} ${m.baseMiB.toFixed(1).padStart(9)} ${m.perClient.toFixed(0).padStart(20)} ${served[target].perClient.toFixed(0).padStart(20)}`)
+  }
+  const memoryLine = `idle client ${memory.twproxy.perClient.toFixed(0)} B vs ${memory['nutcracker 0.5.0'].perClient.toFixed(0)} B, ` +
+    `after a PING ${served.twproxy.perClient.toFixed(0)} B vs ${served['nutcracker 0.5.0'].perClient.toFixed(0)} B, ` +
+    `base ${memory.twproxy.baseMiB.toFixed(1)} MiB vs ${memory['nutcracker 0.5.0'].baseMiB.toFixed(1)} MiB`
+  if (measured === undefined) {
+    console.log(`\ntwproxy vs nutcracker: ${memoryLine}`)
+    return
+  }
+  console.log(`\nredis-benchmark -c ${SETTINGS.clients} -r ${SETTINGS.keyspace} -t get,set; -n ${SETTINGS.requests[1]} at -P 1, ${SETTINGS.requests[16]} at -P 16; ` +
     `${SETTINGS.rounds} rounds, medians; ${cpus().length} CPUs shared by everything`)
   for (const line of measured.loads) console.log(line)
   printSamples(measured.samples, 'nutcracker 0.5.0', (target) => target.startsWith('twproxy'), 'vs nutcracker')
-  console.log(`\nmemory: resident size before any client, and per idle client (${IDLE_CLIENTS} connected)`)
-  console.log(`${'target'.padEnd(28)} ${'base MiB'.padStart(9)} ${'bytes/client'.padStart(13)}`)
-  for (const [target, m] of Object.entries(memory)) console.log(`${target.padEnd(28)} ${m.baseMiB.toFixed(1).padStart(9)} ${m.perClient.toFixed(0).padStart(13)}`)
   const ratios = [1, 16].map((p) => {
     const rows = measured.samples.get(p)!
     const base = rows.get('nutcracker 0.5.0')!
@@ -88,7 +105,7 @@ async function main(): Promise<void> {
     const per = [...ours.keys()].flatMap((test) => ours.get(test)!.map((run, round) => run.rps / base.get(test)![round].rps))
     return `P${p} ${median(per).toFixed(2)}x`
   })
-  console.log(`\ntwproxy vs nutcracker (median of rounds, GET and SET): ${ratios.join(', ')}; idle client ${memory.twproxy.perClient.toFixed(0)} B vs ${memory['nutcracker 0.5.0'].perClient.toFixed(0)} B, base ${memory.twproxy.baseMiB.toFixed(1)} MiB vs ${memory['nutcracker 0.5.0'].baseMiB.toFixed(1)} MiB`)
+  console.log(`\ntwproxy vs nutcracker (median of rounds, GET and SET): ${ratios.join(', ')}; ${memoryLine}`)
 }
 
 await main()

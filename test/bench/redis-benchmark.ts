@@ -160,17 +160,54 @@ export interface IdleMemory {
 
 /** RSS of a freshly started proxy, then with `count` idle clients connected (opened 500 at a time). */
 export async function idleClientMemory(pid: number, port: number, count: number): Promise<IdleMemory> {
-  await sleep(500)
+  return clientMemory(pid, port, count, false)
+}
+
+/**
+ * The same with clients that each sent one PING and read its reply before going idle: what a
+ * client costs once it has been served (its socket and state made), not only accepted.
+ */
+export async function servedClientMemory(pid: number, port: number, count: number): Promise<IdleMemory> {
+  return clientMemory(pid, port, count, true)
+}
+
+const PING = Buffer.from('*1\r\n$4\r\nPING\r\n')
+
+function openClient(port: number, ping: boolean): Promise<net.Socket> {
+  return new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect({host: '127.0.0.1', port}, () => {
+      if (!ping) {
+        resolve(socket)
+        return
+      }
+      socket.once('data', (reply) => {
+        if (reply.toString('latin1') === '+PONG\r\n') resolve(socket)
+        else reject(new Error(`PING answered ${JSON.stringify(reply.toString('latin1'))}`))
+      })
+      socket.write(PING)
+    })
+    socket.once('error', reject)
+  })
+}
+
+/**
+ * How long a process stays idle before its size is read, before the clients connect and after.
+ * twproxy's idle clients give up their sockets within a second, and V8 hands memory no longer
+ * used back at its next full collection, which an idle process runs by itself some seconds later
+ * (its memory reducer): both figures are steady states, so neither the start-up's garbage nor the
+ * clients' is counted, nor freed memory credited to the clients.
+ */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 15_000)
+
+async function clientMemory(pid: number, port: number, count: number, ping: boolean): Promise<IdleMemory> {
+  await sleep(SETTLE_MS)
   const base = rssKiB(pid)
   const sockets: net.Socket[] = []
   try {
     for (let opened = 0; opened < count; opened += 500) {
-      sockets.push(...await Promise.all(Array.from({length: Math.min(500, count - opened)}, () => new Promise<net.Socket>((resolve, reject) => {
-        const socket = net.connect({host: '127.0.0.1', port}, () => resolve(socket))
-        socket.once('error', reject)
-      }))))
+      sockets.push(...await Promise.all(Array.from({length: Math.min(500, count - opened)}, () => openClient(port, ping))))
     }
-    await sleep(1000)
+    await sleep(SETTLE_MS)
     return {baseMiB: base / 1024, perClient: ((rssKiB(pid) - base) * 1024) / count, clients: count}
   } finally {
     for (const socket of sockets) socket.destroy()

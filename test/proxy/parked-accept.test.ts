@@ -1,11 +1,13 @@
 // Accepted connections are parked without a net.Socket until their first read event: idle ones
 // never get one; the first bytes, an end of stream or a reset make the socket, which then sees
 // that event and everything after in order, as if it had existed from the accept. A connection
-// refused at the accept is closed; closing the parked ones closes them.
+// refused at the accept is closed; closing the parked ones closes them. A socket that rests
+// (restSocket) gives its handle back to parking: the next read event makes a new socket for its
+// owner, which sees that event and everything after, as the first socket would have.
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import {after, before, describe, test} from 'node:test'
-import {type AcceptedHandle, closeParked, parkAccepted} from '../../src/proxy/io/parked-accept.js'
+import {type AcceptedHandle, closeParked, closeResting, parkAccepted, restSocket} from '../../src/proxy/io/parked-accept.js'
 import {readAccepted} from '../../src/proxy/io/socket-read.js'
 import {waitUntil} from '../support/servers.js'
 
@@ -119,5 +121,65 @@ describe('parked-accept', () => {
     assert.equal(closeParked(parked), 2)
     await Promise.all(idle.map((socket) => closed(socket)))
     assert.equal(made.length, 0)
+  })
+
+  test('a socket at rest: the next bytes make a new socket for its owner, which reads on in order, writes and keeps half-close', async () => {
+    const client = await connect()
+    client.write('first;')
+    await waitUntil(() => made.length === 1 && made[0].bytes.length === 1, 'the first socket and its read', 5_000, 10)
+    const first = made[0]
+    const woken: Array<{socket: net.Socket; bytes: Buffer[]; ended: boolean; writableAtEnd?: boolean}> = []
+    const owner = {
+      wake(socket: net.Socket) {
+        const entry = {socket, bytes: [] as Buffer[], ended: false, writableAtEnd: undefined as boolean | undefined}
+        woken.push(entry)
+        socket.on('end', () => {
+          entry.ended = true
+          entry.writableAtEnd = socket.writable
+          socket.end('bye')
+        })
+        readAccepted(socket, (chunk) => entry.bytes.push(chunk))
+      },
+    }
+    assert.ok(restSocket(first.socket, owner) !== null, 'an idle socket rests')
+    client.write('second;')
+    await waitUntil(() => woken.length === 1 && Buffer.concat(woken[0].bytes).toString() === 'second;', 'a new socket with the next bytes', 5_000, 10)
+    client.write('third;')
+    await waitUntil(() => Buffer.concat(woken[0].bytes).toString() === 'second;third;', 'the bytes after', 5_000, 10)
+    assert.equal(Buffer.concat(first.bytes).toString(), 'first;', 'the socket at rest reads nothing more')
+    assert.equal(first.ended, false)
+    const answered = new Promise<string>((resolve) => client.once('data', (chunk) => resolve(chunk.toString())))
+    woken[0].socket.write('+OK\r\n')
+    assert.equal(await answered, '+OK\r\n')
+    const rest: Buffer[] = []
+    client.on('data', (chunk) => rest.push(chunk))
+    client.end()
+    await waitUntil(() => woken[0].ended, 'the end seen by the new socket', 5_000, 10)
+    assert.equal(woken[0].writableAtEnd, true)
+    await closed(client)
+    assert.equal(Buffer.concat(rest).toString(), 'bye')
+    made.length = 0
+  })
+
+  test('a socket does not rest while it is paused or holds bytes to write; closeResting closes a resting one', async () => {
+    const owner = {wake: () => assert.fail('no read event was expected')}
+    const clients = [await connect(), await connect()]
+    clients.forEach((socket) => socket.write('hello'))
+    await waitUntil(() => made.length === 2 && made.every((entry) => entry.bytes.length === 1), 'both sockets made', 5_000, 10)
+    const [paused, resting] = made
+    paused.socket.pause()
+    assert.equal(restSocket(paused.socket, owner), null, 'a paused socket keeps its handle')
+    paused.socket.resume()
+    paused.socket.cork()
+    paused.socket.write('held')
+    assert.equal(restSocket(paused.socket, owner), null, 'a socket with bytes held keeps its handle')
+    paused.socket.uncork()
+    const handle = restSocket(resting.socket, owner)
+    assert.ok(handle !== null)
+    closeResting(handle)
+    await Promise.all(clients.map((socket, i) => i === 1 ? closed(socket) : Promise.resolve()))
+    assert.equal(clients[1].destroyed, true)
+    for (const socket of clients) socket.destroy()
+    made.length = 0
   })
 })

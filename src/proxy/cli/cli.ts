@@ -2,7 +2,11 @@
 // the usage (exit 1); -h/-V/-D print and exit 0; -t checks the configuration; otherwise the log is
 // opened, the process daemonizes (-d), writes its pid file (-p), loads the configuration and
 // serves every pool until SIGINT/SIGTERM.
-import {spawn} from 'node:child_process'
+//
+// What a plain pool does not use is loaded when needed: the workers with --workers, the reload on
+// the first SIGUSR1 (or at start for a file with fallback_servers), the metrics server with
+// --metrics. (node:cluster itself comes with any listening socket: net's listen() asks it whether
+// this process is a worker.)
 import cluster from 'node:cluster'
 import {unlinkSync, writeFileSync} from 'node:fs'
 import {release} from 'node:os'
@@ -13,16 +17,16 @@ import {errnoText} from '../io/errno.js'
 import {Logger} from './log.js'
 import {parseProxyArgs, type ProxyCliOptions, TWPROXY_USAGE, USAGE, VERSION_BANNER} from './options.js'
 import {loadBackendsFor, Proxy} from '../proxy.js'
-import {applyStartupFallbacks, reloadProxy} from '../reload/reload.js'
+import {fallbackServersOf} from '../../config/extension-keys/index.js'
 import {enableLatency} from '../stats/latency.js'
 import type {MetricsServer} from '../stats/metrics.js'
 import {keyPlacerRouter} from '../server/routing.js'
 import {describeStats, type PoolStats, snapshot, type StatsSnapshot} from '../stats/stats.js'
 import {StatsServer} from '../stats/stats-server.js'
-import {runPrimary, runWorker} from './workers.js'
 import {TlsFileError} from '../io/tls.js'
 
 const DAEMON_ENV = 'TWPROXY_DAEMONIZED'
+
 
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseProxyArgs(argv)
@@ -43,7 +47,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (options.testConf) return testConf(options.confFile)
-  if (cluster.isWorker) return runWorker(options, await loadOrNull(options, new Logger(options.verbosity, options.output)))
+  if (cluster.isWorker) {
+    const {runWorker} = await import('./workers.js')
+    return runWorker(options, await loadOrNull(options, new Logger(options.verbosity, options.output)))
+  }
   return run(options)
 }
 
@@ -160,6 +167,7 @@ function writePidFile(options: ProxyCliOptions, logger: Logger): boolean {
 /** Serves the pools here, or with --workers in N processes; undefined (logged) when they cannot start. */
 async function startPools(options: ProxyCliOptions, config: NutcrackerConfig, logger: Logger): Promise<Serving | undefined> {
   if (options.workers > 1) {
+    const {runPrimary} = await import('./workers.js')
     const primary = await runPrimary(options, config, logger)
     if (primary === null) return undefined
     return {collect: primary.collect, stop: primary.stop, livePools: () => undefined, reload: () => forwardToWorkers('SIGUSR1')}
@@ -174,7 +182,7 @@ async function startPools(options: ProxyCliOptions, config: NutcrackerConfig, lo
     logger.error(error.message, 'proxy.ts')
     return undefined
   }
-  applyStartupFallbacks(proxy)
+  if (config.pools.some((pool) => fallbackServersOf(pool) !== undefined)) (await import('../reload/reload.js')).applyStartupFallbacks(proxy)
   try {
     await proxy.start()
   } catch (error) {
@@ -185,7 +193,7 @@ async function startPools(options: ProxyCliOptions, config: NutcrackerConfig, lo
     collect: () => snapshot(proxy.stats),
     livePools: () => proxy.stats,
     stop: () => proxy.close(),
-    reload: () => void reloadProxy(proxy, options.confFile, logger),
+    reload: () => void import('../reload/reload.js').then(({reloadProxy}) => reloadProxy(proxy, options.confFile, logger)),
   }
 }
 
@@ -282,7 +290,8 @@ function forwardToWorkers(signal: NodeJS.Signals): void {
 }
 
 /** -d: Node cannot fork, so the daemon is this program again, detached, with stdio on /dev/null. */
-function daemonize(): number {
+async function daemonize(): Promise<number> {
+  const {spawn} = await import('node:child_process')
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     detached: true,
     stdio: 'ignore',

@@ -1,6 +1,8 @@
 // A client connection: reads requests (protocol scanning is the subclass's job), keeps them in
 // arrival order, and writes each reply once it and every earlier one are done. Everything a
-// client can make the proxy hold is bounded (see limits.ts).
+// client can make the proxy hold is bounded (see limits.ts). A plain client that went quiet with
+// nothing pending gives its socket up (rest): only its handle and this object stay, and its next
+// read event makes a new socket (parked-accept.ts).
 import type net from 'node:net'
 import type {PoolBackend} from '../backend.js'
 import type {ClientLimits} from './limits.js'
@@ -11,6 +13,7 @@ import {countConnectionClosed, type PoolStats} from '../stats/stats.js'
 import {readAccepted, readSpan} from '../io/socket-read.js'
 import {Pieces} from '../io/pieces.js'
 import {Flush, OutBuffer, queueWrite} from '../io/write-batcher.js'
+import {type AcceptedHandle, closeResting, restSocket, type RestingOwner} from '../io/parked-accept.js'
 import {INCOMPLETE, INVALID} from '../../protocol/redis-request.js'
 import type {PublishedCommands} from '../../protocol/redis-commands.js'
 
@@ -37,14 +40,28 @@ export interface RequestScanner {
   scan(buf: Uint8Array, start: number, end: number): number
   /** forgets a request in progress */
   reset(): void
+  /** forgets a request in progress and gives back its tables (an idle client) */
+  release(): void
   /** why the request is INVALID */
   readonly reason: string
 }
 
-export abstract class ClientConnection implements RequestOwner {
+/** Who counts a client connection (the pool's listener): told once, when it closes. */
+export interface ClientTracker {
+  clientClosed(client: ClientConnection): void
+}
+
+export abstract class ClientConnection implements RequestOwner, RestingOwner {
   /** requests in arrival order, until their replies are written */
   private readonly queue = new RequestQueue()
-  protected readonly out: OutBuffer
+  /** the client's socket and its output; null while the client rests */
+  private socket: net.Socket | null
+  private out: OutBuffer | null
+  /** the parked handle while the client rests (no socket) */
+  private resting: AcceptedHandle | null = null
+  /** something was read since the last restIfIdle() */
+  private active = true
+  tracker: ClientTracker | null = null
   /** the request in progress, when it spans reads (made at the first such request) */
   private partial: Pieces | null = null
   /** the client half-closed: answer what is pending, then close */
@@ -54,9 +71,16 @@ export abstract class ClientConnection implements RequestOwner {
   private closed = false
   private paused = false
 
-  constructor(readonly socket: net.Socket, protected readonly ctx: ClientContext) {
+  constructor(socket: net.Socket, protected readonly ctx: ClientContext) {
     // counted as opened by the listener, when accepted
+    this.socket = socket
     this.out = new OutBuffer(socket, Flush.Callback)
+    this.attach(socket)
+  }
+
+  /** Reads and watches the client's socket (made at the accept, or when it wakes from rest). */
+  private attach(socket: net.Socket): void {
+    const ctx = this.ctx
     socket.setNoDelay(true)
     socket.on('end', () => this.onEnd())
     socket.on('error', () => this.close(false))
@@ -89,6 +113,7 @@ export abstract class ClientConnection implements RequestOwner {
    */
   private onData(chunk: Buffer): void {
     if (this.stopReading || this.closed) return
+    this.active = true
     const scanner = this.scanner
     const end = chunk.length
     let pos = 0
@@ -108,7 +133,7 @@ export abstract class ClientConnection implements RequestOwner {
     }
     if (this.depth >= this.ctx.limits.maxPipeline && !this.paused) {
       this.paused = true
-      this.socket.pause()
+      this.socket!.pause()
     }
   }
 
@@ -144,20 +169,21 @@ export abstract class ClientConnection implements RequestOwner {
   /** Writes the replies of the done requests at the head of the queue, in order. */
   protected drain(): void {
     const queue = this.queue
+    const out = this.out!
     for (let request = queue.peek(); request !== undefined && request.done; request = queue.peek()) {
       queue.shift()
       if (request.error !== null) {
         this.ctx.stats.forward_error++
-        queueWrite(this.out, this.errorReply(request.error))
+        queueWrite(out, this.errorReply(request.error))
       } else if (request.reply !== null && request.reply.length > 0 && !request.noreply) {
-        queueWrite(this.out, request.reply)
+        queueWrite(out, request.reply)
       }
       if (request.closeAfter) {
         this.finish()
         return
       }
     }
-    if (this.out.pendingBytes > this.ctx.limits.maxOutputBytes) {
+    if (out.pendingBytes > this.ctx.limits.maxOutputBytes) {
       this.ctx.logger.error(`client on pool '${this.ctx.poolName}' does not read its replies: closing it`, 'client.ts')
       this.close(false)
       return
@@ -169,7 +195,7 @@ export abstract class ClientConnection implements RequestOwner {
   private maybeResume(): void {
     if (this.paused && !this.closed && this.depth <= this.ctx.limits.maxPipeline >> 1) {
       this.paused = false
-      this.socket.resume()
+      this.socket!.resume()
     }
   }
 
@@ -182,8 +208,8 @@ export abstract class ClientConnection implements RequestOwner {
   /** Closes after the replies queued so far are written (QUIT, EOF). */
   protected finish(): void {
     this.stopReading = true
-    if (this.out.bytes > 0) this.out.endAfterFlush = true
-    else this.socket.end()
+    if (this.out!.bytes > 0) this.out!.endAfterFlush = true
+    else this.socket!.end()
   }
 
   /** A protocol error: nutcracker closes the client at once, without a reply. */
@@ -197,7 +223,10 @@ export abstract class ClientConnection implements RequestOwner {
     if (this.closed) return
     this.closed = true
     this.stopReading = true
-    this.socket.destroy()
+    if (this.socket !== null) this.socket.destroy()
+    if (this.resting !== null) closeResting(this.resting)
+    this.resting = null
+    this.tracker?.clientClosed(this)
     countConnectionClosed()
     const stats = this.ctx.stats
     stats.client_connections--
@@ -206,6 +235,50 @@ export abstract class ClientConnection implements RequestOwner {
     for (const request of this.queue.takeAll()) request.swallow = true
     this.partial = null
     this.scanner.reset()
+  }
+
+  /** Closes now, whether it has a socket or rests (the listener stops). */
+  drop(): void {
+    if (this.socket !== null) this.socket.destroy()
+    else this.close(false)
+  }
+
+  /**
+   * Called now and then (the listener's idle sweep): a client that read nothing since the last
+   * call and holds nothing (no request in flight or in pieces, no output, not paused or ending)
+   * gives up its socket, output buffer and queue array, and keeps only its handle, parked, and
+   * this object. A plain client only: where the socket cannot rest nothing changes.
+   */
+  restIfIdle(): void {
+    if (this.active) {
+      this.active = false
+      return
+    }
+    const socket = this.socket
+    const out = this.out
+    if (socket === null || out === null || this.closed || this.stopReading || this.eof || this.paused || this.queue.length !== 0 ||
+      this.partial !== null || out.count !== 0 || out.scheduled || out.writer.queuedBytes !== 0 || out.writer.streamWrites !== 0) return
+    const handle = restSocket(socket, this)
+    if (handle === null) return
+    this.resting = handle
+    this.socket = null
+    this.out = null
+    this.queue.takeAll()
+    this.scanner.release()
+  }
+
+  /** The next read event of a resting client: its new socket (parked-accept.ts). */
+  wake(socket: net.Socket): void {
+    this.resting = null
+    this.active = true
+    this.socket = socket
+    this.out = new OutBuffer(socket, Flush.Callback)
+    this.attach(socket)
+  }
+
+  /** Whether the client has closed. */
+  get isClosed(): boolean {
+    return this.closed
   }
 
   protected static readonly EMPTY = EMPTY

@@ -2,21 +2,28 @@
 // the pool's tls_* keys): accepts clients and hands each to a redis or memcache client connection.
 // A plain (not TLS) client gets its net.Socket and client connection at its first read
 // (parked-accept.ts) unless an idle timeout must run from the accept; it is counted from the accept.
+// Such clients are swept every REST_SWEEP_MS: one idle since the last sweep gives its socket up
+// until its next read (ClientConnection.restIfIdle).
 import {chmodSync, existsSync, unlinkSync} from 'node:fs'
 import net from 'node:net'
 import {listenerTlsOf} from '../../config/extension-keys/tls.js'
 import type {PoolConfig} from '../../config/types.js'
-import type {ClientContext} from '../client/client.js'
+import type {ClientConnection, ClientContext, ClientTracker} from '../client/client.js'
 import {MemcacheClient} from '../client/memcache-client.js'
 import {RedisClient} from '../client/redis-client.js'
 import {countConnectionClosed, countConnectionOpened} from '../stats/stats.js'
 import {type AcceptedHandle, closeParked, parkAccepted} from './parked-accept.js'
 import {createTlsServer, listenerTlsOptions} from './tls.js'
 
-export class PoolListener {
+/** How often plain clients are looked at: one that read nothing for a whole period rests. */
+export const REST_SWEEP_MS = 500
+
+export class PoolListener implements ClientTracker {
   readonly server: net.Server
   private clients = 0
-  private readonly sockets = new Set<net.Socket>()
+  /** the client connections made (each at its first read or at the accept) and not closed */
+  private readonly connections = new Set<ClientConnection>()
+  private sweep: NodeJS.Timeout | null = null
   /** accepted connections that have not read yet (no socket yet); null: every client has a socket */
   private parked: Set<AcceptedHandle> | null = null
   private readonly tls: boolean
@@ -56,13 +63,18 @@ export class PoolListener {
   /** A counted connection's socket gets its client connection. */
   private serve(socket: net.Socket): void {
     if (this.pool.tcpkeepalive) socket.setKeepAlive(true)
-    this.sockets.add(socket)
-    socket.once('close', () => {
-      this.clients--
-      this.sockets.delete(socket)
-    })
-    if (this.pool.redis) new RedisClient(socket, this.ctx)
-    else new MemcacheClient(socket, this.ctx)
+    const client = this.pool.redis ? new RedisClient(socket, this.ctx) : new MemcacheClient(socket, this.ctx)
+    client.tracker = this
+    this.connections.add(client)
+  }
+
+  clientClosed(client: ClientConnection): void {
+    if (this.connections.delete(client)) this.clients--
+  }
+
+  /** Lets every plain client idle since the last sweep rest (without its socket). */
+  private restIdleClients(): void {
+    for (const client of this.connections) client.restIfIdle()
   }
 
   /** Binds; rejects with the bind error (EADDRINUSE, EACCES...). */
@@ -75,6 +87,10 @@ export class PoolListener {
         countConnectionOpened()
         // an idle timeout runs from the accept, on the client's socket: no parking then
         if (!this.tls && this.ctx.limits.idleTimeout === 0) this.parked = parkAccepted(this.server, () => this.admit(), (socket) => this.serve(socket))
+        if (this.parked !== null) {
+          this.sweep = setInterval(() => this.restIdleClients(), REST_SWEEP_MS)
+          this.sweep.unref()
+        }
         if (listen.kind === 'unix' && listen.perm !== undefined) chmodSync(listen.path, listen.perm)
         resolve()
       }
@@ -90,7 +106,9 @@ export class PoolListener {
   /** Stops accepting and closes the clients (their pending replies are dropped). */
   close(): void {
     this.server.close()
-    for (const socket of this.sockets) socket.destroy()
+    if (this.sweep !== null) clearInterval(this.sweep)
+    this.sweep = null
+    for (const client of this.connections) client.drop()
     if (this.parked !== null) this.dropParked(closeParked(this.parked))
   }
 

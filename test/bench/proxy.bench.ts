@@ -25,7 +25,7 @@ const SETTINGS: BenchSettings = {
   clients: 50,
   keyspace: 100_000,
   requests: {1: Number(process.env.BENCH_REQUESTS_P1 ?? 100_000), 16: Number(process.env.BENCH_REQUESTS_P16 ?? 500_000)},
-  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 7),
   warmupRequests: 20_000,
 }
 const TESTS = ['SET', 'GET']

@@ -1,6 +1,8 @@
 // What the proxy benchmarks share: redis-benchmark run against a target with the CPU time its
 // processes spent, rounds measured in turn (the order rotated each round, so no target always
-// runs on a warmer or a quieter machine), and the table of medians with a ratio to a reference.
+// runs on a warmer or a quieter machine; within a round each test runs against every target one
+// after the other, so the runs a ratio compares are seconds apart), and the table of medians with
+// a ratio to a reference.
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {loadavg} from 'node:os'
@@ -92,11 +94,15 @@ export function measure(targets: BenchTarget[], settings: BenchSettings): {sampl
     const byTarget = new Map(targets.map((t) => [t.name, new Map(t.tests.map((test) => [test, [] as Sample[]]))]))
     samples.set(pipeline, byTarget)
     const loadBefore = loadavg()[0]
+    const tests = [...new Set(targets.flatMap((t) => t.tests))]
     for (let round = 0; round < settings.rounds; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length])
-      for (const target of order) {
-        process.stderr.write(`round ${round + 1}/${settings.rounds}: ${target.name}, pipeline ${pipeline}...\n`)
-        for (const test of target.tests) byTarget.get(target.name)!.get(test)!.push(runRedisBenchmark(target, pipeline, test, settings.requests[pipeline], settings))
+      for (const test of tests) {
+        for (const target of order) {
+          if (!target.tests.includes(test)) continue
+          process.stderr.write(`round ${round + 1}/${settings.rounds}: ${target.name}, pipeline ${pipeline}, ${test}...\n`)
+          byTarget.get(target.name)!.get(test)!.push(runRedisBenchmark(target, pipeline, test, settings.requests[pipeline], settings))
+        }
       }
     }
     loads.push(`-P ${pipeline}: 1-minute load ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`)

@@ -80,11 +80,28 @@ function call(to: PoolBackend, index: number, data: Buffer): Promise<{reply: str
   })
 }
 
+export interface CopyOptions {
+  /** the target's database (0 for a cluster) */
+  targetDb: number
+  /** the pool's redis_auth, which the source logs in to the target with */
+  auth?: string
+  /** the pool's redis_user: the ACL user that password belongs to */
+  user?: string
+  /** how long each MIGRATE waits */
+  timeoutMs: number
+}
+
 /**
- * Copies each key from where it ran to its owner in `target` (skipping keys already there).
- * `targetDb` is the target's database (0 for a cluster); every MIGRATE waits at most `timeoutMs`.
+ * MIGRATE's login to the target: `AUTH2 user password` for the pool's ACL user, `AUTH password`
+ * for the default user, nothing without a password.
  */
-export async function copyInFlightKeys(keys: InFlightKey[], target: PoolBackend, options: {targetDb: number; auth?: string; timeoutMs: number}): Promise<CopyResult> {
+function migrateAuth(options: CopyOptions): string[] {
+  if (options.auth === undefined) return []
+  return options.user === undefined ? ['AUTH', options.auth] : ['AUTH2', options.user, options.auth]
+}
+
+/** Copies each key from where it ran to its owner in `target` (skipping keys already there). */
+export async function copyInFlightKeys(keys: InFlightKey[], target: PoolBackend, options: CopyOptions): Promise<CopyResult> {
   const result: CopyResult = {copied: 0, deleted: 0, failed: 0}
   const fail = (why: string) => {
     result.failed++
@@ -95,9 +112,8 @@ export async function copyInFlightKeys(keys: InFlightKey[], target: PoolBackend,
     const to = ownerIn(target, key)
     if (from === undefined || to === undefined) return fail(`no owner for key '${key.toString('latin1')}'`)
     if (formatAddress(from) === formatAddress(to)) return
-    const args: Array<string | Uint8Array> = ['MIGRATE', to.host, String(to.port), '', String(options.targetDb), String(options.timeoutMs), 'COPY', 'REPLACE']
-    if (options.auth !== undefined) args.push('AUTH', options.auth)
-    args.push('KEYS', key)
+    const args: Array<string | Uint8Array> = ['MIGRATE', to.host, String(to.port), '', String(options.targetDb), String(options.timeoutMs), 'COPY', 'REPLACE',
+      ...migrateAuth(options), 'KEYS', key]
     const migrated = await call(source, index, encodeCommand(args))
     if (migrated.error !== null || migrated.reply.startsWith('-')) return fail(migrated.error ?? migrated.reply.slice(1))
     if (migrated.reply === '+NOKEY') {

@@ -121,7 +121,7 @@ function gateFor(pool: PoolConfig, old: PoolBackend, primary: PoolBackend, logge
   const keys = inFlightKeys(old)
   const closedAt = Date.now()
   const timeoutMs = pool.timeout > 0 ? Math.max(pool.timeout, 1000) : 5000
-  const copy = drained(old).then(() => copyInFlightKeys(keys, primary, {targetDb: pool.redisDb, auth: pool.redisAuth, timeoutMs}))
+  const copy = drained(old).then(() => copyInFlightKeys(keys, primary, {targetDb: pool.redisDb, auth: pool.redisAuth, user: redisUserOf(pool), timeoutMs}))
   return Promise.race([copy, sleep(2 * DRAIN_LIMIT_MS).then(() => undefined)]).then((result) => {
     const copied = result === undefined
       ? `${keys.length} in-flight keys not all copied in time`

@@ -204,18 +204,20 @@ export class ServerConnection {
     this.settings.serverOk(this.server)
     if (request.onInternalReply !== null) request.onInternalReply(reply)
     request.complete(reply, null)
-    if (this.timer !== null && this.inflight.length === 0) {
-      clearTimeout(this.timer)
-      this.timer = null
-    }
     return true
   }
 
+  /**
+   * The timeout's timer is not cleared when the last reply arrives: at pipeline depth 1 that is
+   * after nearly every read, and the next request would arm a new one. It fires at most once per
+   * `timeout` while requests come and go, looks at the oldest request with a deadline, and is
+   * armed again for that one, or left off when nothing is in flight.
+   */
   private armTimer(ms: number): void {
-    this.timer = setTimeout(() => this.onTimer(), Math.max(1, Math.ceil(ms)))
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(ms)))
   }
 
-  private onTimer(): void {
+  private readonly onTimer = (): void => {
     this.timer = null
     for (let i = 0; i < this.inflight.length; i++) {
       const request = this.inflight.at(i)!

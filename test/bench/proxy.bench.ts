@@ -16,9 +16,10 @@
 //
 // BENCH_STREAM_WRITES=1 adds a twproxy whose writes all take socket.write() (TWPROXY_STREAM_WRITES=1),
 // to compare socket-write.ts's direct path with Node's stream path in the same run.
+import {spawn} from 'node:child_process'
 import {rmSync} from 'node:fs'
 import {cpus} from 'node:os'
-import {freePort, startNutcracker, startRedis, stopAll, stopPid, tempDir} from '../support/servers.js'
+import {freePort, startNutcracker, startRedis, stopAll, stopPid, tempDir, waitForPort} from '../support/servers.js'
 import {childPids, idleClientMemory, median, servedClientMemory, type IdleMemory, ketamaPool, measure, printSamples, startTwproxy, type BenchSettings, type BenchTarget} from './redis-benchmark.js'
 
 const SETTINGS: BenchSettings = {
@@ -35,17 +36,27 @@ const MEMORY_ONLY = process.env.BENCH_MEMORY_ONLY === '1'
 type ClientMemoryProbe = typeof idleClientMemory
 
 /** Idle-client memory of a fresh nutcracker and a fresh twproxy over the same servers. */
+/**
+ * The runtime's own floor: node with one listening socket that answers +PONG to whatever a client
+ * sends and keeps every connection, nothing else loaded. What twproxy costs above it is its own.
+ */
+const BARE_NODE = `require('node:net').createServer((s) => s.on('data', () => s.write('+PONG\\r\\n'))).listen(Number(process.argv[1]), '127.0.0.1')`
+
 async function idleMemory(dir: string, redis: Array<{port: number}>, probe: ClientMemoryProbe): Promise<Record<string, IdleMemory>> {
-  const [nutcrackerPort, twproxyPort] = [await freePort(), await freePort()]
+  const [nutcrackerPort, twproxyPort, nodePort] = [await freePort(), await freePort(), await freePort()]
   const nutcracker = await startNutcracker({config: ketamaPool(nutcrackerPort, redis), waitPort: nutcrackerPort})
   const twproxy = await startTwproxy(dir, twproxyPort, ketamaPool(twproxyPort, redis))
+  const bareNode = spawn(process.execPath, ['-e', BARE_NODE, String(nodePort)], {stdio: 'ignore'})
+  await waitForPort(nodePort)
   try {
     return {
       'nutcracker 0.5.0': await probe(nutcracker.pid, nutcrackerPort, IDLE_CLIENTS),
       twproxy: await probe(twproxy.pid!, twproxyPort, IDLE_CLIENTS),
+      'node alone (a listening socket)': await probe(bareNode.pid!, nodePort, IDLE_CLIENTS),
     }
   } finally {
     await stopPid(twproxy)
+    await stopPid(bareNode)
     await nutcracker.stop()
   }
 }
@@ -83,13 +94,15 @@ async function main(): Promise<void> {
   }
   console.log(`\nmemory: resident size before any client, and per idle client (${IDLE_CLIENTS} connected): never sent anything / sent one PING and read the reply; ` +
     'each read once the process has been idle for a while (BENCH_SETTLE_MS)')
-  console.log(`${'target'.padEnd(28)} ${'base MiB'.padStart(9)} ${'B/client never sent'.padStart(20)} ${'B/client after PING'.padStart(20)}`)
+  console.log(`${'target'.padEnd(32)} ${'base MiB'.padStart(9)} ${'own MiB'.padStart(8)} ${'B/client never sent'.padStart(20)} ${'B/client after PING'.padStart(20)}`)
   for (const [target, m] of Object.entries(memory)) {
-    console.log(`${target.padEnd(28)} ${m.baseMiB.toFixed(1).padStart(9)} ${m.perClient.toFixed(0).padStart(20)} ${served[target].perClient.toFixed(0).padStart(20)}`)
+    console.log(`${target.padEnd(32)} ${m.baseMiB.toFixed(1).padStart(9)} ${m.basePrivateMiB.toFixed(1).padStart(8)} ${m.perClient.toFixed(0).padStart(20)} ${served[target].perClient.toFixed(0).padStart(20)}`)
   }
+  console.log('(own MiB: the anonymous pages alone, without the program file every process running it shares)')
   const memoryLine = `idle client ${memory.twproxy.perClient.toFixed(0)} B vs ${memory['nutcracker 0.5.0'].perClient.toFixed(0)} B, ` +
     `after a PING ${served.twproxy.perClient.toFixed(0)} B vs ${served['nutcracker 0.5.0'].perClient.toFixed(0)} B, ` +
-    `base ${memory.twproxy.baseMiB.toFixed(1)} MiB vs ${memory['nutcracker 0.5.0'].baseMiB.toFixed(1)} MiB`
+    `base ${memory.twproxy.baseMiB.toFixed(1)} MiB vs ${memory['nutcracker 0.5.0'].baseMiB.toFixed(1)} MiB ` +
+    `(node alone ${memory['node alone (a listening socket)'].baseMiB.toFixed(1)} MiB)`
   if (measured === undefined) {
     console.log(`\ntwproxy vs nutcracker: ${memoryLine}`)
     return

@@ -156,9 +156,19 @@ export function rssKiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1])
 }
 
+/**
+ * The process's own resident memory, in KiB: its anonymous pages (heap, stacks), without the
+ * pages of its program file, which every process running that program shares (/proc RssAnon).
+ */
+export function privateKiB(pid: number): number {
+  return Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1])
+}
+
 export interface IdleMemory {
   /** the process before any client, MiB */
   baseMiB: number
+  /** of which its own (anonymous) pages, MiB: the rest is its program file, shared */
+  basePrivateMiB: number
   /** what each idle client added, bytes */
   perClient: number
   clients: number
@@ -208,13 +218,14 @@ const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 15_000)
 async function clientMemory(pid: number, port: number, count: number, ping: boolean): Promise<IdleMemory> {
   await sleep(SETTLE_MS)
   const base = rssKiB(pid)
+  const basePrivate = privateKiB(pid)
   const sockets: net.Socket[] = []
   try {
     for (let opened = 0; opened < count; opened += 500) {
       sockets.push(...await Promise.all(Array.from({length: Math.min(500, count - opened)}, () => openClient(port, ping))))
     }
     await sleep(SETTLE_MS)
-    return {baseMiB: base / 1024, perClient: ((rssKiB(pid) - base) * 1024) / count, clients: count}
+    return {baseMiB: base / 1024, basePrivateMiB: basePrivate / 1024, perClient: ((rssKiB(pid) - base) * 1024) / count, clients: count}
   } finally {
     for (const socket of sockets) socket.destroy()
   }

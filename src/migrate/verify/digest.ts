@@ -2,7 +2,8 @@
 // its internal encoding (listpack or hashtable, intset or set...). Verify compares DUMP payloads
 // first (cheap, byte-exact); two payloads can differ for equal values when the servers encode
 // them differently, so a payload mismatch is settled by this digest. Values are read in chunks,
-// so big keys are digested without pulling them over the wire in one reply.
+// so big keys are digested without pulling them over the wire in one reply; hashes and sets,
+// whose member order is each server's own, are digested on the server, chunk by chunk.
 import {createHash, type Hash} from 'node:crypto'
 import type {Redis} from 'ioredis'
 
@@ -22,24 +23,40 @@ function feed(hash: Hash, item: Buffer | string): void {
   hash.update(bytes)
 }
 
-/** Members of a scanned collection, deduplicated (SCAN may repeat) and sorted for order independence. */
-async function scannedDigest(hash: Hash, step: (cursor: string) => Promise<[Buffer | string, Buffer[]]>, pairs: boolean): Promise<void> {
-  const seen = new Map<string, string>()
+// One HSCAN or SSCAN step digested on the server: each member (with its value, for a hash)
+// length-prefixed and hashed (SHA-1), the first 96 bits of each hash added up in four 24-bit
+// sums. Sums do not depend on the order the server walks its table in, so the two sides need no
+// sort and the members never cross the wire; the caller adds up the steps and counts members.
+const SCANNED_STEP = `#!lua flags=no-writes
+local reply = redis.call(ARGV[1], KEYS[1], ARGV[2], 'COUNT', ARGV[3])
+local items = reply[2]
+local width = ARGV[1] == 'HSCAN' and 2 or 1
+local sums = {0, 0, 0, 0}
+for i = 1, #items, width do
+  local piece = struct.pack('>I4', #items[i]) .. items[i]
+  if width == 2 then piece = piece .. struct.pack('>I4', #items[i + 1]) .. items[i + 1] end
+  local h = redis.sha1hex(piece)
+  for j = 1, 4 do sums[j] = (sums[j] + tonumber(string.sub(h, 6 * j - 5, 6 * j), 16)) % 16777216 end
+end
+return {reply[1], sums[1], sums[2], sums[3], sums[4], (#items) / width}`
+
+/**
+ * A hash or set digested step by step on the server (SCANNED_STEP): the sums of every step and
+ * the member count. SCAN returns a member twice only when the table is resized between steps,
+ * which takes a write to the key: a key being written reads as different and is checked again.
+ */
+async function scannedDigest(hash: Hash, client: Redis, key: Buffer, command: 'HSCAN' | 'SSCAN'): Promise<void> {
+  const sums = [0, 0, 0, 0]
+  let members = 0
   let cursor = '0'
   for (let round = 0; round < 100_000_000; round++) {
-    const [next, items] = await step(cursor)
-    const width = pairs ? 2 : 1
-    for (let i = 0; i < items.length; i += width) {
-      const member = items[i].toString('latin1')
-      seen.set(member, pairs ? items[i + 1].toString('latin1') : '')
-    }
-    cursor = next.toString()
+    const reply = (await client.callBuffer('EVAL', SCANNED_STEP, 1, key, command, cursor, CHUNK)) as [Buffer, number, number, number, number, number]
+    for (let j = 0; j < 4; j++) sums[j] = (sums[j] + Number(reply[j + 1])) % 16777216
+    members += Number(reply[5])
+    cursor = reply[0].toString()
     if (cursor === '0') break
   }
-  for (const member of [...seen.keys()].sort()) {
-    feed(hash, Buffer.from(member, 'latin1'))
-    if (pairs) feed(hash, Buffer.from(seen.get(member) as string, 'latin1'))
-  }
+  feed(hash, `${sums.join(' ')} ${members}`)
 }
 
 /**
@@ -96,8 +113,8 @@ export async function valueDigest(node: Redis, key: Buffer): Promise<ValueDigest
       }
       break
     }
-    case 'hash': await scannedDigest(hash, (c) => client.hscanBuffer(key, c, 'COUNT', CHUNK), true); break
-    case 'set': await scannedDigest(hash, (c) => client.sscanBuffer(key, c, 'COUNT', CHUNK), false); break
+    case 'hash': await scannedDigest(hash, client, key, 'HSCAN'); break
+    case 'set': await scannedDigest(hash, client, key, 'SSCAN'); break
     case 'zset': {
       const length = await client.zcard(key)
       for (let start = 0; start < length; start += CHUNK) {

@@ -8,6 +8,8 @@ import {createHash, type Hash} from 'node:crypto'
 import type {Redis} from 'ioredis'
 
 const CHUNK = 1000
+/** 2^48: the sums of SCANNED_STEP stay exact integers in doubles (Lua's and ours) */
+const SUM_MODULUS = 2 ** 48
 
 export interface ValueDigest {
   type: string
@@ -24,21 +26,28 @@ function feed(hash: Hash, item: Buffer | string): void {
 }
 
 // One HSCAN or SSCAN step digested on the server: each member (with its value, for a hash)
-// length-prefixed and hashed (SHA-1), the first 96 bits of each hash added up in four 24-bit
-// sums. Sums do not depend on the order the server walks its table in, so the two sides need no
-// sort and the members never cross the wire; the caller adds up the steps and counts members.
+// length-prefixed and hashed (SHA-1), the first 96 bits of each hash added up in two 48-bit sums
+// (exact in Lua's doubles, returned as integers). Sums do not depend on the order the server walks
+// its table in, so the two sides need no sort and the members never cross the wire; the caller
+// adds up the steps and counts members.
 const SCANNED_STEP = `#!lua flags=no-writes
 local reply = redis.call(ARGV[1], KEYS[1], ARGV[2], 'COUNT', ARGV[3])
 local items = reply[2]
-local width = ARGV[1] == 'HSCAN' and 2 or 1
-local sums = {0, 0, 0, 0}
-for i = 1, #items, width do
-  local piece = struct.pack('>I4', #items[i]) .. items[i]
-  if width == 2 then piece = piece .. struct.pack('>I4', #items[i + 1]) .. items[i + 1] end
-  local h = redis.sha1hex(piece)
-  for j = 1, 4 do sums[j] = (sums[j] + tonumber(string.sub(h, 6 * j - 5, 6 * j), 16)) % 16777216 end
+local with_values = ARGV[1] == 'HSCAN'
+local sha1hex, pack, sub, tonumber = redis.sha1hex, struct.pack, string.sub, tonumber
+local high, low, n = 0, 0, 0
+for i = 1, #items, with_values and 2 or 1 do
+  local h
+  if with_values then
+    h = sha1hex(pack('>I4I4', #items[i], #items[i + 1]) .. items[i] .. items[i + 1])
+  else
+    h = sha1hex(pack('>I4', #items[i]) .. items[i])
+  end
+  high = (high + tonumber(sub(h, 1, 12), 16)) % ${SUM_MODULUS}
+  low = (low + tonumber(sub(h, 13, 24), 16)) % ${SUM_MODULUS}
+  n = n + 1
 end
-return {reply[1], sums[1], sums[2], sums[3], sums[4], (#items) / width}`
+return {reply[1], high, low, n}`
 
 /**
  * A hash or set digested step by step on the server (SCANNED_STEP): the sums of every step and
@@ -46,17 +55,19 @@ return {reply[1], sums[1], sums[2], sums[3], sums[4], (#items) / width}`
  * which takes a write to the key: a key being written reads as different and is checked again.
  */
 async function scannedDigest(hash: Hash, client: Redis, key: Buffer, command: 'HSCAN' | 'SSCAN'): Promise<void> {
-  const sums = [0, 0, 0, 0]
+  let high = 0
+  let low = 0
   let members = 0
   let cursor = '0'
   for (let round = 0; round < 100_000_000; round++) {
-    const reply = (await client.callBuffer('EVAL', SCANNED_STEP, 1, key, command, cursor, CHUNK)) as [Buffer, number, number, number, number, number]
-    for (let j = 0; j < 4; j++) sums[j] = (sums[j] + Number(reply[j + 1])) % 16777216
-    members += Number(reply[5])
+    const reply = (await client.callBuffer('EVAL', SCANNED_STEP, 1, key, command, cursor, CHUNK)) as [Buffer, number, number, number]
+    high = (high + Number(reply[1])) % SUM_MODULUS
+    low = (low + Number(reply[2])) % SUM_MODULUS
+    members += Number(reply[3])
     cursor = reply[0].toString()
     if (cursor === '0') break
   }
-  feed(hash, `${sums.join(' ')} ${members}`)
+  feed(hash, `${high} ${low} ${members}`)
 }
 
 /**

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {exitWhenDone} from '../../src/cli/exit-when-done.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {onInterrupt} from '../../src/cli/interrupt.js'
 import {migrateSourceFlags, sourceOptionsOf, withBareToCluster} from '../../src/cli/migrate-flags.js'
@@ -134,6 +135,7 @@ From a lab (--lab NAME, or the only running lab), --to-cluster with no address c
     } finally {
       stop.remove()
       await session.close()
+      exitWhenDone()
     }
   }
 }

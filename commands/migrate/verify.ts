@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {exitWhenDone} from '../../src/cli/exit-when-done.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {migrateSourceFlags, sourceOptionsOf, withBareToCluster} from '../../src/cli/migrate-flags.js'
 import {renderMismatchCounts, renderMismatches} from '../../src/cli/migrate-report.js'
@@ -33,7 +34,7 @@ export default class MigrateVerify extends BaseCommand {
     const report = await verifyAny({
       source: sourceOptionsOf(flags), toCluster: flags['to-cluster'], toPool: flags['to-pool'],
       ttlToleranceMs: flags['ttl-tolerance'], scanCount: flags['scan-count'],
-    }, (message) => this.note(message))
+    }, (message) => this.note(message)).finally(exitWhenDone)
     const mismatches = report.mismatches.map(describeMismatch)
     const differing = Object.values(report.counts).reduce((a, b) => a + b, 0)
     if (!this.jsonEnabled()) {

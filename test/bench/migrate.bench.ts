@@ -11,78 +11,17 @@
 // snapshot keys/s, stream ops/s (distinct keys written on the sources after the copy, until the
 // last is on the cluster) and the sources' CPU per key (utime+stime of the redis-server processes,
 // from /proc/<pid>/stat, the BGSAVE child a snapshot forks included). Keys per source: TWLAB_BENCH_KEYS.
-import {spawn} from 'node:child_process'
 import {existsSync, readFileSync, rmSync} from 'node:fs'
-import {loadavg} from 'node:os'
 import {join} from 'node:path'
 import {Cluster, Redis} from 'ioredis'
 import {TWLAB, twlab} from '../support/cli.js'
 import {sleep, startRedis, stopAll, tempDir, type RunningServer} from '../support/servers.js'
 import {startCluster, type TestCluster} from '../migrate/cluster-support.js'
 import {fillMixed} from '../migrate/dataset.js'
+import {clusterKeys, cpuPerKey, load, runTimed, seconds, serverCpu} from './migrate-measure.js'
+import {mixedBench} from './migrate-mixed.js'
 
 const PER_SOURCE = Number(process.env.TWLAB_BENCH_KEYS ?? 333_334)
-
-interface Timed {
-  code: number | null
-  stdout: string
-  /** user + system CPU seconds of the command and its children */
-  cpuSeconds: number
-}
-
-/** Runs a command under bash, whose `times` reports the CPU time the command used. */
-function runTimed(command: string, args: string[]): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', '"$0" "$@" 2>/dev/null; code=$?; times >&2; exit $code', command, ...args],
-      {stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk))
-    child.once('error', reject)
-    child.once('close', (code) => {
-      // `times`: the shell's own user and system time, then its children's.
-      const children = stderr.trim().split('\n').at(-1) ?? ''
-      const cpuSeconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0)
-      resolve({code, stdout, cpuSeconds})
-    })
-  })
-}
-
-/** CPU seconds (user + system) the servers have used so far. */
-async function serverCpu(ports: number[]): Promise<number> {
-  let total = 0
-  for (const port of ports) {
-    const client = new Redis({host: '127.0.0.1', port})
-    const info = await client.info('cpu')
-    client.disconnect()
-    for (const field of ['used_cpu_user', 'used_cpu_sys']) total += Number(new RegExp(`${field}:([\\d.]+)`).exec(info)?.[1] ?? 0)
-  }
-  return total
-}
-
-function cpuPerKey(toolSeconds: number, serverSeconds: number, keys: number): string {
-  const us = (seconds: number) => ((seconds / Math.max(keys, 1)) * 1e6).toFixed(1)
-  return `CPU ${us(toolSeconds + serverSeconds)} us/key (tool ${us(toolSeconds)}, servers ${us(serverSeconds)})`
-}
-
-function load(): string {
-  return loadavg().map((n) => n.toFixed(1)).join(' ')
-}
-
-function seconds(since: bigint): number {
-  return Number(process.hrtime.bigint() - since) / 1e9
-}
-
-async function clusterKeys(cluster: TestCluster): Promise<number> {
-  let total = 0
-  for (const master of cluster.masters) {
-    const client = new Redis({host: '127.0.0.1', port: master.port})
-    total += await client.dbsize()
-    client.disconnect()
-  }
-  return total
-}
 
 /**
  * CPU seconds the processes have used so far, their reaped children included (a snapshot's
@@ -161,6 +100,7 @@ async function onlineRun(capture: 'notifications' | 'replication', sources: Runn
 }
 
 async function main(): Promise<void> {
+  if (process.env.TWLAB_BENCH_DATA === 'mixed') return mixedBench()
   const dir = tempDir('twlab-migrate-bench-')
   const clusters: TestCluster[] = []
   try {

@@ -60,12 +60,18 @@ return out`
 // server's own hash order (seeded per process), so equal values on two servers dump differently.
 // Those are digested from their sorted members (and values), each length-prefixed. Over 1 MB the
 // payload digest is kept (no huge sort inside a script); a difference is settled by the caller's
-// type-aware check, as is any difference of encodings between the two sides.
+// type-aware check, as is any difference of encodings between the two sides. A payload of at most
+// RAW_DIGEST_BYTES is its own digest: its bytes, not their SHA-1.
+const RAW_DIGEST_BYTES = 50
 export const VALUE_DIGEST = `
 local function value_digest(key, payload)
   local kind = string.byte(payload, 1)
   -- without the payload's last 10 bytes (RDB version, CRC): equal encodings from two server versions match
-  if #payload > 1048576 or (kind ~= 2 and kind ~= 4) then return redis.sha1hex(string.sub(payload, 1, -11)) end
+  if #payload > 1048576 or (kind ~= 2 and kind ~= 4) then
+    -- a small value is its own digest (cheaper than hashing it); 'r' is no hex digit, so it never equals a SHA-1
+    if #payload <= ${RAW_DIGEST_BYTES} then return 'r' .. string.sub(payload, 1, -11) end
+    return redis.sha1hex(string.sub(payload, 1, -11))
+  end
   local items
   if kind == 2 then
     items = redis.call('SMEMBERS', key)

@@ -8,7 +8,8 @@ import {script} from '../copy/scripts.js'
 import {readKeys, readPage} from '../source/reader.js'
 import type {Source, SourceSet} from '../source/sources.js'
 import {valueDigest} from '../verify/digest.js'
-import {keysOnNoSource, RECHECK_DELAY_MS, type Mismatch, type MismatchKind, type VerifyReport} from '../verify/verify.js'
+import {RECHECK_DELAY_MS, type Mismatch, type MismatchKind, type VerifyReport} from '../verify/verify.js'
+import {keysOnNoSource} from '../verify/target-to-sources.js'
 import type {PoolServer, WritablePool} from './pool-target.js'
 
 export interface ReverseVerifyOptions {

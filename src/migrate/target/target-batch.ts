@@ -148,11 +148,24 @@ export type CompareFlag = 'missing' | 'value' | 'ttl' | 'error'
  * Verify's bulk comparison: the records at `indexes` of a page read for verify (each carrying the
  * source's value digest, scripts.ts) checked on the master that owns each key, one packed script
  * call per master. Returns the records that do not plainly match, by index; records whose node
- * could not be asked are flagged 'error' for the caller to check one by one.
+ * could not be asked are flagged 'error' for the caller to check one by one. `onPresent` hears,
+ * per master that answered, how many of the records it was sent it holds (all but 'missing' and
+ * 'error'): verify's count check adds these up per master.
  */
-export async function compareOnTarget(cluster: Cluster, page: RecordPage, indexes: number[], toleranceMs: number): Promise<Map<number, CompareFlag>> {
-  return packedPerOwner(cluster, page, indexes, 'error',
-    (node, records) => script(node, 'twlabComparePacked')(0, toleranceMs, records)) as Promise<Map<number, CompareFlag>>
+export async function compareOnTarget(cluster: Cluster, page: RecordPage, indexes: number[], toleranceMs: number,
+  onPresent?: (node: Redis, present: number) => void): Promise<Map<number, CompareFlag>> {
+  return packedPerOwner(cluster, page, indexes, 'error', async (node, records, count) => {
+    const reply = await script(node, 'twlabComparePacked')(0, toleranceMs, records)
+    if (onPresent) {
+      let absent = 0
+      for (let f = 1; f < reply.length; f += 2) {
+        const why = String(reply[f])
+        if (why === 'missing' || why === 'error') absent++
+      }
+      onPresent(node, count - absent)
+    }
+    return reply
+  }) as Promise<Map<number, CompareFlag>>
 }
 
 /**
@@ -162,13 +175,13 @@ export async function compareOnTarget(cluster: Cluster, page: RecordPage, indexe
  * known, or it went away mid-call) gets `unreachable`.
  */
 async function packedPerOwner(cluster: Cluster, page: RecordPage, indexes: number[], unreachable: string,
-  call: (node: Redis, records: Buffer) => Promise<unknown[]>): Promise<Map<number, string>> {
+  call: (node: Redis, records: Buffer, count: number) => Promise<unknown[]>): Promise<Map<number, string>> {
   const reported = new Map<number, string>()
   await Promise.all(bySlotOwner(cluster, indexes, (i) => keySlotOf(page, i)).map(async ({node, indexes: group}) => {
     let reply: unknown[] | undefined
     if (node) {
       try {
-        reply = await call(node, gatherRecords(page, group))
+        reply = await call(node, gatherRecords(page, group), group.length)
       } catch {
         reply = undefined // the node went away mid-call: every record of the group is reported
       }

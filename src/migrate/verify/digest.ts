@@ -2,11 +2,14 @@
 // its internal encoding (listpack or hashtable, intset or set...). Verify compares DUMP payloads
 // first (cheap, byte-exact); two payloads can differ for equal values when the servers encode
 // them differently, so a payload mismatch is settled by this digest. Values are read in chunks,
-// so big keys are digested without pulling them over the wire in one reply.
+// so big keys are digested without pulling them over the wire in one reply; hashes and sets,
+// whose member order is each server's own, are digested on the server, chunk by chunk.
 import {createHash, type Hash} from 'node:crypto'
 import type {Redis} from 'ioredis'
 
 const CHUNK = 1000
+/** 2^48: the sums of SCANNED_STEP stay exact integers in doubles (Lua's and ours) */
+const SUM_MODULUS = 2 ** 48
 
 export interface ValueDigest {
   type: string
@@ -22,24 +25,49 @@ function feed(hash: Hash, item: Buffer | string): void {
   hash.update(bytes)
 }
 
-/** Members of a scanned collection, deduplicated (SCAN may repeat) and sorted for order independence. */
-async function scannedDigest(hash: Hash, step: (cursor: string) => Promise<[Buffer | string, Buffer[]]>, pairs: boolean): Promise<void> {
-  const seen = new Map<string, string>()
+// One HSCAN or SSCAN step digested on the server: each member (with its value, for a hash)
+// length-prefixed and hashed (SHA-1), the first 96 bits of each hash added up in two 48-bit sums
+// (exact in Lua's doubles, returned as integers). Sums do not depend on the order the server walks
+// its table in, so the two sides need no sort and the members never cross the wire; the caller
+// adds up the steps and counts members.
+const SCANNED_STEP = `#!lua flags=no-writes
+local reply = redis.call(ARGV[1], KEYS[1], ARGV[2], 'COUNT', ARGV[3])
+local items = reply[2]
+local with_values = ARGV[1] == 'HSCAN'
+local sha1hex, pack, sub, tonumber = redis.sha1hex, struct.pack, string.sub, tonumber
+local high, low, n = 0, 0, 0
+for i = 1, #items, with_values and 2 or 1 do
+  local h
+  if with_values then
+    h = sha1hex(pack('>I4I4', #items[i], #items[i + 1]) .. items[i] .. items[i + 1])
+  else
+    h = sha1hex(pack('>I4', #items[i]) .. items[i])
+  end
+  high = (high + tonumber(sub(h, 1, 12), 16)) % ${SUM_MODULUS}
+  low = (low + tonumber(sub(h, 13, 24), 16)) % ${SUM_MODULUS}
+  n = n + 1
+end
+return {reply[1], high, low, n}`
+
+/**
+ * A hash or set digested step by step on the server (SCANNED_STEP): the sums of every step and
+ * the member count. SCAN returns a member twice only when the table is resized between steps,
+ * which takes a write to the key: a key being written reads as different and is checked again.
+ */
+async function scannedDigest(hash: Hash, client: Redis, key: Buffer, command: 'HSCAN' | 'SSCAN'): Promise<void> {
+  let high = 0
+  let low = 0
+  let members = 0
   let cursor = '0'
   for (let round = 0; round < 100_000_000; round++) {
-    const [next, items] = await step(cursor)
-    const width = pairs ? 2 : 1
-    for (let i = 0; i < items.length; i += width) {
-      const member = items[i].toString('latin1')
-      seen.set(member, pairs ? items[i + 1].toString('latin1') : '')
-    }
-    cursor = next.toString()
+    const reply = (await client.callBuffer('EVAL', SCANNED_STEP, 1, key, command, cursor, CHUNK)) as [Buffer, number, number, number]
+    high = (high + Number(reply[1])) % SUM_MODULUS
+    low = (low + Number(reply[2])) % SUM_MODULUS
+    members += Number(reply[3])
+    cursor = reply[0].toString()
     if (cursor === '0') break
   }
-  for (const member of [...seen.keys()].sort()) {
-    feed(hash, Buffer.from(member, 'latin1'))
-    if (pairs) feed(hash, Buffer.from(seen.get(member) as string, 'latin1'))
-  }
+  feed(hash, `${high} ${low} ${members}`)
 }
 
 /**
@@ -96,8 +124,8 @@ export async function valueDigest(node: Redis, key: Buffer): Promise<ValueDigest
       }
       break
     }
-    case 'hash': await scannedDigest(hash, (c) => client.hscanBuffer(key, c, 'COUNT', CHUNK), true); break
-    case 'set': await scannedDigest(hash, (c) => client.sscanBuffer(key, c, 'COUNT', CHUNK), false); break
+    case 'hash': await scannedDigest(hash, client, key, 'HSCAN'); break
+    case 'set': await scannedDigest(hash, client, key, 'SSCAN'); break
     case 'zset': {
       const length = await client.zcard(key)
       for (let start = 0; start < length; start += CHUNK) {

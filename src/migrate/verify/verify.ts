@@ -4,11 +4,14 @@
 //   and a digest of its value (SHA-1 of the DUMP payload; of the sorted members for hash-table
 //   sets and hashes, whose payload order differs per server); a script on each target master compares a packed batch of
 //   those against its own keys, server-side, and names only the keys that do not plainly match.
-//   Those are then checked one by one: a missing key, a different type, a different value, or
-//   expiries further apart than the tolerance is a mismatch. Equal payloads settle a key at once;
+//   Those are then checked one by one, apart from the scan (a big key read in chunks does not hold
+//   up the pages behind it): a missing key, a different type, a different value, or expiries
+//   further apart than the tolerance is a mismatch. Equal payloads settle a key at once;
 //   different payloads are settled by a type-aware digest (digest.ts), since equal values can be
-//   encoded differently.
-// - Target -> source: every target master is scanned; a key no source holds is "extra".
+//   encoded differently. The pass counts the keys it found on each target master.
+// - Target -> source: a key no source holds is "extra". When no server took a write meanwhile, a
+//   master holding exactly the keys counted on it holds no other; every other master is scanned
+//   key by key (target-to-sources.ts).
 // Keys that differ are checked again after a short pause before being reported, so a key caught
 // mid-change (a write in flight during an online migration) is not reported as lost.
 import type {Redis} from 'ioredis'
@@ -18,6 +21,9 @@ import {keysOwnedHere, ownedPositions} from '../copy/copier.js'
 import {valueDigest} from './digest.js'
 import {keyText} from '../../key-text.js'
 import {existsOn, readKeys, readPage, type ScannedPage} from '../source/reader.js'
+import {pagesInFlight} from './pages-in-flight.js'
+import {keysOnNoSource, masterName, mastersWithOtherKeys, targetToSources, type FoundPerMaster} from './target-to-sources.js'
+import {allWriteMarks, noWriteBetween} from './write-marks.js'
 import {keyOf, payloadLengthOf, VANISHED} from '../copy/record-pack.js'
 import {retryTransient} from '../target/retry.js'
 import type {Source, SourceSet} from '../source/sources.js'
@@ -107,67 +113,59 @@ function digestOnTarget(target: MigrationTarget, key: Buffer) {
   return valueDigest(target.client as unknown as Redis, key)
 }
 
-/** Which of `keys` (found on the target) no source holds: each asked of its owner first, then of every source. */
-export async function keysOnNoSource(sources: SourceSet, keys: Buffer[]): Promise<Buffer[]> {
-  let remaining = keys
-  const order = sources.ownerOf
-    ? groupByOwnerFirst(sources, keys)
-    : null
-  if (order) {
-    const next: Buffer[] = []
-    for (const [owner, list] of order) {
-      const present = await existsOn(sources.sources[owner], list)
-      list.forEach((key, i) => { if (!present[i]) next.push(key) })
-    }
-    remaining = next
-  }
-  for (const source of sources.sources) {
-    if (remaining.length === 0) break
-    const present = await existsOn(source, remaining)
-    remaining = remaining.filter((_, i) => !present[i])
-  }
-  return remaining
-}
+/**
+ * Keys a bulk comparison flagged are looked at closely (compareKeys) apart from the page window,
+ * at most this many batches at once: a big key read in chunks (a hash-table hash or set whose
+ * payload order differs per server) no longer holds up the pages behind it.
+ */
+const FOLLOW_UPS = 4
 
-function groupByOwnerFirst(sources: SourceSet, keys: Buffer[]): Map<number, Buffer[]> {
-  const groups = new Map<number, Buffer[]>()
-  for (const key of keys) {
-    const owner = (sources.ownerOf as (k: Buffer) => number)(key)
-    let list = groups.get(owner)
-    if (!list) groups.set(owner, (list = []))
-    list.push(key)
-  }
-  return groups
-}
+/** Work started beside the scan, at most `limit` at once; the first failure is thrown by `drain`. */
+class FollowUps {
+  private readonly pending = new Set<Promise<void>>()
+  private failure: {error: unknown} | undefined
 
-/** Pages being checked at once per scanned server, while the next page is read. */
-const WINDOW = 4
+  constructor(private readonly limit: number) {}
+
+  async add(work: () => Promise<void>): Promise<void> {
+    while (this.pending.size >= this.limit) await Promise.race(this.pending)
+    const started: Promise<void> = work()
+      .catch((error: unknown) => { this.failure ??= {error} })
+      .finally(() => this.pending.delete(started))
+    this.pending.add(started)
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.race(this.pending)
+    if (this.failure) throw this.failure.error
+  }
+}
 
 /**
- * Runs `check` on each page `next` yields, up to WINDOW at once, in order; the first failure
- * is thrown once every started check has settled.
+ * The bulk comparison of one page on the target masters. A master that could not be asked (the
+ * call failed as a whole: a failover, the slot map refreshed under it) is asked once more before
+ * its keys go the slow way, one by one.
  */
-async function pagesInFlight<T>(next: () => Promise<{page: T; last: boolean}>, check: (page: T) => Promise<void>): Promise<void> {
-  const inFlight: Array<Promise<void>> = []
-  try {
-    for (let round = 0; round < 1e9; round++) {
-      const {page, last} = await next()
-      const work = check(page)
-      work.catch(() => {}) // awaited (and so reported) in order below
-      inFlight.push(work)
-      if (inFlight.length >= WINDOW) await inFlight.shift()
-      if (last) break
-    }
-    while (inFlight.length > 0) await inFlight.shift()
-  } finally {
-    await Promise.allSettled(inFlight)
+async function flagOnTarget(target: MigrationTarget, page: ScannedPage, positions: number[], toleranceMs: number,
+  onPresent: (master: Redis, present: number) => void): Promise<Map<number, string>> {
+  const flagged: Map<number, string> = await compareOnTarget(target.client, page, positions, toleranceMs, onPresent)
+  const unanswered = [...flagged].filter(([, why]) => why === 'error').map(([i]) => i)
+  if (unanswered.length === 0) return flagged
+  const again = await compareOnTarget(target.client, page, unanswered, toleranceMs, onPresent)
+  for (const i of unanswered) {
+    const why = again.get(i)
+    if (why) flagged.set(i, why)
+    else flagged.delete(i)
   }
+  return flagged
 }
 
-export async function verifyMigration(sources: SourceSet, target: MigrationTarget, options: VerifyOptions): Promise<VerifyReport> {
-  const ctx: CopyContext = {sources, target, stats: emptyStats(), write: {onConflict: 'fail', bigKeyBytes: Infinity, chunk: {elements: 1, bytes: 1}}}
-  let checked = 0
+/** Source -> target: every key a source wins compared on the target; returns the keys that differed. */
+async function sourcesToTarget(ctx: CopyContext, options: VerifyOptions, progress: (keys: number) => void,
+  onPresent: (master: Redis, present: number) => void): Promise<Map<Source, Buffer[]>> {
+  const {sources, target} = ctx
   const suspects = new Map<Source, Buffer[]>()
+  const followUps = new FollowUps(FOLLOW_UPS)
   await Promise.all(sources.sources.map(async (source) => {
     let cursor = '0'
     await pagesInFlight(async () => {
@@ -178,30 +176,44 @@ export async function verifyMigration(sources: SourceSet, target: MigrationTarge
       const owned = await ownedPositions(ctx, source, page, false)
       // Keys gone from the source since the scan have nothing to compare.
       const present = owned.filter((i) => payloadLengthOf(page, i) !== VANISHED)
-      const flagged = await compareOnTarget(target.client, page, present, options.ttlToleranceMs)
-      const found = flagged.size > 0 ? await compareKeys(source, target, [...flagged.keys()].map((i) => keyOf(page, i)), options) : []
-      checked += owned.length
-      options.onProgress?.(checked)
-      if (found.length > 0) {
+      const flagged = await flagOnTarget(target, page, present, options.ttlToleranceMs, onPresent)
+      progress(owned.length)
+      if (flagged.size === 0) return
+      const keys = [...flagged.keys()].map((i) => keyOf(page, i))
+      await followUps.add(async () => {
+        const found = await compareKeys(source, target, keys, options)
+        if (found.length === 0) return
         let list = suspects.get(source)
         if (!list) suspects.set(source, (list = []))
         list.push(...found.map((m) => m.key))
-      }
+      })
     })
   }))
-  let targetKeys = 0
-  let extraSuspects: Buffer[] = []
-  await Promise.all(target.masters().map(async (master) => {
-    let cursor = '0'
-    await pagesInFlight(async () => {
-      const [next, keys] = await master.scanBuffer(cursor, 'COUNT', options.scanCount)
-      cursor = next.toString()
-      return {page: keys, last: cursor === '0'}
-    }, async (keys: Buffer[]) => {
-      targetKeys += keys.length
-      if (keys.length > 0) extraSuspects.push(...(await keysOnNoSource(sources, keys)))
-    })
-  }))
+  await followUps.drain()
+  return suspects
+}
+
+/**
+ * Source -> target first, counting the keys found on each target master; then target -> sources:
+ * by those counts when no server took a write meanwhile (target-to-sources.ts), key by key on the
+ * masters where that does not settle it, or on all of them after a write. Whatever differed is
+ * checked again after a pause before it is reported.
+ */
+export async function verifyMigration(sources: SourceSet, target: MigrationTarget, options: VerifyOptions): Promise<VerifyReport> {
+  const ctx: CopyContext = {sources, target, stats: emptyStats(), write: {onConflict: 'fail', bigKeyBytes: Infinity, chunk: {elements: 1, bytes: 1}}}
+  const servers = [...sources.sources.map((source) => source.client), ...target.masters()]
+  const marksBefore = await allWriteMarks(servers)
+  let checked = 0
+  const found: FoundPerMaster = new Map()
+  const suspects = await sourcesToTarget(ctx, options, (keys) => {
+    checked += keys
+    options.onProgress?.(checked)
+  }, (master, present) => found.set(masterName(master), (found.get(masterName(master)) ?? 0) + present))
+  const quiet = noWriteBetween(marksBefore, await allWriteMarks(servers))
+  const {differing, matchingKeys} = quiet ? await mastersWithOtherKeys(target, found) : {differing: target.masters(), matchingKeys: 0}
+  const {targetKeys: scannedKeys, extra} = await targetToSources(sources, differing, options.scanCount)
+  const targetKeys = matchingKeys + scannedKeys
+  let extraSuspects = extra
   const mismatches: Mismatch[] = []
   if (suspects.size > 0 || extraSuspects.length > 0) {
     await new Promise((resolve) => setTimeout(resolve, options.recheckDelayMs ?? RECHECK_DELAY_MS))

@@ -9,9 +9,11 @@ import {CommandStreamReader} from '../../protocol/command-stream.js'
 import type {ReplicationPosition} from '../checkpoint.js'
 import type {CopyContext} from '../copy/context.js'
 import type {Source} from '../source/sources.js'
+import {newEpoch, SourceMarks} from './applied-marks.js'
 import {EOF_MARK_BYTES, ReplicaLink, type PsyncAnswer} from './replica-link.js'
 import {SnapshotLoader} from './snapshot-loader.js'
-import {StreamApplier, type ApplierHooks} from './stream-applier.js'
+import {removeKeysNotInSnapshot} from './stale-keys.js'
+import {StreamApplier, type ApplierHooks, type ResumedMarks} from './stream-applier.js'
 
 const ACK_INTERVAL_MS = 1000
 const RECONNECT_ATTEMPTS = 10
@@ -58,15 +60,20 @@ export class SourceFollower {
     this.answer = answer
     if (answer.kind === 'continue') {
       this.partialResyncs++
-      const position = {...(saved as ReplicationPosition), replid: answer.replid}
+      // a checkpoint written before the applied marks has no epoch: no marks to read then
+      const position = {...(saved as ReplicationPosition), replid: answer.replid, epoch: saved?.epoch ?? newEpoch()}
       this.options.note(`Continuing ${this.name} from replication offset ${position.offset} (partial resync: its backlog still held the changes since).`)
-      this.startStream(position)
+      // the first open of this run: what the target already holds past the checkpoint's offset
+      const resumed = this.applier ? undefined : await new SourceMarks(this.source.name, position.epoch).read(this.ctx.target.client)
+      this.startStream(position, resumed)
     } else {
       this.fullResyncs++
-      this.position = {replid: answer.replid, offset: answer.offset, db: -1, snapshotLoaded: false}
+      this.position = {replid: answer.replid, offset: answer.offset, db: -1, snapshotLoaded: false, epoch: newEpoch()}
       this.options.positioned(this.position)
-      if (from) this.options.note(`${this.name} no longer holds replication offset ${from.offset} in its backlog (repl-backlog-size too small for the time stopped, or it restarted): taking a new snapshot of it. Keys it deleted since that offset may remain on the cluster: the verify at the end lists them as extra.`)
-      this.loader = new SnapshotLoader(this.ctx, this.source, link, {replace: saved !== undefined || this.ctx.stats.copied > 0, stopRequested: this.options.stopRequested})
+      if (from) this.options.note(`${this.name} no longer holds replication offset ${from.offset} in its backlog (repl-backlog-size too small for the time stopped, or it restarted): taking a new snapshot of it. The keys it deleted since are removed from the cluster once the snapshot is loaded.`)
+      // a snapshot over keys of an earlier one: what it lacks was deleted on the source meanwhile
+      const again = saved !== undefined
+      this.loader = new SnapshotLoader(this.ctx, this.source, link, {replace: again || this.ctx.stats.copied > 0, collectKeys: again, stopRequested: this.options.stopRequested})
       const loader = this.loader
       link.start({
         snapshot: (chunk) => loader.append(chunk),
@@ -98,6 +105,11 @@ export class SourceFollower {
     for (const code of loaded.functions) {
       for (const node of this.ctx.target.client.nodes('master')) await node.call('FUNCTION', 'LOAD', 'REPLACE', code)
     }
+    if (loader.keys) {
+      // before the stream is applied: nothing written since the snapshot can be taken for stale
+      const removed = await removeKeysNotInSnapshot(this.ctx, this.source, loader.keys)
+      if (removed > 0) this.options.note(`Removed ${removed} key(s) from the cluster that ${this.name} no longer holds (deleted on it while twlab was not following it; its new snapshot lacks them).`)
+    }
     // from here to snapshotEnded, no await: every byte received after the RDB is in streamStart
     let streamStart = loader.takeTrailing()
     const mark = this.link?.eofMark
@@ -106,7 +118,7 @@ export class SourceFollower {
       streamStart = streamStart.subarray(EOF_MARK_BYTES)
     }
     this.loader = undefined
-    this.startStream({replid: answer.replid, offset: answer.offset, db: -1, snapshotLoaded: true})
+    this.startStream({replid: answer.replid, offset: answer.offset, db: -1, snapshotLoaded: true, epoch: this.position?.epoch ?? newEpoch()})
     // A master starts the stream on the first ACK after it has seen the snapshot out, which may be
     // a moment after its last byte arrived here: ack now and again shortly, not only every second.
     this.link?.ack(answer.offset)
@@ -118,21 +130,23 @@ export class SourceFollower {
 
   private reader: CommandStreamReader | undefined
 
-  private startStream(position: ReplicationPosition): void {
+  private startStream(position: ReplicationPosition, resumed?: ResumedMarks): void {
     this.position = position
     this.options.positioned(position)
     this.reader = new CommandStreamReader(position.offset)
     const state = {db: position.db}
+    const marks = new SourceMarks(this.source.name, position.epoch as string)
     if (!this.applier) {
-      this.applier = new StreamApplier(this.ctx, this.source, state, position.offset, {
+      this.applier = new StreamApplier(this.ctx, this.source, state, position.offset, marks, {
         ...this.hooks,
         ack: (offset) => this.link?.ack(offset),
         applied: (offset) => this.applied(offset),
-      })
+      }, resumed)
       this.running = this.applier.run().catch((error: Error) => this.options.failed(error))
     } else {
       this.applier.state.db = position.db
       this.applier.appliedOffset = position.offset
+      this.applier.marks = marks
     }
     if (this.answer?.kind === 'continue') {
       this.link?.start({

@@ -17,6 +17,7 @@ import type {CopyContext} from '../copy/context.js'
 import type {Source} from '../source/sources.js'
 import {remember} from '../stats.js'
 import {isTransient, retryTransient} from '../target/retry.js'
+import {markKeyOfSlot, type SourceMarks} from './applied-marks.js'
 import {translateCommand, type StreamState} from './command-translate.js'
 import {recopyAtOffset} from './stream-recopy.js'
 
@@ -26,21 +27,35 @@ const ROUND_BYTES = 16 * 1024 * 1024
 /** a command with more arguments than this goes on its own (Lua's unpack has a stack limit) */
 const SCRIPT_ARGS_LIMIT = 4000
 
-// ARGV: for each command its argument count, then its arguments. Returns the failures only, as
-// command number (from 1) and error text.
+// KEYS: the applied marks of the slots written (applied-marks.ts). ARGV[1], ARGV[2]: the source's
+// field in them and its epoch; then for each command its mark (index in KEYS), its end offset in
+// the stream, its argument count, its arguments. Once a command of a slot fails, the slot's later
+// commands are held back (returned as failed, to be retried in order). Each slot's mark is set to
+// the end offset of its last command applied, in the same script: atomic with the writes.
+// Returns the failures only, as command number (from 1) and error text.
 const APPLY = `#!lua flags=allow-cross-slot-keys
-local failed = {}
-local i, n, c = 1, #ARGV, 0
+local field, epoch = ARGV[1], ARGV[2]
+local failed, held, last = {}, {}, {}
+local i, n, c = 3, #ARGV, 0
 while i <= n do
-  local argc = tonumber(ARGV[i])
+  local mark, argc = tonumber(ARGV[i]), tonumber(ARGV[i + 2])
   c = c + 1
-  local reply = redis.pcall(unpack(ARGV, i + 1, i + argc))
-  if type(reply) == 'table' and reply.err then
+  if held[mark] then
     failed[#failed + 1] = c
-    failed[#failed + 1] = reply.err
+    failed[#failed + 1] = 'held back after an earlier failure in its slot'
+  else
+    local reply = redis.pcall(unpack(ARGV, i + 3, i + 2 + argc))
+    if type(reply) == 'table' and reply.err then
+      held[mark] = true
+      failed[#failed + 1] = c
+      failed[#failed + 1] = reply.err
+    else
+      last[mark] = ARGV[i + 1]
+    end
   end
-  i = i + argc + 1
+  i = i + argc + 3
 end
+for mark, offset in pairs(last) do redis.pcall('HSET', KEYS[mark], field, epoch .. ' ' .. offset) end
 return failed`
 
 type ApplyCall = (numKeys: number, ...args: Buffer[]) => Promise<Array<number | Buffer>>
@@ -55,6 +70,20 @@ function applyScript(node: Redis): ApplyCall {
 function isDelete(name: Buffer): boolean {
   const text = name.length === 3 || name.length === 6 ? name.toString('latin1').toLowerCase() : ''
   return text === 'del' || text === 'unlink'
+}
+
+/** One command for one slot, with where it ends in the stream. */
+interface SlotCommand {
+  args: Buffer[]
+  slot: number
+  endOffset: number
+}
+
+/** What a resumed run found on the target: per slot, the offset its commands are applied up to. */
+export interface ResumedMarks {
+  offsets: Map<number, number>
+  /** keys being copied again when the run stopped: copied again first */
+  pending: Buffer[]
 }
 
 interface Queued {
@@ -92,10 +121,18 @@ export class StreamApplier {
   private wake: (() => void) | undefined
   private closing = false
   private recopyRequests: Array<{keys: Buffer[]; done: (error?: Error) => void}> = []
+  /** a resumed run: per slot, commands up to this offset are on the target already */
+  private resumedOffsets: Map<number, number> | undefined
+  private resumedUntil = 0
 
   constructor(private readonly ctx: CopyContext, private readonly source: Source, readonly state: StreamState,
-    offset: number, private readonly hooks: ApplierHooks) {
+    offset: number, public marks: SourceMarks, private readonly hooks: ApplierHooks, resumed?: ResumedMarks) {
     this.appliedOffset = offset
+    if (resumed && resumed.offsets.size > 0) {
+      this.resumedOffsets = resumed.offsets
+      this.resumedUntil = Math.max(...resumed.offsets.values())
+    }
+    if (resumed && resumed.pending.length > 0) this.recopy(resumed.pending).catch(() => {}) // served before the first round
   }
 
   push(command: StreamCommand): void {
@@ -136,12 +173,24 @@ export class StreamApplier {
     this.recopyRequests = []
     for (const request of requests) {
       try {
-        await recopyAtOffset(this.ctx, this.source, request.keys, (index, key, offset) => this.hooks.readAt(index, key, offset))
+        await this.recopyNow(request.keys)
         request.done()
       } catch (error) {
         request.done(error as Error)
       }
     }
+  }
+
+  /** Copies keys again at a known offset, marked pending on the target first (applied-marks.ts). */
+  private async recopyNow(keys: Buffer[]): Promise<void> {
+    await this.marks.markPending(this.ctx.target.client, keys)
+    await recopyAtOffset(this.ctx, this.source, keys, (index, key, offset) => this.hooks.readAt(index, key, offset))
+  }
+
+  /** whether the target had this command already when the run resumed (its slot's mark is at or past it) */
+  private appliedBefore(slot: number, endOffset: number): boolean {
+    const mark = this.resumedOffsets?.get(slot)
+    return mark !== undefined && endOffset <= mark
   }
 
   /** Applies rounds until close(); rejects with the reason when the stream cannot be applied. */
@@ -194,7 +243,7 @@ export class StreamApplier {
     const batch = this.takeRound()
     this.inFlight = batch.length
     try {
-      const perMaster = new Map<string, Buffer[][]>()
+      const perMaster = new Map<string, SlotCommand[]>()
       const recopy = new Map<string, Buffer>()
       const everywhere: Buffer[][] = []
       let getack = false
@@ -224,21 +273,21 @@ export class StreamApplier {
             }
             const skip = this.hooks.skipUntil(this.source.index, part.key)
             if (skip !== undefined && item.endOffset <= skip) continue
+            if (this.appliedBefore(part.slot, item.endOffset)) continue
             if (isDelete(part.args[0])) this.ctx.stats.deleted += part.args.length - 1
             const owners = slots[part.slot]
             const master = owners && owners.length > 0 ? owners[0] : '?'
             let list = perMaster.get(master)
             if (!list) perMaster.set(master, (list = []))
-            list.push(part.args)
+            list.push({args: part.args, slot: part.slot, endOffset: item.endOffset})
           }
         }
       }
       await Promise.all([...perMaster].map(([master, commands]) => this.applyOn(master, commands, recopy)))
       for (const args of everywhere) await this.applyEverywhere(args)
-      if (recopy.size > 0) {
-        await recopyAtOffset(this.ctx, this.source, [...recopy.values()], (index, key, offset) => this.hooks.readAt(index, key, offset))
-      }
+      if (recopy.size > 0) await this.recopyNow([...recopy.values()])
       this.appliedOffset = last
+      if (this.resumedOffsets && last >= this.resumedUntil) this.resumedOffsets = undefined
       this.hooks.applied(last)
       if (getack) this.hooks.ack(last)
     } finally {
@@ -247,10 +296,10 @@ export class StreamApplier {
   }
 
   /** One master's commands, in order: script calls of consecutive commands, failures retried in order. */
-  private async applyOn(master: string, commands: Buffer[][], recopy: Map<string, Buffer>): Promise<void> {
+  private async applyOn(master: string, commands: SlotCommand[], recopy: Map<string, Buffer>): Promise<void> {
     const cluster = this.ctx.target.client
     const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master)
-    let segment: Buffer[][] = []
+    let segment: SlotCommand[] = []
     const flush = async () => {
       if (segment.length === 0) return
       const commands = segment
@@ -258,35 +307,58 @@ export class StreamApplier {
       const retry = node ? await this.scriptOn(node, commands) : commands.map((_, i) => i)
       for (const i of retry) await this.applyOne(commands[i], recopy)
     }
-    for (const args of commands) {
-      if (args.length > SCRIPT_ARGS_LIMIT) {
+    for (const command of commands) {
+      if (command.args.length > SCRIPT_ARGS_LIMIT) {
         await flush()
-        await this.applyOne(args, recopy)
-      } else segment.push(args)
+        await this.applyOne(command, recopy)
+      } else segment.push(command)
     }
     await flush()
   }
 
-  /** Runs commands on one master in one script call; returns those to retry one by one. */
-  private async scriptOn(node: Redis, commands: Buffer[][]): Promise<number[]> {
-    const argv: Buffer[] = []
-    for (const args of commands) argv.push(Buffer.from(String(args.length)), ...args)
+  /** Runs commands on one master in one script call, with their slots' marks; returns those to retry one by one. */
+  private async scriptOn(node: Redis, commands: SlotCommand[]): Promise<number[]> {
+    const markOf = new Map<number, number>()
+    const keys: Buffer[] = []
+    const argv: Buffer[] = [this.marks.offsetField, Buffer.from(this.marks.epoch)]
+    for (const {args, slot, endOffset} of commands) {
+      let mark = markOf.get(slot)
+      if (mark === undefined) {
+        keys.push(markKeyOfSlot(slot))
+        markOf.set(slot, (mark = keys.length))
+      }
+      argv.push(Buffer.from(String(mark)), Buffer.from(String(endOffset)), Buffer.from(String(args.length)), ...args)
+    }
     let failed: Array<number | Buffer>
     try {
-      failed = await applyScript(node)(0, ...argv)
+      failed = await applyScript(node)(keys.length, ...keys, ...argv)
     } catch {
-      return commands.map((_, i) => i) // the node went away mid-call
+      return commands.map((_, i) => i) // the node went away mid-call, or no longer serves a slot
     }
     const retry: number[] = []
     for (let f = 0; f + 1 < failed.length; f += 2) retry.push(Number(failed[f]) - 1)
     return retry
   }
 
-  /** One command through the cluster client (MOVED, ASK, failovers followed); a refusal copies the key again. */
-  private async applyOne(args: Buffer[], recopy: Map<string, Buffer>): Promise<void> {
+  /**
+   * One command through the cluster client (MOVED, ASK, failovers followed), in one MULTI with its
+   * slot's mark; a refusal copies the key again.
+   */
+  private async applyOne(command: SlotCommand, recopy: Map<string, Buffer>): Promise<void> {
     const cluster = this.ctx.target.client
+    const {args, slot, endOffset} = command
     try {
-      await retryTransient(() => cluster.callBuffer(args[0].toString('latin1'), ...args.slice(1)))
+      const replies = await retryTransient(async () => {
+        const transaction = cluster.multi()
+        transaction.callBuffer(args[0].toString('latin1'), ...args.slice(1))
+        transaction.hset(markKeyOfSlot(slot), this.marks.offsetField, this.marks.offsetValue(endOffset))
+        const result = (await transaction.exec()) ?? []
+        const error = result.find(([e]) => e)?.[0]
+        if (error && isTransient(error)) throw error
+        return result
+      })
+      const error = replies[0]?.[0]
+      if (error) throw error
     } catch (error) {
       if (isTransient(error)) throw error
       this.refused++
@@ -295,10 +367,19 @@ export class StreamApplier {
     }
   }
 
-  /** FUNCTION LOAD/DELETE/FLUSH/RESTORE: on every master of the target. */
+  /** FUNCTION LOAD/DELETE/FLUSH/RESTORE: on every master of the target, idempotent (a resumed run may send them again). */
   private async applyEverywhere(args: Buffer[]): Promise<void> {
+    const sub = args[1].toString('latin1').toLowerCase()
+    const has = (word: string) => args.slice(2).some((a) => a.length === word.length && a.toString('latin1').toLowerCase() === word)
+    let command = args
+    if (sub === 'load' && !has('replace')) command = [args[0], args[1], Buffer.from('REPLACE'), ...args.slice(2)]
+    if (sub === 'restore' && !has('flush') && !has('append') && !has('replace')) command = [...args, Buffer.from('REPLACE')]
     for (const node of this.ctx.target.client.nodes('master')) {
-      await retryTransient(() => node.callBuffer(args[0].toString('latin1'), ...args.slice(1)))
+      try {
+        await retryTransient(() => node.callBuffer(command[0].toString('latin1'), ...command.slice(1)))
+      } catch (error) {
+        if (!(sub === 'delete' && /library not found/i.test((error as Error).message))) throw error
+      }
     }
   }
 }

@@ -75,9 +75,13 @@ export class SnapshotLoader {
   private arrived = false
   private wake: (() => void) | undefined
   private failure: Error | undefined
+  /** the snapshot's keys (key ids), when asked for: keys the target holds beyond them are stale */
+  readonly keys: Set<string> | undefined
 
   constructor(private readonly ctx: CopyContext, private readonly source: Source, private readonly feed: SnapshotFeed,
-    private readonly options: {replace: boolean; stopRequested: () => boolean}) {}
+    private readonly options: {replace: boolean; collectKeys: boolean; stopRequested: () => boolean}) {
+    if (options.collectKeys) this.keys = new Set()
+  }
 
   /** Bytes from the link (after the `$` header); after the RDB's end they are the stream's. */
   append(chunk: Buffer): void {
@@ -146,6 +150,7 @@ export class SnapshotLoader {
         }
         if (record.kind === 'key') {
           if (record.db !== this.source.db) continue
+          this.keys?.add(keyId(record.key))
           if (this.options.replace && this.ctx.write.skipped?.has(keyId(record.key))) continue
           keys++
           page.push(record)

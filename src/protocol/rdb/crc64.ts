@@ -54,6 +54,22 @@ export class Crc64 {
   }
 }
 
+/**
+ * The CRC-64 of buf[start, end) written as its 8 little-endian bytes at out[at]: no object, no
+ * allocation (a DUMP payload's footer, once per key of a snapshot).
+ */
+export function writeCrc64(buf: Uint8Array, start: number, end: number, out: Uint8Array, at: number): void {
+  let hi = 0
+  let lo = 0
+  for (let i = start; i < end; i++) {
+    const index = (lo ^ buf[i]) & 0xff
+    lo = ((lo >>> 8) | (hi << 24)) ^ TABLE_LO[index]
+    hi = (hi >>> 8) ^ TABLE_HI[index]
+  }
+  for (let b = 0; b < 4; b++, lo >>>= 8) out[at + b] = lo & 0xff
+  for (let b = 4; b < 8; b++, hi >>>= 8) out[at + b] = hi & 0xff
+}
+
 export function crc64(buf: Uint8Array, start = 0, end = buf.length): bigint {
   return new Crc64().update(buf, start, end).digest()
 }

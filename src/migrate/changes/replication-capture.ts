@@ -66,7 +66,7 @@ export class ReplicationCapture implements ChangeCapture {
     if (loading.length > 0) {
       this.context.note(`Loading the snapshot${loading.length > 1 ? 's' : ''} of ${loading.map((f) => f.name).join(', ')} (replication: each source sends its RDB)...`)
     }
-    await Promise.all(loading.map((follower) => follower.loadSnapshot()))
+    await Promise.all(loading.map((follower) => follower.loadSnapshotFollowingFailovers()))
     this.streamsSince = Date.now()
     this.throwIfFailed()
   }

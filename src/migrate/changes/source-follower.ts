@@ -1,7 +1,9 @@
 // One source followed as its replica, through every phase: the link opened (a partial resync from
 // a saved position, or a new snapshot), the snapshot loaded, the stream parsed and applied, REPLCONF
 // ACK every second, and a lost connection taken up again from the offset applied (PSYNC: +CONTINUE
-// when the source's backlog still holds it; otherwise a new snapshot, said plainly).
+// when the source's backlog still holds it; otherwise a new snapshot, said plainly). A Sentinel
+// group's master that fails over is followed to the new master: it continues the stream when it
+// holds the offset applied (PSYNC2 keeps the old replication id), else sends a new snapshot.
 import {setTimeout as sleep} from 'node:timers/promises'
 import {formatAddress} from '../../address.js'
 import {UserError} from '../../errors.js'
@@ -17,6 +19,8 @@ import {StreamApplier, type ApplierHooks, type ResumedMarks} from './stream-appl
 
 const ACK_INTERVAL_MS = 1000
 const RECONNECT_ATTEMPTS = 10
+/** failovers a Sentinel source may go through while its snapshot loads */
+const SNAPSHOT_FAILOVERS = 5
 
 export interface FollowerOptions {
   note: (message: string) => void
@@ -31,7 +35,6 @@ export interface FollowerOptions {
 }
 
 export class SourceFollower {
-  readonly name: string
   position: ReplicationPosition | undefined
   applier: StreamApplier | undefined
   /** the source's master_repl_offset, polled every second */
@@ -47,14 +50,18 @@ export class SourceFollower {
   private closed = false
 
   constructor(private readonly ctx: CopyContext, readonly source: Source, private readonly hooks: Omit<ApplierHooks, 'ack' | 'applied'>,
-    private readonly options: FollowerOptions) {
-    this.name = `${source.name === formatAddress(source.address) ? source.name : `${source.name} (${formatAddress(source.address)})`}`
+    private readonly options: FollowerOptions) {}
+
+  /** the source as people know it (a Sentinel source's address changes with a failover) */
+  get name(): string {
+    const address = formatAddress(this.source.address)
+    return this.source.name === address ? address : `${this.source.name} (${address})`
   }
 
   /** Opens the link: from `saved` (partial resync) when given, else for a new snapshot. */
   async open(saved: ReplicationPosition | undefined): Promise<void> {
     const from = saved?.snapshotLoaded ? {replid: saved.replid, offset: saved.offset} : undefined
-    if (saved && !saved.snapshotLoaded) this.options.note(`The snapshot of ${this.name} was not finished when the migration stopped: taking a new one.`)
+    if (saved && !saved.snapshotLoaded && this.fullResyncs + this.partialResyncs === 0) this.options.note(`The snapshot of ${this.name} was not finished when the migration stopped: taking a new one.`)
     const {link, answer} = await ReplicaLink.open(this.source.address, {password: this.source.password}, from, {eof: this.options.eof})
     this.link = link
     this.answer = answer
@@ -88,6 +95,32 @@ export class SourceFollower {
   /** whether open() asked for a snapshot that loadSnapshot() has not loaded yet */
   get needsSnapshot(): boolean {
     return this.loader !== undefined
+  }
+
+  /**
+   * loadSnapshot(); a Sentinel source that fails over meanwhile is followed to its new master,
+   * whose snapshot is loaded instead (over the keys already written: what it lacks is removed).
+   */
+  async loadSnapshotFollowingFailovers(): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.loadSnapshot()
+      } catch (error) {
+        if (this.closed || attempt >= SNAPSHOT_FAILOVERS || !(await this.followFailover())) throw error
+        this.link?.close()
+        await this.open({...(this.position as ReplicationPosition), snapshotLoaded: false})
+      }
+    }
+  }
+
+  /** A Sentinel source: re-pointed at the group's master when it moved; whether it did. */
+  private async followFailover(): Promise<boolean> {
+    const failover = this.ctx.sources.failover
+    if (!failover) return false
+    const moved = await failover.follow()
+    if (!moved) return false
+    this.options.note(`Master ${this.source.name} failed over from ${moved.from} to ${moved.to}: following ${moved.to} as its replica (it continues the stream when it holds the offset applied, else it sends a new snapshot).`)
+    return true
   }
 
   /** Loads the snapshot (after +FULLRESYNC), then starts the stream. False when stopped (Ctrl-C). */
@@ -194,6 +227,7 @@ export class SourceFollower {
       applier.discardPending()
       const position = {...(this.position as ReplicationPosition), offset: applier.appliedOffset, db: applier.state.db}
       try {
+        await this.followFailover()
         await this.open(position)
         if (this.needsSnapshot) await this.loadSnapshot()
         return

@@ -7,7 +7,9 @@
 // round, at a known source offset (stream-recopy.ts), and their earlier commands skipped. The
 // next round starts when this one is done, so the commands of a key are applied in the order
 // the source ran them, while different slots and masters are written in parallel. The applied
-// offset (what the checkpoint records and REPLCONF ACK reports) moves to the end of a round.
+// offset (what the checkpoint records and REPLCONF ACK reports) moves to the end of a round; on
+// the target, each slot's applied mark moves with its writes (apply-script.ts, applied-marks.ts),
+// so a resumed run, whose checkpoint may be behind the target, applies nothing twice.
 import type {Redis} from 'ioredis'
 import {formatAddress} from '../../address.js'
 import {UserError} from '../../errors.js'
@@ -18,65 +20,18 @@ import type {Source} from '../source/sources.js'
 import {remember} from '../stats.js'
 import {isTransient, retryTransient} from '../target/retry.js'
 import {markKeyOfSlot, type SourceMarks} from './applied-marks.js'
+import {applyScript, SCRIPT_ARGS_LIMIT, scriptArguments, type SlotCommand} from './apply-script.js'
 import {translateCommand, type StreamState} from './command-translate.js'
 import {recopyAtOffset} from './stream-recopy.js'
 
 /** commands per round at most, and bytes of arguments */
 const ROUND_COMMANDS = 20_000
 const ROUND_BYTES = 16 * 1024 * 1024
-/** a command with more arguments than this goes on its own (Lua's unpack has a stack limit) */
-const SCRIPT_ARGS_LIMIT = 4000
-
-// KEYS: the applied marks of the slots written (applied-marks.ts). ARGV[1], ARGV[2]: the source's
-// field in them and its epoch; then for each command its mark (index in KEYS), its end offset in
-// the stream, its argument count, its arguments. Once a command of a slot fails, the slot's later
-// commands are held back (returned as failed, to be retried in order). Each slot's mark is set to
-// the end offset of its last command applied, in the same script: atomic with the writes.
-// Returns the failures only, as command number (from 1) and error text.
-const APPLY = `#!lua flags=allow-cross-slot-keys
-local field, epoch = ARGV[1], ARGV[2]
-local failed, held, last = {}, {}, {}
-local i, n, c = 3, #ARGV, 0
-while i <= n do
-  local mark, argc = tonumber(ARGV[i]), tonumber(ARGV[i + 2])
-  c = c + 1
-  if held[mark] then
-    failed[#failed + 1] = c
-    failed[#failed + 1] = 'held back after an earlier failure in its slot'
-  else
-    local reply = redis.pcall(unpack(ARGV, i + 3, i + 2 + argc))
-    if type(reply) == 'table' and reply.err then
-      held[mark] = true
-      failed[#failed + 1] = c
-      failed[#failed + 1] = reply.err
-    else
-      last[mark] = ARGV[i + 1]
-    end
-  end
-  i = i + argc + 3
-end
-for mark, offset in pairs(last) do redis.pcall('HSET', KEYS[mark], field, epoch .. ' ' .. offset) end
-return failed`
-
-type ApplyCall = (numKeys: number, ...args: Buffer[]) => Promise<Array<number | Buffer>>
-
-function applyScript(node: Redis): ApplyCall {
-  const commands = node as unknown as Record<string, ApplyCall | undefined>
-  if (!commands.twlabApplyStreamBuffer) node.defineCommand('twlabApplyStream', {lua: APPLY})
-  return (commands.twlabApplyStreamBuffer as ApplyCall).bind(node)
-}
 
 /** DEL or UNLINK: the source deleted these keys (counted as the copy's deletes) */
 function isDelete(name: Buffer): boolean {
   const text = name.length === 3 || name.length === 6 ? name.toString('latin1').toLowerCase() : ''
   return text === 'del' || text === 'unlink'
-}
-
-/** One command for one slot, with where it ends in the stream. */
-interface SlotCommand {
-  args: Buffer[]
-  slot: number
-  endOffset: number
 }
 
 /** What a resumed run found on the target: per slot, the offset its commands are applied up to. */
@@ -318,20 +273,10 @@ export class StreamApplier {
 
   /** Runs commands on one master in one script call, with their slots' marks; returns those to retry one by one. */
   private async scriptOn(node: Redis, commands: SlotCommand[]): Promise<number[]> {
-    const markOf = new Map<number, number>()
-    const keys: Buffer[] = []
-    const argv: Buffer[] = [this.marks.offsetField, Buffer.from(this.marks.epoch)]
-    for (const {args, slot, endOffset} of commands) {
-      let mark = markOf.get(slot)
-      if (mark === undefined) {
-        keys.push(markKeyOfSlot(slot))
-        markOf.set(slot, (mark = keys.length))
-      }
-      argv.push(Buffer.from(String(mark)), Buffer.from(String(endOffset)), Buffer.from(String(args.length)), ...args)
-    }
+    const [numKeys, ...rest] = scriptArguments(commands, this.marks, false)
     let failed: Array<number | Buffer>
     try {
-      failed = await applyScript(node)(keys.length, ...keys, ...argv)
+      failed = await applyScript(node)(Number(numKeys), ...rest)
     } catch {
       return commands.map((_, i) => i) // the node went away mid-call, or no longer serves a slot
     }
@@ -341,23 +286,15 @@ export class StreamApplier {
   }
 
   /**
-   * One command through the cluster client (MOVED, ASK, failovers followed), in one MULTI with its
-   * slot's mark; a refusal copies the key again.
+   * One command through the cluster client (MOVED, ASK, failovers followed): the apply script
+   * routed by its slot's mark, so sending it again is harmless; a command too long for the script
+   * goes in one MULTI with its mark. A refusal copies the key again.
    */
   private async applyOne(command: SlotCommand, recopy: Map<string, Buffer>): Promise<void> {
     const cluster = this.ctx.target.client
-    const {args, slot, endOffset} = command
+    const {args} = command
     try {
-      const replies = await retryTransient(async () => {
-        const transaction = cluster.multi()
-        transaction.callBuffer(args[0].toString('latin1'), ...args.slice(1))
-        transaction.hset(markKeyOfSlot(slot), this.marks.offsetField, this.marks.offsetValue(endOffset))
-        const result = (await transaction.exec()) ?? []
-        const error = result.find(([e]) => e)?.[0]
-        if (error && isTransient(error)) throw error
-        return result
-      })
-      const error = replies[0]?.[0]
+      const error = await retryTransient(() => (args.length > SCRIPT_ARGS_LIMIT ? this.inTransaction(command) : this.inScript(command)))
       if (error) throw error
     } catch (error) {
       if (isTransient(error)) throw error
@@ -365,6 +302,27 @@ export class StreamApplier {
       remember(this.refusedExamples, `${args[0].toString('latin1')} ${keyText(args[1])}: ${(error as Error).message}`)
       recopy.set(keyId(args[1]), args[1])
     }
+  }
+
+  /** The command's error, if it got one; transient ones are thrown (retried). */
+  private async inScript(command: SlotCommand): Promise<Error | undefined> {
+    const [numKeys, ...rest] = scriptArguments([command], this.marks, true)
+    const failed = await applyScript(this.ctx.target.client)(Number(numKeys), ...rest)
+    if (failed.length < 2) return undefined
+    const error = new Error(String(failed[1]))
+    if (isTransient(error)) throw error
+    return error
+  }
+
+  private async inTransaction(command: SlotCommand): Promise<Error | undefined> {
+    const {args, slot, endOffset} = command
+    const transaction = this.ctx.target.client.multi()
+    transaction.callBuffer(args[0].toString('latin1'), ...args.slice(1))
+    transaction.hset(markKeyOfSlot(slot), this.marks.offsetField, this.marks.offsetValue(endOffset))
+    const result = (await transaction.exec()) ?? []
+    const error = result.find(([e]) => e)?.[0] ?? undefined
+    if (error && isTransient(error)) throw error
+    return result[0]?.[0] ?? undefined
   }
 
   /** FUNCTION LOAD/DELETE/FLUSH/RESTORE: on every master of the target, idempotent (a resumed run may send them again). */

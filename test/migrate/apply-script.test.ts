@@ -1,13 +1,14 @@
 // The stream's apply script (changes/apply-script.ts) on a real server: each slot's mark moves with
 // its writes; a call sent again with the check on applies nothing twice; a failing command holds
-// back the later commands of its slot only.
+// back the later commands of its slot only. On a one-master cluster, so that a call over many
+// slots must pass the cluster's rules (no declared keys across slots).
 import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
 import {Redis} from 'ioredis'
 import {keySlot} from '../../src/hashing/index.js'
 import {markKeyOfSlot, SourceMarks} from '../../src/migrate/changes/applied-marks.js'
 import {applyScript, scriptArguments, type SlotCommand} from '../../src/migrate/changes/apply-script.js'
-import {startRedis, stopAll} from '../support/servers.js'
+import {startCluster, type TestCluster} from './cluster-support.js'
 
 function command(endOffset: number, ...args: string[]): SlotCommand {
   return {args: args.map((a) => Buffer.from(a)), slot: keySlot(args[1]), endOffset}
@@ -15,21 +16,22 @@ function command(endOffset: number, ...args: string[]): SlotCommand {
 
 describe('the apply script', () => {
   let client: Redis
+  let cluster: TestCluster
   const marks = new SourceMarks('source-a', 'epoch1')
 
   before(async () => {
-    const server = await startRedis()
-    client = new Redis({port: server.port})
+    cluster = await startCluster({masters: 1})
+    client = new Redis({port: cluster.masters[0].port})
   })
 
   after(async () => {
     client?.disconnect()
-    await stopAll()
+    await cluster?.stop()
   })
 
   async function apply(commands: SlotCommand[], check: boolean): Promise<Array<number | Buffer>> {
-    const [numKeys, ...rest] = scriptArguments(commands, marks, check)
-    return applyScript(client)(Number(numKeys), ...rest)
+    const {numKeys, args: rest} = scriptArguments(commands, marks, check)
+    return applyScript(client)(numKeys, ...rest)
   }
 
   test('marks move with the writes; sent again with the check, nothing is applied twice', async () => {
@@ -43,8 +45,8 @@ describe('the apply script', () => {
     assert.equal(await client.get('text'), 'a')
     assert.deepEqual(await client.lrange('list', 0, -1), ['x'])
     // another epoch (a new snapshot) does not match the marks
-    const [numKeys, ...rest] = scriptArguments([command(20, 'INCR', 'n')], new SourceMarks('source-a', 'epoch2'), true)
-    await applyScript(client)(Number(numKeys), ...rest)
+    const {numKeys, args: rest} = scriptArguments([command(20, 'INCR', 'n')], new SourceMarks('source-a', 'epoch2'), true, true)
+    await applyScript(client)(numKeys, ...rest)
     assert.equal(await client.get('n'), '4')
   })
 

@@ -15,9 +15,12 @@ export interface SlotCommand {
   endOffset: number
 }
 
-// KEYS: the applied marks of the slots written (applied-marks.ts). ARGV[1], ARGV[2]: the source's
-// field in them and its epoch; ARGV[3]: '1' to check the marks first; then for each command its
-// mark (index in KEYS), its end offset in the stream, its argument count, its arguments.
+// ARGV[1], ARGV[2]: the source's field in the applied marks (applied-marks.ts) and its epoch;
+// ARGV[3]: '1' to check the marks first; ARGV[4]: how many marks follow, then the marks of the
+// slots written; then for each command its mark (index among them), its end offset in the stream,
+// its argument count, its arguments. The marks are not declared as KEYS (a cluster refuses a call
+// whose declared keys span slots): they are local keys, like the commands' own. KEYS[1], when
+// given, only routes a one-command call through the cluster client to its slot's master.
 // Checking, a command at or before its slot's mark (same epoch) is on the target already and is
 // skipped: a call sent again after its reply was lost. (A round's first call needs no check: the
 // applier knows what a resumed run's marks hold.) Once a command of a slot fails, the slot's later
@@ -25,7 +28,7 @@ export interface SlotCommand {
 // the end offset of its last command applied, in the same script: atomic with the writes.
 // Returns the failures only, as command number (from 1) and error text.
 const APPLY = `#!lua flags=allow-cross-slot-keys
-local field, epoch, check = ARGV[1], ARGV[2], ARGV[3] == '1'
+local field, epoch, check, marks = ARGV[1], ARGV[2], ARGV[3] == '1', tonumber(ARGV[4])
 local function markOffset(key)
   local value = redis.pcall('HGET', key, field)
   if type(value) ~= 'string' then return -1 end
@@ -34,11 +37,11 @@ local function markOffset(key)
   return tonumber(string.sub(value, space + 1)) or -1
 end
 local failed, held, last, upto = {}, {}, {}, {}
-local i, n, c = 4, #ARGV, 0
+local i, n, c = 5 + marks, #ARGV, 0
 while i <= n do
   local mark, ending, argc = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   c = c + 1
-  if upto[mark] == nil then upto[mark] = check and markOffset(KEYS[mark]) or -1 end
+  if upto[mark] == nil then upto[mark] = check and markOffset(ARGV[4 + mark]) or -1 end
   if held[mark] then
     failed[#failed + 1] = c
     failed[#failed + 1] = 'held back after an earlier failure in its slot'
@@ -54,10 +57,10 @@ while i <= n do
   end
   i = i + argc + 3
 end
-for mark, offset in pairs(last) do redis.pcall('HSET', KEYS[mark], field, epoch .. ' ' .. offset) end
+for mark, offset in pairs(last) do redis.pcall('HSET', ARGV[4 + mark], field, epoch .. ' ' .. offset) end
 return failed`
 
-export type ApplyCall = (numKeys: number, ...args: Buffer[]) => Promise<Array<number | Buffer>>
+export type ApplyCall = (numKeys: number, ...args: Array<Buffer | string>) => Promise<Array<number | Buffer>>
 
 /** The apply script on one master, or on the cluster client (routed by KEYS[1], the mark of the command's slot). */
 export function applyScript(client: Redis | Cluster): ApplyCall {
@@ -66,18 +69,23 @@ export function applyScript(client: Redis | Cluster): ApplyCall {
   return (commands.twlabApplyStreamBuffer as ApplyCall).bind(client)
 }
 
-/** The apply script's key count, KEYS and ARGV for `commands`: one mark per slot; `check`: skip what the marks hold. */
-export function scriptArguments(commands: SlotCommand[], marks: SourceMarks, check: boolean): Buffer[] {
+/**
+ * The apply script's arguments for `commands` (one mark per slot; `check`: skip what the marks
+ * hold): with `routed`, one key, KEYS[1], the first command's mark.
+ */
+export function scriptArguments(commands: SlotCommand[], marks: SourceMarks, check: boolean, routed = false): {numKeys: number; args: Array<Buffer | string>} {
   const markOf = new Map<number, number>()
-  const keys: Buffer[] = []
-  const argv: Buffer[] = [marks.offsetField, Buffer.from(marks.epoch), Buffer.from(check ? '1' : '0')]
+  const names: Buffer[] = []
+  const calls: Array<Buffer | string> = []
   for (const {args, slot, endOffset} of commands) {
     let mark = markOf.get(slot)
     if (mark === undefined) {
-      keys.push(markKeyOfSlot(slot))
-      markOf.set(slot, (mark = keys.length))
+      names.push(markKeyOfSlot(slot))
+      markOf.set(slot, (mark = names.length))
     }
-    argv.push(Buffer.from(String(mark)), Buffer.from(String(endOffset)), Buffer.from(String(args.length)), ...args)
+    calls.push(String(mark), String(endOffset), String(args.length))
+    for (const arg of args) calls.push(arg)
   }
-  return [Buffer.from(String(keys.length)), ...keys, ...argv]
+  const head = [marks.offsetField, marks.epoch, check ? '1' : '0', String(names.length), ...names]
+  return routed ? {numKeys: 1, args: [names[0], ...head, ...calls]} : {numKeys: 0, args: [...head, ...calls]}
 }

@@ -273,10 +273,10 @@ export class StreamApplier {
 
   /** Runs commands on one master in one script call, with their slots' marks; returns those to retry one by one. */
   private async scriptOn(node: Redis, commands: SlotCommand[]): Promise<number[]> {
-    const [numKeys, ...rest] = scriptArguments(commands, this.marks, false)
+    const {numKeys, args: rest} = scriptArguments(commands, this.marks, false)
     let failed: Array<number | Buffer>
     try {
-      failed = await applyScript(node)(Number(numKeys), ...rest)
+      failed = await applyScript(node)(numKeys, ...rest)
     } catch {
       return commands.map((_, i) => i) // the node went away mid-call, or no longer serves a slot
     }
@@ -306,8 +306,8 @@ export class StreamApplier {
 
   /** The command's error, if it got one; transient ones are thrown (retried). */
   private async inScript(command: SlotCommand): Promise<Error | undefined> {
-    const [numKeys, ...rest] = scriptArguments([command], this.marks, true)
-    const failed = await applyScript(this.ctx.target.client)(Number(numKeys), ...rest)
+    const {numKeys, args: rest} = scriptArguments([command], this.marks, true, true)
+    const failed = await applyScript(this.ctx.target.client)(numKeys, ...rest)
     if (failed.length < 2) return undefined
     const error = new Error(String(failed[1]))
     if (isTransient(error)) throw error

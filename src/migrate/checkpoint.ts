@@ -29,6 +29,8 @@ export interface ReplicationPosition {
   db: number
   /** false while the snapshot is being loaded: a resumed run must take a new one */
   snapshotLoaded: boolean
+  /** names this snapshot in the marks the target keeps of what it applied (changes/applied-marks.ts) */
+  epoch?: string
 }
 
 export interface CheckpointData {

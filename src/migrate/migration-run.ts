@@ -104,6 +104,8 @@ export class MigrationRun {
   phase: string
   /** keys verified so far, once verify has begun (the bar counts those instead of scanned keys) */
   verified: number | undefined
+  /** the run is over and its checkpoint removed: nothing will resume it */
+  finished = false
   private readonly startedAt = Date.now()
   private lastSave = 0
   private ticker?: NodeJS.Timeout
@@ -175,7 +177,7 @@ export class MigrationRun {
       this.options.progress.stop()
     }
     if (this.feed) {
-      await this.feed.stop()
+      await this.feed.stop(this.finished)
       this.result.capture = this.feed.report()
     }
     // a stopped replication capture has just recorded the offset it applied up to

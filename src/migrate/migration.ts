@@ -60,6 +60,7 @@ export async function runMigration(sources: SourceSet, target: MigrationTarget, 
       run.result.lostChangeFeeds = [...run.feed.lost]
     }
     removeCheckpoint(options.checkpointPath)
+    run.finished = true
     return run.result
   } finally {
     await run.close()

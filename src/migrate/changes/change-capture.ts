@@ -52,7 +52,8 @@ export interface ChangeCapture {
   /** the pending keys, for the checkpoint */
   snapshot(): Buffer[]
   report(): CaptureReport
-  stop(): Promise<void>
+  /** `finished`: the migration is done (nothing will resume it), what was kept for a resume can go */
+  stop(finished?: boolean): Promise<void>
 }
 
 export interface CaptureContext {

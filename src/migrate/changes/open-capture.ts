@@ -1,6 +1,9 @@
 // Which capture an online migration uses: replication by default where the sources allow it; a
 // source that refuses PSYNC (a managed service, an ACL without it) makes the migration fall back
-// to keyspace notifications, said plainly, unless replication was asked for by name.
+// to keyspace notifications, said plainly, unless replication was asked for by name. A Sentinel
+// group is followed by replication when asked for by name (its failovers followed to the new
+// master); a Redis Cluster source by notifications only: a slot that moves between two of its
+// masters would reach the target through two streams applied independently.
 import {UserError} from '../../errors.js'
 import type {CaptureContext, CaptureMode, ChangeCapture} from './change-capture.js'
 import {ChangeFeed} from './keyspace-notifications.js'
@@ -11,12 +14,11 @@ import {ReplicationCapture} from './replication-capture.js'
 export async function openChangeCapture(requested: CaptureMode | undefined, context: CaptureContext): Promise<ChangeCapture> {
   const sources = context.ctx.sources.sources
   const kind = context.ctx.sources.kind
-  // A cluster's moving slots and a Sentinel group's failovers are followed by the SCAN copy;
-  // replication capture does not know them yet, so those sources follow notifications.
-  if (requested === 'replication' && (kind === 'cluster' || kind === 'sentinel')) {
-    throw new UserError(`--capture replication follows pools and servers, not a ${kind === 'cluster' ? 'Redis Cluster' : 'Sentinel group'} source yet.`, {hint: 'Leave --capture out (keyspace notifications are used) or give --capture notifications.'})
+  if (requested === 'replication' && kind === 'cluster') {
+    throw new UserError('--capture replication follows pools, servers and Sentinel groups, not a Redis Cluster source: its slots can move between masters mid-stream.', {hint: 'Leave --capture out (keyspace notifications are used) or give --capture notifications.'})
   }
-  if (requested !== 'notifications' && kind !== 'cluster' && kind !== 'sentinel') {
+  const byDefault = kind !== 'cluster' && kind !== 'sentinel'
+  if (requested === 'replication' || (requested === undefined && byDefault)) {
     const capture = new ReplicationCapture(context)
     try {
       await capture.start()

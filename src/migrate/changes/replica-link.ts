@@ -4,10 +4,14 @@
 // +CONTINUE [replid]), then the command stream. The link only moves bytes: the snapshot's bytes
 // go to one handler until the caller says where the RDB ended, the stream's to another. A replica
 // must say how far it got (REPLCONF ACK <offset>) or the master drops it after repl-timeout: the
-// caller acks every second, and at once when the master asks (REPLCONF GETACK).
+// caller acks every second, and at once when the master asks (REPLCONF GETACK). A source that
+// speaks TLS (a lab made with --tls, or the command's --tls flags) is followed over TLS, with the
+// same files as every other client of it (targets/connection-access.ts).
 import {connect, type Socket} from 'node:net'
+import {connect as connectTls} from 'node:tls'
 import {formatAddress, type Address} from '../../address.js'
 import {describeSystemError, UserError} from '../../errors.js'
+import {defaultUsername, tlsFor} from '../../targets/connection-access.js'
 
 export interface LinkAuth {
   user?: string
@@ -59,10 +63,20 @@ export class ReplicaLink {
    */
   static async open(address: Address, auth: LinkAuth, from: PsyncFrom | undefined, options: {eof: boolean}): Promise<{link: ReplicaLink; answer: PsyncAnswer}> {
     const what = `source ${formatAddress(address)}`
-    const socket = connect({host: address.host, port: address.port, noDelay: true})
+    let socket: Socket
+    let connected = 'connect'
+    try {
+      const tls = tlsFor(address)
+      socket = tls ? connectTls({host: address.host, port: address.port, ...tls}) : connect({host: address.host, port: address.port})
+      if (tls) connected = 'secureConnect'
+    } catch (error) {
+      if (error instanceof UserError) throw error
+      throw new UserError(`${what} cannot be followed as a replica: ${(error as Error).message}.`, {cause: error})
+    }
+    socket.setNoDelay(true)
     const link = new ReplicaLink(socket, address)
     try {
-      const answer = await link.handshake(auth, from, options.eof, what)
+      const answer = await link.handshake({user: auth.user ?? defaultUsername(), password: auth.password}, from, options.eof, what, connected)
       return {link, answer}
     } catch (error) {
       socket.destroy()
@@ -71,7 +85,7 @@ export class ReplicaLink {
     }
   }
 
-  private handshake(auth: LinkAuth, from: PsyncFrom | undefined, eof: boolean, what: string): Promise<PsyncAnswer> {
+  private handshake(auth: LinkAuth, from: PsyncFrom | undefined, eof: boolean, what: string, connected: string): Promise<PsyncAnswer> {
     const commands: string[][] = []
     if (auth.password) commands.push(auth.user ? ['AUTH', auth.user, auth.password] : ['AUTH', auth.password])
     // listening-port: what INFO replication shows for this replica; twlab listens on none
@@ -129,7 +143,7 @@ export class ReplicaLink {
       this.socket.on('data', onData)
       this.socket.once('error', onError)
       this.socket.once('close', onClose)
-      this.socket.once('connect', () => this.socket.write(encode(commands[0])))
+      this.socket.once(connected, () => this.socket.write(encode(commands[0])))
     })
   }
 

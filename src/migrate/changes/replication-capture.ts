@@ -8,6 +8,7 @@ import {UserError} from '../../errors.js'
 import {keyId} from '../../key-text.js'
 import type {ReplicationPosition} from '../checkpoint.js'
 import {existsOn} from '../source/reader.js'
+import {removeAppliedMarks} from './applied-marks.js'
 import type {CaptureContext, CaptureReport, ChangeCapture} from './change-capture.js'
 import {SourceFollower} from './source-follower.js'
 
@@ -65,7 +66,7 @@ export class ReplicationCapture implements ChangeCapture {
     if (loading.length > 0) {
       this.context.note(`Loading the snapshot${loading.length > 1 ? 's' : ''} of ${loading.map((f) => f.name).join(', ')} (replication: each source sends its RDB)...`)
     }
-    await Promise.all(loading.map((follower) => follower.loadSnapshot()))
+    await Promise.all(loading.map((follower) => follower.loadSnapshotFollowingFailovers()))
     this.streamsSince = Date.now()
     this.throwIfFailed()
   }
@@ -189,7 +190,9 @@ export class ReplicationCapture implements ChangeCapture {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Stops every follower; `finished`: the migration is done, the target's applied marks go too. */
+  async stop(finished = false): Promise<void> {
     await Promise.all(this.followers.map((follower) => follower.close()))
+    if (finished && !this.failure) await removeAppliedMarks(this.context.ctx.target.client)
   }
 }

@@ -5,7 +5,7 @@
 // duplicates settled, one script call per owning master, big keys chunked). Several pages are in
 // flight at once; when they are all busy, reading the socket pauses and the master holds the rest.
 import {UserError} from '../../errors.js'
-import {Crc64, RdbParser, type KeyRecord as RdbKey} from '../../protocol/rdb/index.js'
+import {RdbParser, writeCrc64, type KeyRecord as RdbKey} from '../../protocol/rdb/index.js'
 import type {CopyContext} from '../copy/context.js'
 import {copyScannedPage} from '../copy/copier.js'
 import {keyId} from '../../key-text.js'
@@ -35,33 +35,58 @@ export interface SnapshotFeed {
   resume(): void
 }
 
-/** Packs RDB key records into a page as the source scripts would have (record-pack.ts). */
+/** Packs RDB key records into a page as the source scripts would have (record-pack.ts), in one pass, copying each byte once. */
 export function packSnapshotPage(records: RdbKey[], rdbVersion: number): ScannedPage {
   let size = 0
-  const expiries = records.map((r) => (r.expireAtMs === undefined ? '0' : String(r.expireAtMs)))
-  for (const [i, r] of records.entries()) size += 9 + r.key.length + expiries[i].length + 1 + r.valueBytes.length + FOOTER_BYTES
+  for (const r of records) size += 9 + r.key.length + expiryDigits(r.expireAtMs) + 1 + r.valueBytes.length + FOOTER_BYTES
   const blob = Buffer.allocUnsafe(size)
-  const starts: number[] = []
+  const starts: number[] = new Array(records.length + 1)
   let at = 0
-  for (const [i, r] of records.entries()) {
-    starts.push(at)
-    const payloadLength = 1 + r.valueBytes.length + FOOTER_BYTES
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]
+    starts[i] = at
+    const digits = expiryDigits(r.expireAtMs)
     blob.writeUInt32BE(r.key.length, at)
-    blob.writeUInt32BE(payloadLength, at + 4)
-    blob[at + 8] = expiries[i].length
-    at += 9
-    at += r.key.copy(blob, at)
-    at += blob.write(expiries[i], at, 'latin1')
+    blob.writeUInt32BE(1 + r.valueBytes.length + FOOTER_BYTES, at + 4)
+    blob[at + 8] = digits
+    at = copyBytes(r.key, blob, at + 9)
+    at = writeDigits(r.expireAtMs ?? 0, digits, blob, at)
     // the RESTORE payload, as DUMP writes it: type, value, RDB version, CRC-64
     const payloadStart = at
     blob[at++] = r.typeByte
-    at += r.valueBytes.copy(blob, at)
+    at = copyBytes(r.valueBytes, blob, at)
     blob[at++] = rdbVersion & 0xff
     blob[at++] = (rdbVersion >> 8) & 0xff
-    at += new Crc64().update(blob, payloadStart, at).digestBytes().copy(blob, at)
+    writeCrc64(blob, payloadStart, at, blob, at)
+    at += 8
   }
-  starts.push(at)
+  starts[records.length] = at
   return {blob, starts, count: records.length, cursor: '0'}
+}
+
+function expiryDigits(expireAtMs: number | undefined): number {
+  if (expireAtMs === undefined || expireAtMs <= 0) return 1
+  let digits = 1
+  for (let n = expireAtMs; n >= 10; n = Math.floor(n / 10)) digits++
+  return digits
+}
+
+/** `value` in decimal, `digits` long, at out[at]; returns the end. */
+function writeDigits(value: number, digits: number, out: Buffer, at: number): number {
+  let n = value > 0 ? value : 0
+  for (let i = digits - 1; i >= 0; i--) {
+    out[at + i] = 48 + (n % 10)
+    n = Math.floor(n / 10)
+  }
+  return at + digits
+}
+
+/** Copies `from` to out[at]; small ones byte by byte (cheaper than a native call). Returns the end. */
+function copyBytes(from: Uint8Array, out: Buffer, at: number): number {
+  const length = from.length
+  if (length > 64) out.set(from, at)
+  else for (let i = 0; i < length; i++) out[at + i] = from[i]
+  return at + length
 }
 
 export class SnapshotLoader {
@@ -75,9 +100,13 @@ export class SnapshotLoader {
   private arrived = false
   private wake: (() => void) | undefined
   private failure: Error | undefined
+  /** the snapshot's keys (key ids), when asked for: keys the target holds beyond them are stale */
+  readonly keys: Set<string> | undefined
 
   constructor(private readonly ctx: CopyContext, private readonly source: Source, private readonly feed: SnapshotFeed,
-    private readonly options: {replace: boolean; stopRequested: () => boolean}) {}
+    private readonly options: {replace: boolean; collectKeys: boolean; stopRequested: () => boolean}) {
+    if (options.collectKeys) this.keys = new Set()
+  }
 
   /** Bytes from the link (after the `$` header); after the RDB's end they are the stream's. */
   append(chunk: Buffer): void {
@@ -146,6 +175,7 @@ export class SnapshotLoader {
         }
         if (record.kind === 'key') {
           if (record.db !== this.source.db) continue
+          this.keys?.add(keyId(record.key))
           if (this.options.replace && this.ctx.write.skipped?.has(keyId(record.key))) continue
           keys++
           page.push(record)

@@ -1,7 +1,9 @@
 // One source followed as its replica, through every phase: the link opened (a partial resync from
 // a saved position, or a new snapshot), the snapshot loaded, the stream parsed and applied, REPLCONF
 // ACK every second, and a lost connection taken up again from the offset applied (PSYNC: +CONTINUE
-// when the source's backlog still holds it; otherwise a new snapshot, said plainly).
+// when the source's backlog still holds it; otherwise a new snapshot, said plainly). A Sentinel
+// group's master that fails over is followed to the new master: it continues the stream when it
+// holds the offset applied (PSYNC2 keeps the old replication id), else sends a new snapshot.
 import {setTimeout as sleep} from 'node:timers/promises'
 import {formatAddress} from '../../address.js'
 import {UserError} from '../../errors.js'
@@ -9,12 +11,16 @@ import {CommandStreamReader} from '../../protocol/command-stream.js'
 import type {ReplicationPosition} from '../checkpoint.js'
 import type {CopyContext} from '../copy/context.js'
 import type {Source} from '../source/sources.js'
+import {newEpoch, SourceMarks} from './applied-marks.js'
 import {EOF_MARK_BYTES, ReplicaLink, type PsyncAnswer} from './replica-link.js'
 import {SnapshotLoader} from './snapshot-loader.js'
-import {StreamApplier, type ApplierHooks} from './stream-applier.js'
+import {removeKeysNotInSnapshot} from './stale-keys.js'
+import {StreamApplier, type ApplierHooks, type ResumedMarks} from './stream-applier.js'
 
 const ACK_INTERVAL_MS = 1000
 const RECONNECT_ATTEMPTS = 10
+/** failovers a Sentinel source may go through while its snapshot loads */
+const SNAPSHOT_FAILOVERS = 5
 
 export interface FollowerOptions {
   note: (message: string) => void
@@ -29,7 +35,6 @@ export interface FollowerOptions {
 }
 
 export class SourceFollower {
-  readonly name: string
   position: ReplicationPosition | undefined
   applier: StreamApplier | undefined
   /** the source's master_repl_offset, polled every second */
@@ -45,28 +50,37 @@ export class SourceFollower {
   private closed = false
 
   constructor(private readonly ctx: CopyContext, readonly source: Source, private readonly hooks: Omit<ApplierHooks, 'ack' | 'applied'>,
-    private readonly options: FollowerOptions) {
-    this.name = `${source.name === formatAddress(source.address) ? source.name : `${source.name} (${formatAddress(source.address)})`}`
+    private readonly options: FollowerOptions) {}
+
+  /** the source as people know it (a Sentinel source's address changes with a failover) */
+  get name(): string {
+    const address = formatAddress(this.source.address)
+    return this.source.name === address ? address : `${this.source.name} (${address})`
   }
 
   /** Opens the link: from `saved` (partial resync) when given, else for a new snapshot. */
   async open(saved: ReplicationPosition | undefined): Promise<void> {
     const from = saved?.snapshotLoaded ? {replid: saved.replid, offset: saved.offset} : undefined
-    if (saved && !saved.snapshotLoaded) this.options.note(`The snapshot of ${this.name} was not finished when the migration stopped: taking a new one.`)
+    if (saved && !saved.snapshotLoaded && this.fullResyncs + this.partialResyncs === 0) this.options.note(`The snapshot of ${this.name} was not finished when the migration stopped: taking a new one.`)
     const {link, answer} = await ReplicaLink.open(this.source.address, {password: this.source.password}, from, {eof: this.options.eof})
     this.link = link
     this.answer = answer
     if (answer.kind === 'continue') {
       this.partialResyncs++
-      const position = {...(saved as ReplicationPosition), replid: answer.replid}
+      // a checkpoint written before the applied marks has no epoch: no marks to read then
+      const position = {...(saved as ReplicationPosition), replid: answer.replid, epoch: saved?.epoch ?? newEpoch()}
       this.options.note(`Continuing ${this.name} from replication offset ${position.offset} (partial resync: its backlog still held the changes since).`)
-      this.startStream(position)
+      // the first open of this run: what the target already holds past the checkpoint's offset
+      const resumed = this.applier ? undefined : await new SourceMarks(this.source.name, position.epoch).read(this.ctx.target.client)
+      this.startStream(position, resumed)
     } else {
       this.fullResyncs++
-      this.position = {replid: answer.replid, offset: answer.offset, db: -1, snapshotLoaded: false}
+      this.position = {replid: answer.replid, offset: answer.offset, db: -1, snapshotLoaded: false, epoch: newEpoch()}
       this.options.positioned(this.position)
-      if (from) this.options.note(`${this.name} no longer holds replication offset ${from.offset} in its backlog (repl-backlog-size too small for the time stopped, or it restarted): taking a new snapshot of it. Keys it deleted since that offset may remain on the cluster: the verify at the end lists them as extra.`)
-      this.loader = new SnapshotLoader(this.ctx, this.source, link, {replace: saved !== undefined || this.ctx.stats.copied > 0, stopRequested: this.options.stopRequested})
+      if (from) this.options.note(`${this.name} no longer holds replication offset ${from.offset} in its backlog (repl-backlog-size too small for the time stopped, or it restarted): taking a new snapshot of it. The keys it deleted since are removed from the cluster once the snapshot is loaded.`)
+      // a snapshot over keys of an earlier one: what it lacks was deleted on the source meanwhile
+      const again = saved !== undefined
+      this.loader = new SnapshotLoader(this.ctx, this.source, link, {replace: again || this.ctx.stats.copied > 0, collectKeys: again, stopRequested: this.options.stopRequested})
       const loader = this.loader
       link.start({
         snapshot: (chunk) => loader.append(chunk),
@@ -81,6 +95,32 @@ export class SourceFollower {
   /** whether open() asked for a snapshot that loadSnapshot() has not loaded yet */
   get needsSnapshot(): boolean {
     return this.loader !== undefined
+  }
+
+  /**
+   * loadSnapshot(); a Sentinel source that fails over meanwhile is followed to its new master,
+   * whose snapshot is loaded instead (over the keys already written: what it lacks is removed).
+   */
+  async loadSnapshotFollowingFailovers(): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.loadSnapshot()
+      } catch (error) {
+        if (this.closed || attempt >= SNAPSHOT_FAILOVERS || !(await this.followFailover())) throw error
+        this.link?.close()
+        await this.open({...(this.position as ReplicationPosition), snapshotLoaded: false})
+      }
+    }
+  }
+
+  /** A Sentinel source: re-pointed at the group's master when it moved; whether it did. */
+  private async followFailover(): Promise<boolean> {
+    const failover = this.ctx.sources.failover
+    if (!failover) return false
+    const moved = await failover.follow()
+    if (!moved) return false
+    this.options.note(`Master ${this.source.name} failed over from ${moved.from} to ${moved.to}: following ${moved.to} as its replica (it continues the stream when it holds the offset applied, else it sends a new snapshot).`)
+    return true
   }
 
   /** Loads the snapshot (after +FULLRESYNC), then starts the stream. False when stopped (Ctrl-C). */
@@ -98,6 +138,11 @@ export class SourceFollower {
     for (const code of loaded.functions) {
       for (const node of this.ctx.target.client.nodes('master')) await node.call('FUNCTION', 'LOAD', 'REPLACE', code)
     }
+    if (loader.keys) {
+      // before the stream is applied: nothing written since the snapshot can be taken for stale
+      const removed = await removeKeysNotInSnapshot(this.ctx, this.source, loader.keys)
+      if (removed > 0) this.options.note(`Removed ${removed} key(s) from the cluster that ${this.name} no longer holds (deleted on it while twlab was not following it; its new snapshot lacks them).`)
+    }
     // from here to snapshotEnded, no await: every byte received after the RDB is in streamStart
     let streamStart = loader.takeTrailing()
     const mark = this.link?.eofMark
@@ -106,7 +151,7 @@ export class SourceFollower {
       streamStart = streamStart.subarray(EOF_MARK_BYTES)
     }
     this.loader = undefined
-    this.startStream({replid: answer.replid, offset: answer.offset, db: -1, snapshotLoaded: true})
+    this.startStream({replid: answer.replid, offset: answer.offset, db: -1, snapshotLoaded: true, epoch: this.position?.epoch ?? newEpoch()})
     // A master starts the stream on the first ACK after it has seen the snapshot out, which may be
     // a moment after its last byte arrived here: ack now and again shortly, not only every second.
     this.link?.ack(answer.offset)
@@ -118,21 +163,23 @@ export class SourceFollower {
 
   private reader: CommandStreamReader | undefined
 
-  private startStream(position: ReplicationPosition): void {
+  private startStream(position: ReplicationPosition, resumed?: ResumedMarks): void {
     this.position = position
     this.options.positioned(position)
     this.reader = new CommandStreamReader(position.offset)
     const state = {db: position.db}
+    const marks = new SourceMarks(this.source.name, position.epoch as string)
     if (!this.applier) {
-      this.applier = new StreamApplier(this.ctx, this.source, state, position.offset, {
+      this.applier = new StreamApplier(this.ctx, this.source, state, position.offset, marks, {
         ...this.hooks,
         ack: (offset) => this.link?.ack(offset),
         applied: (offset) => this.applied(offset),
-      })
+      }, resumed)
       this.running = this.applier.run().catch((error: Error) => this.options.failed(error))
     } else {
       this.applier.state.db = position.db
       this.applier.appliedOffset = position.offset
+      this.applier.marks = marks
     }
     if (this.answer?.kind === 'continue') {
       this.link?.start({
@@ -180,6 +227,7 @@ export class SourceFollower {
       applier.discardPending()
       const position = {...(this.position as ReplicationPosition), offset: applier.appliedOffset, db: applier.state.db}
       try {
+        await this.followFailover()
         await this.open(position)
         if (this.needsSnapshot) await this.loadSnapshot()
         return

@@ -7,7 +7,9 @@
 // round, at a known source offset (stream-recopy.ts), and their earlier commands skipped. The
 // next round starts when this one is done, so the commands of a key are applied in the order
 // the source ran them, while different slots and masters are written in parallel. The applied
-// offset (what the checkpoint records and REPLCONF ACK reports) moves to the end of a round.
+// offset (what the checkpoint records and REPLCONF ACK reports) moves to the end of a round; on
+// the target, each slot's applied mark moves with its writes (apply-script.ts, applied-marks.ts),
+// so a resumed run, whose checkpoint may be behind the target, applies nothing twice.
 import type {Redis} from 'ioredis'
 import {formatAddress} from '../../address.js'
 import {UserError} from '../../errors.js'
@@ -17,44 +19,26 @@ import type {CopyContext} from '../copy/context.js'
 import type {Source} from '../source/sources.js'
 import {remember} from '../stats.js'
 import {isTransient, retryTransient} from '../target/retry.js'
+import {markKeyOfSlot, type SourceMarks} from './applied-marks.js'
+import {applyScript, SCRIPT_ARGS_LIMIT, scriptArguments, type SlotCommand} from './apply-script.js'
 import {translateCommand, type StreamState} from './command-translate.js'
 import {recopyAtOffset} from './stream-recopy.js'
 
 /** commands per round at most, and bytes of arguments */
 const ROUND_COMMANDS = 20_000
 const ROUND_BYTES = 16 * 1024 * 1024
-/** a command with more arguments than this goes on its own (Lua's unpack has a stack limit) */
-const SCRIPT_ARGS_LIMIT = 4000
-
-// ARGV: for each command its argument count, then its arguments. Returns the failures only, as
-// command number (from 1) and error text.
-const APPLY = `#!lua flags=allow-cross-slot-keys
-local failed = {}
-local i, n, c = 1, #ARGV, 0
-while i <= n do
-  local argc = tonumber(ARGV[i])
-  c = c + 1
-  local reply = redis.pcall(unpack(ARGV, i + 1, i + argc))
-  if type(reply) == 'table' and reply.err then
-    failed[#failed + 1] = c
-    failed[#failed + 1] = reply.err
-  end
-  i = i + argc + 1
-end
-return failed`
-
-type ApplyCall = (numKeys: number, ...args: Buffer[]) => Promise<Array<number | Buffer>>
-
-function applyScript(node: Redis): ApplyCall {
-  const commands = node as unknown as Record<string, ApplyCall | undefined>
-  if (!commands.twlabApplyStreamBuffer) node.defineCommand('twlabApplyStream', {lua: APPLY})
-  return (commands.twlabApplyStreamBuffer as ApplyCall).bind(node)
-}
 
 /** DEL or UNLINK: the source deleted these keys (counted as the copy's deletes) */
 function isDelete(name: Buffer): boolean {
   const text = name.length === 3 || name.length === 6 ? name.toString('latin1').toLowerCase() : ''
   return text === 'del' || text === 'unlink'
+}
+
+/** What a resumed run found on the target: per slot, the offset its commands are applied up to. */
+export interface ResumedMarks {
+  offsets: Map<number, number>
+  /** keys being copied again when the run stopped: copied again first */
+  pending: Buffer[]
 }
 
 interface Queued {
@@ -92,10 +76,18 @@ export class StreamApplier {
   private wake: (() => void) | undefined
   private closing = false
   private recopyRequests: Array<{keys: Buffer[]; done: (error?: Error) => void}> = []
+  /** a resumed run: per slot, commands up to this offset are on the target already */
+  private resumedOffsets: Map<number, number> | undefined
+  private resumedUntil = 0
 
   constructor(private readonly ctx: CopyContext, private readonly source: Source, readonly state: StreamState,
-    offset: number, private readonly hooks: ApplierHooks) {
+    offset: number, public marks: SourceMarks, private readonly hooks: ApplierHooks, resumed?: ResumedMarks) {
     this.appliedOffset = offset
+    if (resumed && resumed.offsets.size > 0) {
+      this.resumedOffsets = resumed.offsets
+      this.resumedUntil = Math.max(...resumed.offsets.values())
+    }
+    if (resumed && resumed.pending.length > 0) this.recopy(resumed.pending).catch(() => {}) // served before the first round
   }
 
   push(command: StreamCommand): void {
@@ -136,12 +128,24 @@ export class StreamApplier {
     this.recopyRequests = []
     for (const request of requests) {
       try {
-        await recopyAtOffset(this.ctx, this.source, request.keys, (index, key, offset) => this.hooks.readAt(index, key, offset))
+        await this.recopyNow(request.keys)
         request.done()
       } catch (error) {
         request.done(error as Error)
       }
     }
+  }
+
+  /** Copies keys again at a known offset, marked pending on the target first (applied-marks.ts). */
+  private async recopyNow(keys: Buffer[]): Promise<void> {
+    await this.marks.markPending(this.ctx.target.client, keys)
+    await recopyAtOffset(this.ctx, this.source, keys, (index, key, offset) => this.hooks.readAt(index, key, offset))
+  }
+
+  /** whether the target had this command already when the run resumed (its slot's mark is at or past it) */
+  private appliedBefore(slot: number, endOffset: number): boolean {
+    const mark = this.resumedOffsets?.get(slot)
+    return mark !== undefined && endOffset <= mark
   }
 
   /** Applies rounds until close(); rejects with the reason when the stream cannot be applied. */
@@ -194,7 +198,7 @@ export class StreamApplier {
     const batch = this.takeRound()
     this.inFlight = batch.length
     try {
-      const perMaster = new Map<string, Buffer[][]>()
+      const perMaster = new Map<string, SlotCommand[]>()
       const recopy = new Map<string, Buffer>()
       const everywhere: Buffer[][] = []
       let getack = false
@@ -224,21 +228,21 @@ export class StreamApplier {
             }
             const skip = this.hooks.skipUntil(this.source.index, part.key)
             if (skip !== undefined && item.endOffset <= skip) continue
+            if (this.appliedBefore(part.slot, item.endOffset)) continue
             if (isDelete(part.args[0])) this.ctx.stats.deleted += part.args.length - 1
             const owners = slots[part.slot]
             const master = owners && owners.length > 0 ? owners[0] : '?'
             let list = perMaster.get(master)
             if (!list) perMaster.set(master, (list = []))
-            list.push(part.args)
+            list.push({args: part.args, slot: part.slot, endOffset: item.endOffset})
           }
         }
       }
       await Promise.all([...perMaster].map(([master, commands]) => this.applyOn(master, commands, recopy)))
       for (const args of everywhere) await this.applyEverywhere(args)
-      if (recopy.size > 0) {
-        await recopyAtOffset(this.ctx, this.source, [...recopy.values()], (index, key, offset) => this.hooks.readAt(index, key, offset))
-      }
+      if (recopy.size > 0) await this.recopyNow([...recopy.values()])
       this.appliedOffset = last
+      if (this.resumedOffsets && last >= this.resumedUntil) this.resumedOffsets = undefined
       this.hooks.applied(last)
       if (getack) this.hooks.ack(last)
     } finally {
@@ -247,10 +251,10 @@ export class StreamApplier {
   }
 
   /** One master's commands, in order: script calls of consecutive commands, failures retried in order. */
-  private async applyOn(master: string, commands: Buffer[][], recopy: Map<string, Buffer>): Promise<void> {
+  private async applyOn(master: string, commands: SlotCommand[], recopy: Map<string, Buffer>): Promise<void> {
     const cluster = this.ctx.target.client
     const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master)
-    let segment: Buffer[][] = []
+    let segment: SlotCommand[] = []
     const flush = async () => {
       if (segment.length === 0) return
       const commands = segment
@@ -258,35 +262,40 @@ export class StreamApplier {
       const retry = node ? await this.scriptOn(node, commands) : commands.map((_, i) => i)
       for (const i of retry) await this.applyOne(commands[i], recopy)
     }
-    for (const args of commands) {
-      if (args.length > SCRIPT_ARGS_LIMIT) {
+    for (const command of commands) {
+      if (command.args.length > SCRIPT_ARGS_LIMIT) {
         await flush()
-        await this.applyOne(args, recopy)
-      } else segment.push(args)
+        await this.applyOne(command, recopy)
+      } else segment.push(command)
     }
     await flush()
   }
 
-  /** Runs commands on one master in one script call; returns those to retry one by one. */
-  private async scriptOn(node: Redis, commands: Buffer[][]): Promise<number[]> {
-    const argv: Buffer[] = []
-    for (const args of commands) argv.push(Buffer.from(String(args.length)), ...args)
+  /** Runs commands on one master in one script call, with their slots' marks; returns those to retry one by one. */
+  private async scriptOn(node: Redis, commands: SlotCommand[]): Promise<number[]> {
+    const {numKeys, args: rest} = scriptArguments(commands, this.marks, false)
     let failed: Array<number | Buffer>
     try {
-      failed = await applyScript(node)(0, ...argv)
+      failed = await applyScript(node)(numKeys, ...rest)
     } catch {
-      return commands.map((_, i) => i) // the node went away mid-call
+      return commands.map((_, i) => i) // the node went away mid-call, or no longer serves a slot
     }
     const retry: number[] = []
     for (let f = 0; f + 1 < failed.length; f += 2) retry.push(Number(failed[f]) - 1)
     return retry
   }
 
-  /** One command through the cluster client (MOVED, ASK, failovers followed); a refusal copies the key again. */
-  private async applyOne(args: Buffer[], recopy: Map<string, Buffer>): Promise<void> {
+  /**
+   * One command through the cluster client (MOVED, ASK, failovers followed): the apply script
+   * routed by its slot's mark, so sending it again is harmless; a command too long for the script
+   * goes in one MULTI with its mark. A refusal copies the key again.
+   */
+  private async applyOne(command: SlotCommand, recopy: Map<string, Buffer>): Promise<void> {
     const cluster = this.ctx.target.client
+    const {args} = command
     try {
-      await retryTransient(() => cluster.callBuffer(args[0].toString('latin1'), ...args.slice(1)))
+      const error = await retryTransient(() => (args.length > SCRIPT_ARGS_LIMIT ? this.inTransaction(command) : this.inScript(command)))
+      if (error) throw error
     } catch (error) {
       if (isTransient(error)) throw error
       this.refused++
@@ -295,10 +304,40 @@ export class StreamApplier {
     }
   }
 
-  /** FUNCTION LOAD/DELETE/FLUSH/RESTORE: on every master of the target. */
+  /** The command's error, if it got one; transient ones are thrown (retried). */
+  private async inScript(command: SlotCommand): Promise<Error | undefined> {
+    const {numKeys, args: rest} = scriptArguments([command], this.marks, true, true)
+    const failed = await applyScript(this.ctx.target.client)(numKeys, ...rest)
+    if (failed.length < 2) return undefined
+    const error = new Error(String(failed[1]))
+    if (isTransient(error)) throw error
+    return error
+  }
+
+  private async inTransaction(command: SlotCommand): Promise<Error | undefined> {
+    const {args, slot, endOffset} = command
+    const transaction = this.ctx.target.client.multi()
+    transaction.callBuffer(args[0].toString('latin1'), ...args.slice(1))
+    transaction.hset(markKeyOfSlot(slot), this.marks.offsetField, this.marks.offsetValue(endOffset))
+    const result = (await transaction.exec()) ?? []
+    const error = result.find(([e]) => e)?.[0] ?? undefined
+    if (error && isTransient(error)) throw error
+    return result[0]?.[0] ?? undefined
+  }
+
+  /** FUNCTION LOAD/DELETE/FLUSH/RESTORE: on every master of the target, idempotent (a resumed run may send them again). */
   private async applyEverywhere(args: Buffer[]): Promise<void> {
+    const sub = args[1].toString('latin1').toLowerCase()
+    const has = (word: string) => args.slice(2).some((a) => a.length === word.length && a.toString('latin1').toLowerCase() === word)
+    let command = args
+    if (sub === 'load' && !has('replace')) command = [args[0], args[1], Buffer.from('REPLACE'), ...args.slice(2)]
+    if (sub === 'restore' && !has('flush') && !has('append') && !has('replace')) command = [...args, Buffer.from('REPLACE')]
     for (const node of this.ctx.target.client.nodes('master')) {
-      await retryTransient(() => node.callBuffer(args[0].toString('latin1'), ...args.slice(1)))
+      try {
+        await retryTransient(() => node.callBuffer(command[0].toString('latin1'), ...command.slice(1)))
+      } catch (error) {
+        if (!(sub === 'delete' && /library not found/i.test((error as Error).message))) throw error
+      }
     }
   }
 }

@@ -8,6 +8,7 @@
 //   when its table is resized, which takes writes) and all of them are on it. Only masters whose
 //   count differs are then scanned key by key.
 import type {Redis} from 'ioredis'
+import {isAppliedMark} from '../changes/applied-marks.js'
 import {existsOn} from '../source/reader.js'
 import type {SourceSet} from '../source/sources.js'
 import type {MigrationTarget} from '../target/migration-target.js'
@@ -23,7 +24,9 @@ export async function targetToSources(sources: SourceSet, masters: Redis[], scan
       const [next, keys] = await master.scanBuffer(cursor, 'COUNT', scanCount)
       cursor = next.toString()
       return {page: keys, last: cursor === '0'}
-    }, async (keys: Buffer[]) => {
+    }, async (page: Buffer[]) => {
+      // the marks a replication capture keeps of what it applied are twlab's own (changes/applied-marks.ts)
+      const keys = page.filter((key) => !isAppliedMark(key))
       targetKeys += keys.length
       if (keys.length > 0) extra.push(...(await keysOnNoSource(sources, keys)))
     })

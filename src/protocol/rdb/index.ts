@@ -1,7 +1,7 @@
 // The RDB reader's public face: read records from a byte source, decode a value, build a RESTORE
 // payload from a value's own bytes.
 export {RDB_TYPE, RDB_OPCODE, VALKEY_RDB_VERSION, VALKEY_TYPE_HASH_2, kindOfType, type RdbFlavor, type ValueKind} from './constants.js'
-export {crc64, Crc64} from './crc64.js'
+export {crc64, Crc64, writeCrc64} from './crc64.js'
 export {decodeValue, type DecodeOptions, type HashEntry, type RdbValue, type ZsetEntry} from './decode-value.js'
 export type {StreamConsumer, StreamEntry, StreamGroup, StreamPending, StreamValue} from './decode-stream.js'
 export {restorePayload, splitDumpPayload} from './dump-payload.js'

@@ -215,17 +215,37 @@ function openClient(port: number, ping: boolean): Promise<net.Socket> {
  */
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 15_000)
 
-async function clientMemory(pid: number, port: number, count: number, ping: boolean): Promise<IdleMemory> {
+/**
+ * Waits SETTLE_MS, then on until the resident size has stopped falling for five seconds (at most a
+ * minute more): V8 gives freed memory back when its memory reducer runs, which a busy machine can
+ * put off past any fixed wait. Returns the settled size, KiB.
+ */
+async function settledRssKiB(pid: number): Promise<number> {
   await sleep(SETTLE_MS)
-  const base = rssKiB(pid)
+  let lowest = rssKiB(pid)
+  let steadySince = Date.now()
+  const deadline = Date.now() + 60_000
+  for (let poll = 0; poll < 120 && Date.now() < deadline && Date.now() - steadySince < 5000; poll++) {
+    await sleep(500)
+    const now = rssKiB(pid)
+    if (now < lowest - 64) {
+      lowest = now
+      steadySince = Date.now()
+    }
+  }
+  return Math.min(lowest, rssKiB(pid))
+}
+
+async function clientMemory(pid: number, port: number, count: number, ping: boolean): Promise<IdleMemory> {
+  const base = await settledRssKiB(pid)
   const basePrivate = privateKiB(pid)
   const sockets: net.Socket[] = []
   try {
     for (let opened = 0; opened < count; opened += 500) {
       sockets.push(...await Promise.all(Array.from({length: Math.min(500, count - opened)}, () => openClient(port, ping))))
     }
-    await sleep(SETTLE_MS)
-    return {baseMiB: base / 1024, basePrivateMiB: basePrivate / 1024, perClient: ((rssKiB(pid) - base) * 1024) / count, clients: count}
+    const loaded = await settledRssKiB(pid)
+    return {baseMiB: base / 1024, basePrivateMiB: basePrivate / 1024, perClient: ((loaded - base) * 1024) / count, clients: count}
   } finally {
     for (const socket of sockets) socket.destroy()
   }

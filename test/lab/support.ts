@@ -13,7 +13,7 @@ export interface LabHome {
   env: NodeJS.ProcessEnv
   run(args: string[], timeoutMs?: number): Promise<CliResult>
   /** `twlab up ...args --base-port B`, retrying with another block if a port turned out busy */
-  up(args: string[]): Promise<{result: CliResult; basePort: number}>
+  up(args: string[], timeoutMs?: number): Promise<{result: CliResult; basePort: number}>
   state(name: string): LabState
   /** the last lines of every log under the lab's folder, for a failure message */
   logTails(name: string, lines?: number): string
@@ -41,11 +41,11 @@ export function makeLabHome(): LabHome {
     home,
     env,
     run: (args, timeoutMs = 60_000) => twlab(args, {env, timeoutMs}),
-    async up(args) {
+    async up(args, timeoutMs) {
       let last: CliResult | undefined
       for (let attempt = 0; attempt < 5; attempt++) {
         const basePort = await pickBasePort()
-        const result = await lab.run(['up', ...args, '--base-port', String(basePort)])
+        const result = await lab.run(['up', ...args, '--base-port', String(basePort)], timeoutMs)
         last = result
         if (result.code === 0 || !/in use|already given/.test(result.stderr + result.stdout)) {
           lab.recordedPids()

@@ -58,16 +58,21 @@ return out`
 // encoded value, not the RDB version and checksum that end it), except for
 // sets and hashes in hash-table encoding (RDB types 2 and 4), whose payload lists members in the
 // server's own hash order (seeded per process), so equal values on two servers dump differently.
-// Those are digested from their sorted members (and values), each length-prefixed. Over 1 MB the
-// payload digest is kept (no huge sort inside a script); a difference is settled by the caller's
-// type-aware check, as is any difference of encodings between the two sides. A payload of at most
+// Those are digested from their sorted members (and values), each length-prefixed. Over 1 MB
+// their digest is CHUNKED_DIGEST, which no comparison takes as equal: such a key is settled by
+// the caller's type-aware check (digest.ts, member by member in steps, no huge sort inside a
+// script), so hashing a payload whose order is the server's own would be wasted work. A
+// difference of encodings between the two sides is settled the same way. A payload of at most
 // RAW_DIGEST_BYTES is its own digest: its bytes, not their SHA-1.
 const RAW_DIGEST_BYTES = 50
+/** The digest of a big hash-table set or hash: "compare me step by step", never a match by itself. */
+export const CHUNKED_DIGEST = 'c'
 export const VALUE_DIGEST = `
 local function value_digest(key, payload)
   local kind = string.byte(payload, 1)
+  if (kind == 2 or kind == 4) and #payload > 1048576 then return '${CHUNKED_DIGEST}' end
   -- without the payload's last 10 bytes (RDB version, CRC): equal encodings from two server versions match
-  if #payload > 1048576 or (kind ~= 2 and kind ~= 4) then
+  if kind ~= 2 and kind ~= 4 then
     -- a small value is its own digest (cheaper than hashing it); 'r' is no hex digit, so it never equals a SHA-1
     if #payload <= ${RAW_DIGEST_BYTES} then return 'r' .. string.sub(payload, 1, -11) end
     return redis.sha1hex(string.sub(payload, 1, -11))
@@ -164,7 +169,8 @@ end`
 // Verify on one cluster node: ARGV[1] the expiry tolerance (ms), ARGV[2] packed records as the
 // source's verify read wrote them (record-pack.ts, with the value digest as payload).
 // Returns the records that do not plainly match, as record number (from 1) and why: 'missing',
-// 'value' (payloads differ: maybe only their encoding, settled by the caller), 'ttl', or 'error'
+// 'value' (payloads differ: maybe only their encoding; or a big hash-table value, CHUNKED_DIGEST,
+// whose expiry is then not compared here either; the caller settles both), 'ttl', or 'error'
 // (not served here: slot moved). Everything not listed matches.
 const COMPARE_PACKED = `#!lua flags=allow-cross-slot-keys,no-writes
 ${VALUE_DIGEST}
@@ -179,7 +185,7 @@ for n, key, expiry, digest in records(ARGV[2]) do
     why = 'error'
   elseif not payload then
     why = 'missing'
-  elseif value_digest(key, payload) ~= digest then
+  elseif digest == '${CHUNKED_DIGEST}' or value_digest(key, payload) ~= digest then
     why = 'value'
   else
     local have = redis.call('PEXPIRETIME', key)

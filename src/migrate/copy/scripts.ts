@@ -65,9 +65,50 @@ return out`
 // difference of encodings between the two sides is settled the same way. A payload of at most
 // RAW_DIGEST_BYTES is its own digest: its bytes, not their SHA-1.
 const RAW_DIGEST_BYTES = 50
+
+// The members of a hash-table set (RDB type 2), or the fields and values of a hash-table hash
+// (type 4, flat), read off its DUMP payload: asking the server (SMEMBERS, HGETALL) costs more than
+// the DUMP itself. A payload is the type byte, the count (RDB length), then each item as an RDB
+// string: raw (length, bytes) or an integer (8, 16 or 32 bits, little-endian: its decimal text is
+// the item, as the server only stores so a text that reads back the same). nil when an item is
+// LZF-compressed or a length does not fit 32 bits: the caller then asks the server.
+const PAYLOAD_ITEMS = `
+local byte, sub, format, unpack = string.byte, string.sub, string.format, struct.unpack
+local function rdb_length(p, pos)
+  local b = byte(p, pos)
+  if b < 64 then return b, pos + 1 end
+  if b < 128 then return (b - 64) * 256 + byte(p, pos + 1), pos + 2 end
+  if b == 128 then return (unpack('>I4', p, pos + 1)), pos + 5 end
+  return nil, pos
+end
+local function rdb_string(p, pos)
+  local b = byte(p, pos)
+  if b == 192 then return format('%d', (unpack('<i1', p, pos + 1))), pos + 2 end
+  if b == 193 then return format('%d', (unpack('<i2', p, pos + 1))), pos + 3 end
+  if b == 194 then return format('%d', (unpack('<i4', p, pos + 1))), pos + 5 end
+  if b >= 192 then return nil, pos end
+  local n, at = rdb_length(p, pos)
+  if not n then return nil, pos end
+  return sub(p, at, at + n - 1), at + n
+end
+local function payload_items(p, kind)
+  local count, pos = rdb_length(p, 2)
+  if not count then return nil end
+  if kind == 4 then count = 2 * count end
+  local items = {}
+  for i = 1, count do
+    local item
+    item, pos = rdb_string(p, pos)
+    if not item then return nil end
+    items[i] = item
+  end
+  return items
+end
+`
 /** The digest of a big hash-table set or hash: "compare me step by step", never a match by itself. */
 export const CHUNKED_DIGEST = 'c'
 export const VALUE_DIGEST = `
+${PAYLOAD_ITEMS}
 local function value_digest(key, payload)
   local kind = string.byte(payload, 1)
   if (kind == 2 or kind == 4) and #payload > 1048576 then return '${CHUNKED_DIGEST}' end
@@ -77,12 +118,12 @@ local function value_digest(key, payload)
     if #payload <= ${RAW_DIGEST_BYTES} then return 'r' .. string.sub(payload, 1, -11) end
     return redis.sha1hex(string.sub(payload, 1, -11))
   end
-  local items
+  local items = payload_items(payload, kind)
   if kind == 2 then
-    items = redis.call('SMEMBERS', key)
+    items = items or redis.call('SMEMBERS', key)
     table.sort(items)
   else
-    local flat = redis.call('HGETALL', key)
+    local flat = items or redis.call('HGETALL', key)
     local fields, values = {}, {}
     for i = 1, #flat, 2 do
       fields[#fields + 1] = flat[i]

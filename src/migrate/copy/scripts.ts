@@ -62,83 +62,57 @@ return out`
 // their digest is CHUNKED_DIGEST, which no comparison takes as equal: such a key is settled by
 // the caller's type-aware check (digest.ts, member by member in steps, no huge sort inside a
 // script), so hashing a payload whose order is the server's own would be wasted work. A
-// difference of encodings between the two sides is settled the same way. A payload of at most
-// RAW_DIGEST_BYTES is its own digest: its bytes, not their SHA-1.
+// difference of encodings between the two sides is settled the same way. A value of at most
+// RAW_DIGEST_BYTES (payload without its trailer, or sorted members) is its own digest: its bytes,
+// not their SHA-1. Those bytes start with the RDB type byte (below '0'), so they never equal a
+// SHA-1 in hex, nor CHUNKED_DIGEST.
 const RAW_DIGEST_BYTES = 50
 
-// The members of a hash-table set (RDB type 2), or the fields and values of a hash-table hash
-// (type 4, flat), read off its DUMP payload: asking the server (SMEMBERS, HGETALL) costs more than
-// the DUMP itself. A payload is the type byte, the count (RDB length), then each item as an RDB
-// string: raw (length, bytes) or an integer (8, 16 or 32 bits, little-endian: its decimal text is
-// the item, as the server only stores so a text that reads back the same). nil when an item is
-// LZF-compressed or a length does not fit 32 bits: the caller then asks the server.
-const PAYLOAD_ITEMS = `
-local byte, sub, format, unpack = string.byte, string.sub, string.format, struct.unpack
-local function rdb_length(p, pos)
-  local b = byte(p, pos)
-  if b < 64 then return b, pos + 1 end
-  if b < 128 then return (b - 64) * 256 + byte(p, pos + 1), pos + 2 end
-  if b == 128 then return (unpack('>I4', p, pos + 1)), pos + 5 end
-  return nil, pos
-end
-local function rdb_string(p, pos)
-  local b = byte(p, pos)
-  if b == 192 then return format('%d', (unpack('<i1', p, pos + 1))), pos + 2 end
-  if b == 193 then return format('%d', (unpack('<i2', p, pos + 1))), pos + 3 end
-  if b == 194 then return format('%d', (unpack('<i4', p, pos + 1))), pos + 5 end
-  if b >= 192 then return nil, pos end
-  local n, at = rdb_length(p, pos)
-  if not n then return nil, pos end
-  return sub(p, at, at + n - 1), at + n
-end
-local function payload_items(p, kind)
-  local count, pos = rdb_length(p, 2)
-  if not count then return nil end
-  if kind == 4 then count = 2 * count end
-  local items = {}
-  for i = 1, count do
-    local item
-    item, pos = rdb_string(p, pos)
-    if not item then return nil end
-    items[i] = item
-  end
-  return items
-end
+// Shorthands every digest step below uses, looked up once per script.
+const DIGEST_LOCALS = `
+local byte, sub, pack = string.byte, string.sub, struct.pack
+local sha1hex, sort, concat = redis.sha1hex, table.sort, table.concat
 `
 /** The digest of a big hash-table set or hash: "compare me step by step", never a match by itself. */
 export const CHUNKED_DIGEST = 'c'
 export const VALUE_DIGEST = `
-${PAYLOAD_ITEMS}
+${DIGEST_LOCALS}
 local function value_digest(key, payload)
-  local kind = string.byte(payload, 1)
-  if (kind == 2 or kind == 4) and #payload > 1048576 then return '${CHUNKED_DIGEST}' end
-  -- without the payload's last 10 bytes (RDB version, CRC): equal encodings from two server versions match
+  local kind = byte(payload, 1)
   if kind ~= 2 and kind ~= 4 then
-    -- a small value is its own digest (cheaper than hashing it); 'r' is no hex digit, so it never equals a SHA-1
-    if #payload <= ${RAW_DIGEST_BYTES} then return 'r' .. string.sub(payload, 1, -11) end
-    return redis.sha1hex(string.sub(payload, 1, -11))
+    -- without the payload's last 10 bytes (RDB version, CRC): equal encodings from two server versions match
+    local value = sub(payload, 1, -11)
+    if #value <= ${RAW_DIGEST_BYTES} then return value end
+    return sha1hex(value)
   end
-  local items = payload_items(payload, kind)
+  if #payload > 1048576 then return '${CHUNKED_DIGEST}' end
+  local items
   if kind == 2 then
-    items = items or redis.call('SMEMBERS', key)
-    table.sort(items)
+    items = redis.call('SMEMBERS', key)
+    sort(items)
   else
-    local flat = items or redis.call('HGETALL', key)
+    local flat = redis.call('HGETALL', key)
     local fields, values = {}, {}
     for i = 1, #flat, 2 do
       fields[#fields + 1] = flat[i]
       values[flat[i]] = flat[i + 1]
     end
-    table.sort(fields)
+    sort(fields)
     items = {}
     for i, field in ipairs(fields) do
       items[2 * i - 1] = field
       items[2 * i] = values[field]
     end
   end
-  local parts = {string.char(kind)}
-  for i = 1, #items do parts[#parts + 1] = struct.pack('>I4', #items[i]) .. items[i] end
-  return redis.sha1hex(table.concat(parts))
+  local parts, n = {string.char(kind)}, 1
+  for i = 1, #items do
+    parts[n + 1] = pack('>I4', #items[i])
+    parts[n + 2] = items[i]
+    n = n + 2
+  end
+  local joined = concat(parts)
+  if #joined <= ${RAW_DIGEST_BYTES} then return joined end
+  return sha1hex(joined)
 end
 `
 

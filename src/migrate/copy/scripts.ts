@@ -62,9 +62,10 @@ return out`
 // their digest is CHUNKED_DIGEST, which no comparison takes as equal: such a key is settled by
 // the caller's type-aware check (digest.ts, member by member in steps, no huge sort inside a
 // script), so hashing a payload whose order is the server's own would be wasted work. A
-// difference of encodings between the two sides is settled the same way. A value of at most
-// RAW_DIGEST_BYTES (payload without its trailer, or sorted members) is its own digest: its bytes,
-// not their SHA-1. Those bytes start with the RDB type byte (below '0'), so they never equal a
+// difference of encodings between the two sides is settled the same way. A small value is its
+// own digest, not a SHA-1: a payload of at most RAW_DIGEST_BYTES and its trailer whole (same_value
+// compares it without the trailer only when the whole differs), or at most RAW_DIGEST_BYTES of
+// sorted members. Those bytes start with the RDB type byte (below '0'), so they never equal a
 // SHA-1 in hex, nor CHUNKED_DIGEST.
 const RAW_DIGEST_BYTES = 50
 
@@ -80,10 +81,10 @@ ${DIGEST_LOCALS}
 local function value_digest(key, payload)
   local kind = byte(payload, 1)
   if kind ~= 2 and kind ~= 4 then
+    -- a small payload whole (same_value leaves its trailer out when the server versions differ)
+    if #payload <= ${RAW_DIGEST_BYTES + 10} then return payload end
     -- without the payload's last 10 bytes (RDB version, CRC): equal encodings from two server versions match
-    local value = sub(payload, 1, -11)
-    if #value <= ${RAW_DIGEST_BYTES} then return value end
-    return sha1hex(value)
+    return sha1hex(sub(payload, 1, -11))
   end
   if #payload > 1048576 then return '${CHUNKED_DIGEST}' end
   local items
@@ -113,6 +114,17 @@ local function value_digest(key, payload)
   local joined = concat(parts)
   if #joined <= ${RAW_DIGEST_BYTES} then return joined end
   return sha1hex(joined)
+end
+
+-- Whether a payload here holds the value a source digested: the same digest, or the same small
+-- payload but for its trailer (a server of another version).
+local function same_value(key, payload, digest)
+  if payload == digest then return true end
+  local mine = value_digest(key, payload)
+  if mine == digest then return true end
+  local kind = byte(digest, 1)
+  if kind >= 48 or kind == 2 or kind == 4 or byte(mine, 1) >= 48 then return false end
+  return #mine > 10 and #digest > 10 and sub(mine, 1, -11) == sub(digest, 1, -11)
 end
 `
 
@@ -200,7 +212,7 @@ for n, key, expiry, digest in records(ARGV[2]) do
     why = 'error'
   elseif not payload then
     why = 'missing'
-  elseif digest == '${CHUNKED_DIGEST}' or value_digest(key, payload) ~= digest then
+  elseif digest == '${CHUNKED_DIGEST}' or not same_value(key, payload, digest) then
     why = 'value'
   else
     local have = redis.call('PEXPIRETIME', key)

@@ -1,9 +1,10 @@
 // Verification: every key compared both ways.
 // - Source -> target: each source is scanned; keys another source wins (duplicates) are compared
 //   only from their winner. A script on the source reads a whole page: each key's absolute expiry
-//   and a digest of its value (SHA-1 of the DUMP payload; of the sorted members for hash-table
-//   sets and hashes, whose payload order differs per server); a script on each target master compares a packed batch of
-//   those against its own keys, server-side, and names only the keys that do not plainly match.
+//   and a digest of its value (scripts.ts VALUE_DIGEST: a small payload itself, else its SHA-1; the
+//   sorted members of hash-table sets and hashes, whose payload order differs per server); a
+//   script on each target master compares a packed batch of those against its own keys,
+//   server-side, and names only the keys that do not plainly match.
 //   Those are then checked one by one, apart from the scan (a big key read in chunks does not hold
 //   up the pages behind it): a missing key, a different type, a different value, or expiries
 //   further apart than the tolerance is a mismatch. A key flagged for its value is settled by a

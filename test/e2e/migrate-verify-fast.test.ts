@@ -2,8 +2,10 @@
 // settled by counts (a target master holding exactly the keys the source pass found on it holds
 // no other) and only a master whose count differs is scanned key by key; any write meanwhile
 // voids the counts; differences inside big keys (hash, list, set, stream), whose bulk comparison
-// only flags them, are still reported by the closer check that runs beside the scan.
+// only flags them, are still reported by the closer check that runs beside the scan, including
+// hash-table hashes and sets over 1 MB, which the bulk comparison does not digest at all.
 import assert from 'node:assert/strict'
+import {createHash} from 'node:crypto'
 import {after, before, describe, test} from 'node:test'
 import {Redis} from 'ioredis'
 import {allWriteMarks, noWriteBetween} from '../../src/migrate/verify/write-marks.js'
@@ -12,6 +14,8 @@ import {fillMixed, fillSpecial} from '../migrate/dataset.js'
 import {sourceKeyCount, startHarness, type Harness} from '../migrate/harness.js'
 
 const BIG = 1200
+/** Fields (members) of the hash (set) whose DUMP payload is over 1 MB. */
+const WIDE = 30_000
 
 /** SCAN calls each target master answered since its stats were last reset. */
 async function scansPerMaster(h: Harness): Promise<number[]> {
@@ -94,5 +98,27 @@ describe('twlab migrate verify: counts, then keys where they differ', () => {
     assert.equal(code, 1)
     const found = report.mismatches.map((m) => `${m.kind} ${m.key}`).sort()
     assert.deepEqual(found, ['extra {s0-user}:planted', 'missing {s0-user}:name', 'value s0:big:hash', 'value s0:big:set', 'value s1:big:list', 'value {s1}:big:stream'])
+  })
+
+  test('a one-member difference, or another expiry, in a hash-table hash or set over 1 MB is reported', async () => {
+    // Hex digests: bytes the payload's compression cannot shrink below 1 MB.
+    const noise = (i: number) => createHash('sha1').update(String(i)).digest('hex')
+    const fields = Array.from({length: WIDE}, (_, i) => [`field-${i}`, noise(i)]).flat()
+    const members = Array.from({length: WIDE}, (_, i) => `member-${i}-${noise(i)}`)
+    for (const client of [h.clients[0], h.target]) {
+      for (let i = 0; i < fields.length; i += 2000) await client.hset('s0:wide:hash', ...fields.slice(i, i + 2000))
+      for (let i = 0; i < members.length; i += 1000) await client.sadd('s0:wide:set', ...members.slice(i, i + 1000))
+    }
+    for (const key of ['s0:wide:hash', 's0:wide:set']) assert.ok(((await h.clients[0].dumpBuffer(key)) as Buffer).length > 1 << 20)
+    const wide = async () => (await verify(h)).report.mismatches.filter((m) => m.key.includes(':wide:')).map((m) => `${m.kind} ${m.key}`).sort()
+    await h.clients[0].pexpire('s0:wide:hash', 3_600_000)
+    await h.target.pexpire('s0:wide:hash', 7_200_000)
+    assert.deepEqual(await wide(), ['ttl s0:wide:hash'])
+    await h.target.pexpireat('s0:wide:hash', Number(await h.clients[0].call('PEXPIRETIME', 's0:wide:hash')))
+    assert.deepEqual(await wide(), [])
+    await h.target.hset('s0:wide:hash', `field-${WIDE - 7}`, 'tampered')
+    await h.target.srem('s0:wide:set', members[5])
+    await h.target.sadd('s0:wide:set', 'member-planted')
+    assert.deepEqual(await wide(), ['value s0:wide:hash', 'value s0:wide:set'])
   })
 })

@@ -58,24 +58,39 @@ return out`
 // encoded value, not the RDB version and checksum that end it), except for
 // sets and hashes in hash-table encoding (RDB types 2 and 4), whose payload lists members in the
 // server's own hash order (seeded per process), so equal values on two servers dump differently.
-// Those are digested from their sorted members (and values), each length-prefixed. Over 1 MB the
-// payload digest is kept (no huge sort inside a script); a difference is settled by the caller's
-// type-aware check, as is any difference of encodings between the two sides. A payload of at most
-// RAW_DIGEST_BYTES is its own digest: its bytes, not their SHA-1.
+// Those are digested from their sorted members (and values), each length-prefixed. Over 1 MB
+// their digest is CHUNKED_DIGEST, which no comparison takes as equal: such a key is settled by
+// the caller's type-aware check (digest.ts, member by member in steps, no huge sort inside a
+// script), so hashing a payload whose order is the server's own would be wasted work. A
+// difference of encodings between the two sides is settled the same way. A small value is its
+// own digest, not a SHA-1: a payload of at most RAW_DIGEST_BYTES and its trailer whole (same_value
+// compares it without the trailer only when the whole differs), or at most RAW_DIGEST_BYTES of
+// sorted members. Those bytes start with the RDB type byte (below '0'), so they never equal a
+// SHA-1 in hex, nor CHUNKED_DIGEST.
 const RAW_DIGEST_BYTES = 50
+
+// Shorthands every digest step below uses, looked up once per script.
+const DIGEST_LOCALS = `
+local byte, sub, pack = string.byte, string.sub, struct.pack
+local sha1hex, sort, concat = redis.sha1hex, table.sort, table.concat
+`
+/** The digest of a big hash-table set or hash: "compare me step by step", never a match by itself. */
+export const CHUNKED_DIGEST = 'c'
 export const VALUE_DIGEST = `
+${DIGEST_LOCALS}
 local function value_digest(key, payload)
-  local kind = string.byte(payload, 1)
-  -- without the payload's last 10 bytes (RDB version, CRC): equal encodings from two server versions match
-  if #payload > 1048576 or (kind ~= 2 and kind ~= 4) then
-    -- a small value is its own digest (cheaper than hashing it); 'r' is no hex digit, so it never equals a SHA-1
-    if #payload <= ${RAW_DIGEST_BYTES} then return 'r' .. string.sub(payload, 1, -11) end
-    return redis.sha1hex(string.sub(payload, 1, -11))
+  local kind = byte(payload, 1)
+  if kind ~= 2 and kind ~= 4 then
+    -- a small payload whole (same_value leaves its trailer out when the server versions differ)
+    if #payload <= ${RAW_DIGEST_BYTES + 10} then return payload end
+    -- without the payload's last 10 bytes (RDB version, CRC): equal encodings from two server versions match
+    return sha1hex(sub(payload, 1, -11))
   end
+  if #payload > 1048576 then return '${CHUNKED_DIGEST}' end
   local items
   if kind == 2 then
     items = redis.call('SMEMBERS', key)
-    table.sort(items)
+    sort(items)
   else
     local flat = redis.call('HGETALL', key)
     local fields, values = {}, {}
@@ -83,16 +98,33 @@ local function value_digest(key, payload)
       fields[#fields + 1] = flat[i]
       values[flat[i]] = flat[i + 1]
     end
-    table.sort(fields)
+    sort(fields)
     items = {}
     for i, field in ipairs(fields) do
       items[2 * i - 1] = field
       items[2 * i] = values[field]
     end
   end
-  local parts = {string.char(kind)}
-  for i = 1, #items do parts[#parts + 1] = struct.pack('>I4', #items[i]) .. items[i] end
-  return redis.sha1hex(table.concat(parts))
+  local parts, n = {string.char(kind)}, 1
+  for i = 1, #items do
+    parts[n + 1] = pack('>I4', #items[i])
+    parts[n + 2] = items[i]
+    n = n + 2
+  end
+  local joined = concat(parts)
+  if #joined <= ${RAW_DIGEST_BYTES} then return joined end
+  return sha1hex(joined)
+end
+
+-- Whether a payload here holds the value a source digested: the same digest, or the same small
+-- payload but for its trailer (a server of another version).
+local function same_value(key, payload, digest)
+  if payload == digest then return true end
+  local mine = value_digest(key, payload)
+  if mine == digest then return true end
+  local kind = byte(digest, 1)
+  if kind >= 48 or kind == 2 or kind == 4 or byte(mine, 1) >= 48 then return false end
+  return #mine > 10 and #digest > 10 and sub(mine, 1, -11) == sub(digest, 1, -11)
 end
 `
 
@@ -164,7 +196,8 @@ end`
 // Verify on one cluster node: ARGV[1] the expiry tolerance (ms), ARGV[2] packed records as the
 // source's verify read wrote them (record-pack.ts, with the value digest as payload).
 // Returns the records that do not plainly match, as record number (from 1) and why: 'missing',
-// 'value' (payloads differ: maybe only their encoding, settled by the caller), 'ttl', or 'error'
+// 'value' (payloads differ: maybe only their encoding; or a big hash-table value, CHUNKED_DIGEST,
+// whose expiry is then not compared here either; the caller settles both), 'ttl', or 'error'
 // (not served here: slot moved). Everything not listed matches.
 const COMPARE_PACKED = `#!lua flags=allow-cross-slot-keys,no-writes
 ${VALUE_DIGEST}
@@ -179,7 +212,7 @@ for n, key, expiry, digest in records(ARGV[2]) do
     why = 'error'
   elseif not payload then
     why = 'missing'
-  elseif value_digest(key, payload) ~= digest then
+  elseif digest == '${CHUNKED_DIGEST}' or not same_value(key, payload, digest) then
     why = 'value'
   else
     local have = redis.call('PEXPIRETIME', key)

@@ -1,14 +1,17 @@
 // Verification: every key compared both ways.
 // - Source -> target: each source is scanned; keys another source wins (duplicates) are compared
 //   only from their winner. A script on the source reads a whole page: each key's absolute expiry
-//   and a digest of its value (SHA-1 of the DUMP payload; of the sorted members for hash-table
-//   sets and hashes, whose payload order differs per server); a script on each target master compares a packed batch of
-//   those against its own keys, server-side, and names only the keys that do not plainly match.
+//   and a digest of its value (scripts.ts VALUE_DIGEST: a small payload itself, else its SHA-1; the
+//   sorted members of hash-table sets and hashes, whose payload order differs per server); a
+//   script on each target master compares a packed batch of those against its own keys,
+//   server-side, and names only the keys that do not plainly match.
 //   Those are then checked one by one, apart from the scan (a big key read in chunks does not hold
 //   up the pages behind it): a missing key, a different type, a different value, or expiries
-//   further apart than the tolerance is a mismatch. Equal payloads settle a key at once;
-//   different payloads are settled by a type-aware digest (digest.ts), since equal values can be
-//   encoded differently. The pass counts the keys it found on each target master.
+//   further apart than the tolerance is a mismatch. A key flagged for its value is settled by a
+//   type-aware digest (digest.ts) and the expiry on both sides, since equal values can be encoded
+//   differently (a big hash-table hash or set is flagged so at once: its order is each server's
+//   own). Other flagged keys are read again: equal payloads settle them at once. The pass counts
+//   the keys it found on each target master.
 // - Target -> source: a key no source holds is "extra". When no server took a write meanwhile, a
 //   master holding exactly the keys counted on it holds no other; every other master is scanned
 //   key by key (target-to-sources.ts).
@@ -18,7 +21,7 @@ import type {Redis} from 'ioredis'
 import type {MigrationTarget} from '../target/migration-target.js'
 import type {CopyContext} from '../copy/context.js'
 import {keysOwnedHere, ownedPositions} from '../copy/copier.js'
-import {valueDigest} from './digest.js'
+import {valueDigest, type ValueDigest} from './digest.js'
 import {keyText} from '../../key-text.js'
 import {existsOn, readKeys, readPage, type ScannedPage} from '../source/reader.js'
 import {pagesInFlight} from './pages-in-flight.js'
@@ -77,6 +80,7 @@ function ttlText(expireAt: number): string {
 
 /** Compares keys of one source with the target; returns the ones that differ. */
 async function compareKeys(source: Source, target: MigrationTarget, keys: Buffer[], options: VerifyOptions): Promise<Mismatch[]> {
+  if (keys.length === 0) return []
   const [records, reads] = await Promise.all([readKeys(source, keys), readTarget(target, keys)])
   const mismatches: Mismatch[] = []
   for (let i = 0; i < keys.length; i++) {
@@ -107,10 +111,49 @@ async function compareKeys(source: Source, target: MigrationTarget, keys: Buffer
   return mismatches
 }
 
-function digestOnTarget(target: MigrationTarget, key: Buffer) {
+function digestOnTarget(target: MigrationTarget, key: Buffer, withExpiry = false) {
   // The cluster client routes each single-key command of the digest to the key's current owner;
   // its command methods are the same as a single node's.
-  return valueDigest(target.client as unknown as Redis, key)
+  return valueDigest(target.client as unknown as Redis, key, withExpiry ? 'PEXPIRETIME' : undefined)
+}
+
+/**
+ * Keys digested at once by compareByDigest: many small keys flagged together (sets encoded
+ * differently by two server versions) do not wait on each other's round trips.
+ */
+const DIGESTS_AT_ONCE = 16
+
+/**
+ * Compares keys whose payloads are known to differ (the bulk comparison flagged their value): the
+ * type-aware digest and the expiry on both sides, without reading their payloads again (a big
+ * hash-table hash or set would cost a DUMP and its transfer per side for nothing).
+ */
+async function compareByDigest(source: Source, target: MigrationTarget, keys: Buffer[], options: VerifyOptions): Promise<Mismatch[]> {
+  const mismatches: Mismatch[] = []
+  for (let start = 0; start < keys.length; start += DIGESTS_AT_ONCE) {
+    const found = await Promise.all(keys.slice(start, start + DIGESTS_AT_ONCE).map(async (key) => {
+      const [a, b] = await Promise.all([
+        valueDigest(source.client, key, source.hasExpireTime ? 'PEXPIRETIME' : 'PTTL'),
+        retryTransient(() => digestOnTarget(target, key, true)),
+      ])
+      return differenceOf(source, key, a, b, options)
+    }))
+    for (const mismatch of found) if (mismatch) mismatches.push(mismatch)
+  }
+  return mismatches
+}
+
+/** What differs between a key's digests on a source (a) and the target (b), if anything. */
+function differenceOf(source: Source, key: Buffer, a: ValueDigest, b: ValueDigest, options: VerifyOptions): Mismatch | undefined {
+  if (a.type === 'none') return undefined // gone from the source since the scan: nothing to compare
+  if (b.type === 'none') return {kind: 'missing', key, detail: `on ${source.name}, not on the target`}
+  if (a.type !== b.type) return {kind: 'type', key, detail: `${a.type} on ${source.name}, ${b.type} on the target`}
+  if (a.digest !== b.digest) return {kind: 'value', key, detail: `${a.type} values differ (${source.name} vs target)`}
+  const [want, have] = [a.expireAt ?? 0, b.expireAt ?? 0]
+  if ((want > 0) !== (have > 0) || Math.abs(want - have) > options.ttlToleranceMs) {
+    return {kind: 'ttl', key, detail: `${ttlText(want)} on ${source.name}, ${ttlText(have)} on the target`}
+  }
+  return undefined
 }
 
 /**
@@ -179,9 +222,10 @@ async function sourcesToTarget(ctx: CopyContext, options: VerifyOptions, progres
       const flagged = await flagOnTarget(target, page, present, options.ttlToleranceMs, onPresent)
       progress(owned.length)
       if (flagged.size === 0) return
-      const keys = [...flagged.keys()].map((i) => keyOf(page, i))
+      const byValue = [...flagged].filter(([, why]) => why === 'value').map(([i]) => keyOf(page, i))
+      const others = [...flagged].filter(([, why]) => why !== 'value').map(([i]) => keyOf(page, i))
       await followUps.add(async () => {
-        const found = await compareKeys(source, target, keys, options)
+        const found = [...await compareByDigest(source, target, byValue, options), ...await compareKeys(source, target, others, options)]
         if (found.length === 0) return
         let list = suspects.get(source)
         if (!list) suspects.set(source, (list = []))

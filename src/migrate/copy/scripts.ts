@@ -67,7 +67,9 @@ return out`
 // compares it without the trailer only when the whole differs), or at most RAW_DIGEST_BYTES of
 // sorted members. Those bytes start with the RDB type byte (below '0'), so they never equal a
 // SHA-1 in hex, nor CHUNKED_DIGEST.
-const RAW_DIGEST_BYTES = 50
+// 1 KiB: most values of a mixed dataset travel whole (the copy sends every payload anyway) and
+// neither side spends a SHA-1 on them; only bigger ones are hashed to spare the wire.
+const RAW_DIGEST_BYTES = 1024
 
 // Shorthands every digest step below uses, looked up once per script.
 const DIGEST_LOCALS = `

@@ -11,6 +11,7 @@
 import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {esmBundleOptions} from './esm-bundle.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outdir = join(root, 'dist/bundle/twproxy')
@@ -27,14 +28,7 @@ export async function bundleTwproxy() {
   const result = await esbuild.build({
     entryPoints: {cli: join(root, 'dist/src/proxy/cli/cli.js')},
     outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    minify: true,
-    // CommonJS libraries inside an ES module bundle still call require() for node's modules
-    banner: {js: "import {createRequire as __twproxyRequire} from 'node:module'; const require = __twproxyRequire(import.meta.url);"},
+    ...esmBundleOptions('__twproxyRequire'),
     logLevel: 'warning',
     metafile: true,
   })

@@ -8,6 +8,7 @@
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {esmBundleOptions} from './esm-bundle.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outdir = join(root, 'dist/bundle/twlab')
@@ -41,14 +42,7 @@ export function run(id, argv) {
     stdin: {contents: entry, resolveDir: root, sourcefile: 'twlab-entry.js', loader: 'js'},
     outdir,
     entryNames: 'entry',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    minify: true,
-    // CommonJS libraries inside an ES module bundle still call require() for node's modules
-    banner: {js: "import {createRequire as __twlabRequire} from 'node:module'; const require = __twlabRequire(import.meta.url);"},
+    ...esmBundleOptions('__twlabRequire'),
     // oclif reaches for TypeScript only to run .ts commands in development
     external: ['typescript'],
     logLevel: 'warning',

@@ -36,6 +36,16 @@ describe('a TLS Sentinel lab with an ACL user and replica reads', () => {
       return `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || e.message
     }
   }
+  /** each node's INFO replication and key count, for a failure message */
+  const replicationStates = async (): Promise<string> => {
+    const states: string[] = []
+    for (const node of state.nodes.filter((n) => n.role === 'master' || n.role === 'replica')) {
+      const info = await cli(node.port, ['-a', PASSWORD, '--no-auth-warning', 'INFO', 'replication'])
+      const keys = await cli(node.port, ['-a', PASSWORD, '--no-auth-warning', 'DBSIZE'])
+      states.push(`${node.name} :${node.port} keys=${keys} ${info.split('\n').filter((line) => /role|link|offset|sync|slave\d/.test(line)).map((line) => line.trim()).join(' ')}`)
+    }
+    return states.join('\n')
+  }
   const commandCalls = async (nodePort: number, command: string): Promise<number> => {
     const info = await cli(nodePort, ['-a', PASSWORD, '--no-auth-warning', 'INFO', 'commandstats'])
     return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0)
@@ -108,7 +118,7 @@ describe('a TLS Sentinel lab with an ACL user and replica reads', () => {
       assert.equal(await client.set('lib', 'ioredis'), 'OK')
       // reads go to replicas (read_from: replica), which see the write a moment later
       assert.equal(await eventually('the write on the replicas', 5000, async () => (await client.get('lib')) ?? undefined), 'ioredis')
-      assert.deepEqual(await client.mget('lib', 'greeting'), ['ioredis', 'hello'])
+      assert.deepEqual(await client.mget('lib', 'greeting'), ['ioredis', 'hello'], await replicationStates())
     } finally {
       client.disconnect()
     }
@@ -124,7 +134,7 @@ describe('a TLS Sentinel lab with an ACL user and replica reads', () => {
       const child = execFile('redis-cli', ['-p', String(proxy), '--tls', '--cacert', tls.caFile, ...auth], {timeout: 10_000}, (_e, stdout) => resolve(stdout))
       child.stdin!.end(script + '\n')
     })).trim().split('\n')
-    assert.equal(piped.filter((line) => line === 'hello').length, 40, piped.join(' | '))
+    assert.equal(piped.filter((line) => line === 'hello').length, 40, `${piped.join(' | ')}\n${await replicationStates()}`)
     const after = {m1: await commandCalls(port('m1'), 'get'), r1: await commandCalls(port('m1-r1'), 'get'), r2: await commandCalls(port('m1-r2'), 'get'), set: await commandCalls(port('m1'), 'set')}
     assert.equal(after.m1 - before.m1, 0, 'no GET on the master')
     assert.equal(after.r1 - before.r1 + after.r2 - before.r2, 40, 'every GET on a replica')

@@ -2,7 +2,7 @@
 // cleanup that stops every pid any lab state file recorded (by pid, never by name).
 import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {freePort, tempDir} from '../support/servers.js'
+import {claimPort, freePort, tempDir} from '../support/servers.js'
 import {twlab, type CliResult} from '../support/cli.js'
 import {isProcessAlive} from '../../src/targets/process.js'
 import {stopProcess} from '../../src/lab/processes.js'
@@ -29,7 +29,22 @@ export interface LabHome {
  */
 export async function pickBasePort(): Promise<number> {
   const port = await freePort()
-  return 12_000 + (port % 107) * 100
+  for (let step = 0; step < 107; step++) {
+    const base = 12_000 + ((port + step) % 107) * 100
+    if (claimBlock(base)) return base
+  }
+  throw new Error('every lab port block of this test run is taken')
+}
+
+/** Ports a lab may use from its base (proxy, stats, sentinels, then redis from base + 10). */
+const LAB_SPAN = 40
+
+/** Claims a lab's ports and their bus ports for the run (servers.ts claimPort); false when one is taken. */
+function claimBlock(base: number): boolean {
+  for (let port = base; port < base + LAB_SPAN; port++) {
+    if (!claimPort(port) || !claimPort(port + 10_000)) return false
+  }
+  return true
 }
 
 export function makeLabHome(): LabHome {

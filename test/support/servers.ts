@@ -1,7 +1,7 @@
 // Real servers for tests: redis-server, nutcracker, memcached on 127.0.0.1, on ports we pick,
 // each tracked by PID and stopped by PID (never by name). Every wait here is bounded.
 import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -25,6 +25,24 @@ const PORT_LOW = 10_000
 const PORT_HIGH = 22_000
 const handedOut = new Set<number>()
 
+/**
+ * The test run's port registry (a folder scripts/test.js makes, named by TWLAB_TEST_PORTS): a
+ * port is claimed once per run by creating its file, so no two test files ever use the same port,
+ * and a port one test freed (a server it killed, its Sentinel still watching that address) is not
+ * taken by another test while it matters. Without the folder (a test file run on its own) every
+ * port counts as claimable.
+ */
+export function claimPort(port: number): boolean {
+  const registry = process.env.TWLAB_TEST_PORTS
+  if (registry === undefined || registry === '') return true
+  try {
+    closeSync(openSync(join(registry, String(port)), 'wx'))
+    return true
+  } catch {
+    return false
+  }
+}
+
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer()
@@ -39,6 +57,8 @@ export async function freePort(): Promise<number> {
   for (let tries = 0; tries < 500; tries++) {
     const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW))
     if (handedOut.has(port) || handedOut.has(port + 10_000)) continue
+    // the port and its cluster bus port, claimed for this whole run
+    if (!claimPort(port) || !claimPort(port + 10_000)) continue
     if (await canListen(port)) {
       handedOut.add(port)
       return port

@@ -46,6 +46,14 @@ describe('a TLS Sentinel lab with an ACL user and replica reads', () => {
     }
     return states.join('\n')
   }
+  /** Waits (bounded) until every replica holds `key` with `value`: reads through twproxy may land on either. */
+  const onEveryReplica = async (key: string, value: string): Promise<void> => {
+    const replicas = state.nodes.filter((n) => n.role === 'replica')
+    await eventually(`${key} on every replica`, 15_000, async () => {
+      for (const replica of replicas) if (await cli(replica.port, ['-a', PASSWORD, '--no-auth-warning', 'GET', key]) !== value) return undefined
+      return true
+    }).catch(async (error: Error) => assert.fail(`${error.message}\n${await replicationStates()}`))
+  }
   const commandCalls = async (nodePort: number, command: string): Promise<number> => {
     const info = await cli(nodePort, ['-a', PASSWORD, '--no-auth-warning', 'INFO', 'commandstats'])
     return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0)
@@ -118,6 +126,7 @@ describe('a TLS Sentinel lab with an ACL user and replica reads', () => {
       assert.equal(await client.set('lib', 'ioredis'), 'OK')
       // reads go to replicas (read_from: replica), which see the write a moment later
       assert.equal(await eventually('the write on the replicas', 5000, async () => (await client.get('lib')) ?? undefined), 'ioredis')
+      await onEveryReplica('lib', 'ioredis')
       assert.deepEqual(await client.mget('lib', 'greeting'), ['ioredis', 'hello'], await replicationStates())
     } finally {
       client.disconnect()
@@ -128,6 +137,7 @@ describe('a TLS Sentinel lab with an ACL user and replica reads', () => {
     const proxy = state.proxy.port!
     const auth = ['--user', 'app', '--pass', PASSWORD, '--no-auth-warning']
     const before = {m1: await commandCalls(port('m1'), 'get'), r1: await commandCalls(port('m1-r1'), 'get'), r2: await commandCalls(port('m1-r2'), 'get'), set: await commandCalls(port('m1'), 'set')}
+    await onEveryReplica('greeting', 'hello')
     // one redis-cli, 40 GETs and 10 SETs
     const script = [...Array.from({length: 40}, () => 'GET greeting'), ...Array.from({length: 10}, (_, i) => `SET w${i} x`)].join('\n')
     const piped = (await new Promise<string>((resolve) => {

@@ -136,8 +136,8 @@ describe('a TLS Sentinel lab with an ACL user and replica reads', () => {
   test('reads go to the replicas, writes to the master; a killed replica is skipped', async () => {
     const proxy = state.proxy.port!
     const auth = ['--user', 'app', '--pass', PASSWORD, '--no-auth-warning']
-    const before = {m1: await commandCalls(port('m1'), 'get'), r1: await commandCalls(port('m1-r1'), 'get'), r2: await commandCalls(port('m1-r2'), 'get'), set: await commandCalls(port('m1'), 'set')}
     await onEveryReplica('greeting', 'hello')
+    const before = {m1: await commandCalls(port('m1'), 'get'), r1: await commandCalls(port('m1-r1'), 'get'), r2: await commandCalls(port('m1-r2'), 'get'), set: await commandCalls(port('m1'), 'set')}
     // one redis-cli, 40 GETs and 10 SETs
     const script = [...Array.from({length: 40}, () => 'GET greeting'), ...Array.from({length: 10}, (_, i) => `SET w${i} x`)].join('\n')
     const piped = (await new Promise<string>((resolve) => {

@@ -23,18 +23,21 @@ export interface LabHome {
 }
 
 /**
- * A base port in 12000-22600 derived from a kernel-picked free port, so parallel runs spread out.
+ * A base port in 12000-19900 derived from a kernel-picked free port, so parallel runs spread out.
  * Every port of a lab there, cluster bus ports (port + 10000) included, stays below the kernel's
- * ephemeral range (32768 by default), where `twlab up` refuses them.
+ * ephemeral range (32768 by default), where `twlab up` refuses them, and apart from the single
+ * ports tests take (10000-11999, bus ports 20000-21999). The block is claimed for the run.
  */
 export async function pickBasePort(): Promise<number> {
   const port = await freePort()
-  for (let step = 0; step < 107; step++) {
-    const base = 12_000 + ((port + step) % 107) * 100
+  for (let step = 0; step < LAB_BLOCKS; step++) {
+    const base = 12_000 + ((port + step) % LAB_BLOCKS) * 100
     if (claimBlock(base)) return base
   }
   throw new Error('every lab port block of this test run is taken')
 }
+
+const LAB_BLOCKS = 80
 
 /** Ports a lab may use from its base (proxy, stats, sentinels, then redis from base + 10). */
 const LAB_SPAN = 40

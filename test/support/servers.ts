@@ -1,7 +1,7 @@
 // Real servers for tests: redis-server, nutcracker, memcached on 127.0.0.1, on ports we pick,
 // each tracked by PID and stopped by PID (never by name). Every wait here is bounded.
 import {spawn, type ChildProcess} from 'node:child_process'
-import {closeSync, mkdtempSync, openSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -20,27 +20,38 @@ const running = new Set<RunningServer>()
 // Test servers listen below the kernel's ephemeral range (32768 and up here): ports the kernel
 // hands out there also serve the outgoing connections of tests running at the same time (one
 // proxy test opens 10,000), and a server that finds its port taken by one of them dies at start.
-// Cluster bus ports (+10000) stay below that range too.
+// Cluster bus ports (+10000) stay below that range too. Single ports come from 10000-11999 (bus
+// ports 20000-21999); labs take 100-port blocks above them (test/lab/support.ts), so the two
+// never break into each other.
 const PORT_LOW = 10_000
-const PORT_HIGH = 22_000
+const PORT_HIGH = 12_000
 const handedOut = new Set<number>()
 
 /**
  * The test run's port registry (a folder scripts/test.js makes, named by TWLAB_TEST_PORTS): a
- * port is claimed once per run by creating its file, so no two test files ever use the same port,
- * and a port one test freed (a server it killed, its Sentinel still watching that address) is not
- * taken by another test while it matters. Without the folder (a test file run on its own) every
- * port counts as claimable.
+ * port is claimed by creating its file, so two test files never use the same port at once, and a
+ * port one test freed (a server it killed, its Sentinel still watching that address) is not taken
+ * by another test while it matters. A claim lapses after CLAIM_MS, so a long run reuses ports.
+ * Without the folder (a test file run on its own) every port counts as claimable.
  */
+const CLAIM_MS = 5 * 60_000
+
 export function claimPort(port: number): boolean {
   const registry = process.env.TWLAB_TEST_PORTS
   if (registry === undefined || registry === '') return true
-  try {
-    closeSync(openSync(join(registry, String(port)), 'wx'))
-    return true
-  } catch {
-    return false
+  const file = join(registry, String(port))
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      closeSync(openSync(file, 'wx'))
+      return true
+    } catch {
+      // claimed: by a test still running, or long enough ago to have lapsed
+      const claimedAt = statSync(file, {throwIfNoEntry: false})?.mtimeMs
+      if (claimedAt !== undefined && Date.now() - claimedAt < CLAIM_MS) return false
+      rmSync(file, {force: true})
+    }
   }
+  return false
 }
 
 function canListen(port: number): Promise<boolean> {
@@ -54,7 +65,7 @@ function canListen(port: number): Promise<boolean> {
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now, outside the ephemeral range. */
 export async function freePort(): Promise<number> {
-  for (let tries = 0; tries < 500; tries++) {
+  for (let tries = 0; tries < 4000; tries++) {
     const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW))
     if (handedOut.has(port) || handedOut.has(port + 10_000)) continue
     // the port and its cluster bus port, claimed for this whole run
@@ -64,7 +75,7 @@ export async function freePort(): Promise<number> {
       return port
     }
   }
-  throw new Error(`no free port between ${PORT_LOW} and ${PORT_HIGH} after 500 tries`)
+  throw new Error(`no free port between ${PORT_LOW} and ${PORT_HIGH} after 4000 tries`)
 }
 
 /** Several distinct free ports. */

@@ -53,7 +53,9 @@ describe('twlab migrate --from-sentinel', () => {
       `port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`,
       `sentinel monitor shop 127.0.0.1 ${master.port} 1`,
       'sentinel down-after-milliseconds shop 1000',
-      'sentinel failover-timeout shop 10000',
+      // long enough that a promotion Sentinel sees late on a busy machine is not aborted (an aborted
+      // failover leaves the replica a master that Sentinel never names)
+      'sentinel failover-timeout shop 30000',
       '',
     ].join('\n'))
     sentinel = spawn('redis-sentinel', [conf], {stdio: 'ignore'})

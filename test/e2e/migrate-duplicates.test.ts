@@ -45,6 +45,28 @@ describe('twlab migrate with keys on several --from servers', () => {
     assert.equal(kept.get('dup:d'), `127.0.0.1:${h.sources[1].port}`)
   })
 
+  test('migrate verify counts a key held by several servers once, and still names every extra key', async () => {
+    const clean = await twlab(['migrate', 'verify', '--from', h.from, '--to-cluster', h.cluster.address, '--json'], {timeoutMs: 120_000})
+    assert.equal(clean.code, 0, clean.stderr + clean.stdout)
+    const report = JSON.parse(clean.stdout)
+    // 3 x 300 keys, and dup:a, dup:b, dup:c, dup:d once each although they are on 2, 2, 3 and 2 servers
+    assert.equal(report.checked, 904)
+    assert.equal(report.targetKeys, 904)
+    assert.deepEqual(report.counts, {missing: 0, extra: 0, type: 0, value: 0, ttl: 0})
+    // As many extra keys as the sources' keys were found more than once (5): counts alone cannot tell them apart.
+    const extras = ['extra:1', 'extra:2', 'extra:3', 'extra:4', 'extra:5']
+    for (const key of extras) await h.target.set(key, 'on no source')
+    try {
+      const dirty = await twlab(['migrate', 'verify', '--from', h.from, '--to-cluster', h.cluster.address, '--json'], {timeoutMs: 120_000})
+      assert.equal(dirty.code, 1, dirty.stderr + dirty.stdout)
+      const found = JSON.parse(dirty.stdout)
+      assert.equal(found.counts.extra, 5)
+      assert.deepEqual(found.mismatches.map((m: {key: string}) => m.key).sort(), extras)
+    } finally {
+      for (const key of extras) await h.target.del(key)
+    }
+  })
+
   test('--on-conflict replace keeps the same winners', async () => {
     await h.target.set('dup:b', 'two')
     const result = await twlab(['migrate', '--from', h.from, '--to-cluster', h.cluster.address, '--json', '--yes',

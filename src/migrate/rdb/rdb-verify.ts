@@ -5,11 +5,11 @@
 // canonical form, so a value the target re-encoded (ziplist into listpack, another server
 // version) still matches. The other way: the target's keys beyond those found are "extra"; they
 // are named when the file's keys fit in memory (KEY_NAMES_CAP), counted otherwise.
-import {createHash} from 'node:crypto'
 import {keyId} from '../../key-text.js'
-import {decodeValue, splitDumpPayload, type KeyRecord, type RdbValue} from '../../protocol/rdb/index.js'
+import {decodeValue, splitDumpPayload, type KeyRecord} from '../../protocol/rdb/index.js'
 import type {MigrationTarget} from '../target/migration-target.js'
 import {readOnTarget} from '../target/target-batch.js'
+import {canonical} from '../verify/canonical-value.js'
 import type {Mismatch, MismatchKind, VerifyReport} from '../verify/verify.js'
 import {emptyReport, streamRdbFile} from './rdb-stream.js'
 
@@ -116,50 +116,6 @@ function compareValue(want: Pending, targetPayload: Buffer): {kind: MismatchKind
   if (mine.type !== other.type) return {kind: 'type', detail: `${mine.type} in the file, ${other.type} on the target`}
   if (canonical(mine) !== canonical(other)) return {kind: 'value', detail: `${mine.type} values differ (file vs target)`}
   return undefined
-}
-
-/** A digest of a decoded value that ignores encoding and member order where order is not part of the value. */
-export function canonical(value: RdbValue): string {
-  const hash = createHash('sha1')
-  const feed = (item: Buffer | string) => {
-    const bytes = typeof item === 'string' ? Buffer.from(item) : item
-    const length = Buffer.alloc(4)
-    length.writeUInt32BE(bytes.length)
-    hash.update(length).update(bytes)
-  }
-  const sorted = (items: Buffer[]) => [...items].sort(Buffer.compare)
-  feed(value.type)
-  switch (value.type) {
-    case 'string': feed(value.value); break
-    case 'list': for (const element of value.elements) feed(element); break
-    case 'set': for (const member of sorted(value.members)) feed(member); break
-    case 'zset':
-      for (const entry of [...value.entries].sort((a, b) => Buffer.compare(a.member, b.member))) {
-        feed(entry.member)
-        feed(String(entry.score))
-      }
-      break
-    case 'hash':
-      for (const entry of [...value.entries].sort((a, b) => Buffer.compare(a.field, b.field))) {
-        feed(entry.field)
-        feed(entry.value)
-        feed(String(entry.expireAtMs ?? 0))
-      }
-      break
-    case 'stream':
-      for (const entry of value.entries) {
-        feed(entry.id)
-        for (const field of entry.fields) feed(field)
-      }
-      feed(value.lastId)
-      for (const group of value.groups) {
-        feed(group.name)
-        feed(group.lastId)
-        for (const pending of group.pending) feed(pending.id)
-      }
-      break
-  }
-  return hash.digest('hex')
 }
 
 async function keysNotIn(target: MigrationTarget, known: Set<string>): Promise<Buffer[]> {

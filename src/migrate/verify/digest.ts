@@ -6,6 +6,7 @@
 // whose member order is each server's own, are digested on the server, chunk by chunk.
 import {createHash, type Hash} from 'node:crypto'
 import type {Redis} from 'ioredis'
+import {withoutHllCache} from './canonical-value.js'
 
 const CHUNK = 1000
 /**
@@ -80,15 +81,6 @@ async function scannedDigest(hash: Hash, client: Redis, key: Buffer, command: 'H
   feed(hash, `${high} ${low} ${members}`)
 }
 
-/**
- * A HyperLogLog is a string whose header caches the last PFCOUNT (bytes 8-15, and a validity
- * bit). PFCOUNT rewrites that cache, so two equal HyperLogLogs can differ there: it is left out.
- */
-function withoutHllCache(chunk: Buffer): Buffer {
-  if (chunk.length < 16 || chunk.toString('latin1', 0, 4) !== 'HYLL') return chunk
-  return Buffer.concat([chunk.subarray(0, 5), chunk.subarray(16)])
-}
-
 /** Connections to masters of a source cluster: their reads go after ASKING (a slot being imported). */
 const askingClients = new WeakSet<Redis>()
 
@@ -109,6 +101,17 @@ function withAsking(client: Redis): Redis {
       }
     },
   })
+}
+
+/** The memory the key takes on the server (MEMORY USAGE, sampled), Infinity when it cannot say. */
+export async function estimatedBytes(node: Redis, key: Buffer): Promise<number> {
+  const client = askingClients.has(node) ? withAsking(node) : node
+  try {
+    const bytes = await client.call('MEMORY', 'USAGE', key)
+    return bytes === null ? 0 : Number(bytes)
+  } catch {
+    return Infinity
+  }
 }
 
 /** The key's absolute expiry in unix ms, 0 for none. */

@@ -1,6 +1,8 @@
 // Verification: every key compared both ways.
-// - Source -> target: each source is scanned; keys another source wins (duplicates) are compared
-//   only from their winner. A script on the source reads a whole page: each key's absolute expiry
+// - Source -> target: each source is scanned; with pool hashing, keys another source wins
+//   (duplicates) are compared only from their winner; bare servers compare every key they hold
+//   and leave one that differs to an earlier server holding it (found twice, counted once:
+//   found-keys.ts). A script on the source reads a whole page: each key's absolute expiry
 //   and a digest of its value (scripts.ts VALUE_DIGEST: a small payload itself, else its SHA-1; the
 //   sorted members of hash-table sets and hashes, whose payload order differs per server); a
 //   script on each target master compares a packed batch of those against its own keys,
@@ -21,9 +23,11 @@ import type {Redis} from 'ioredis'
 import type {MigrationTarget} from '../target/migration-target.js'
 import type {CopyContext} from '../copy/context.js'
 import {keysOwnedHere, ownedPositions} from '../copy/copier.js'
-import {valueDigest, type ValueDigest} from './digest.js'
+import {comparePayloads} from './canonical-value.js'
+import {estimatedBytes, valueDigest, type ValueDigest} from './digest.js'
 import {keyText} from '../../key-text.js'
-import {existsOn, readKeys, readPage, type ScannedPage} from '../source/reader.js'
+import {existsOn, readKeys, readPage, type KeyRecord, type ScannedPage} from '../source/reader.js'
+import {FoundKeys} from './found-keys.js'
 import {pagesInFlight} from './pages-in-flight.js'
 import {keysOnNoSource, masterName, mastersWithOtherKeys, targetToSources, type FoundPerMaster} from './target-to-sources.js'
 import {allWriteMarks, noWriteBetween} from './write-marks.js'
@@ -46,6 +50,9 @@ export interface Mismatch {
  * a write in flight (a client's pipeline, a MULTI) to land on both sides.
  */
 export const RECHECK_DELAY_MS = 500
+
+/** decodedDifference's answer when a value cannot be decoded here: the servers digest it instead */
+const UNDECIDED = Symbol('undecided')
 
 export interface VerifyOptions {
   /** expiries this far apart (ms) still match */
@@ -84,29 +91,9 @@ async function compareKeys(source: Source, target: MigrationTarget, keys: Buffer
   const [records, reads] = await Promise.all([readKeys(source, keys), readTarget(target, keys)])
   const mismatches: Mismatch[] = []
   for (let i = 0; i < keys.length; i++) {
-    const want = records[i]
-    const have = reads[i]
-    if (!want.payload) continue // gone from the source since the scan: nothing to compare
-    if (!have.payload) {
-      mismatches.push({kind: 'missing', key: keys[i], detail: `on ${source.name}, not on the target`})
-      continue
-    }
-    if (!want.payload.equals(have.payload)) {
-      const [a, b] = await Promise.all([valueDigest(source.client, keys[i]), digestOnTarget(target, keys[i])])
-      if (a.type !== b.type) {
-        mismatches.push({kind: 'type', key: keys[i], detail: `${a.type} on ${source.name}, ${b.type} on the target`})
-        continue
-      }
-      if (a.digest !== b.digest) {
-        mismatches.push({kind: 'value', key: keys[i], detail: `${a.type} values differ (${source.name} vs target)`})
-        continue
-      }
-    }
-    const apart = Math.abs(want.expireAt - have.expireAt)
-    const oneSided = (want.expireAt > 0) !== (have.expireAt > 0)
-    if (oneSided || apart > options.ttlToleranceMs) {
-      mismatches.push({kind: 'ttl', key: keys[i], detail: `${ttlText(want.expireAt)} on ${source.name}, ${ttlText(have.expireAt)} on the target`})
-    }
+    let found = decodedDifference(source, keys[i], records[i], reads[i], options)
+    if (found === UNDECIDED) found = await digestDifference(source, target, keys[i], options)
+    if (found) mismatches.push(found)
   }
   return mismatches
 }
@@ -118,29 +105,66 @@ function digestOnTarget(target: MigrationTarget, key: Buffer, withExpiry = false
 }
 
 /**
- * Keys digested at once by compareByDigest: many small keys flagged together (sets encoded
+ * Keys compared at once by compareByDigest: many small keys flagged together (sets encoded
  * differently by two server versions) do not wait on each other's round trips.
  */
 const DIGESTS_AT_ONCE = 16
 
 /**
- * Compares keys whose payloads are known to differ (the bulk comparison flagged their value): the
- * type-aware digest and the expiry on both sides, without reading their payloads again (a big
- * hash-table hash or set would cost a DUMP and its transfer per side for nothing).
+ * Values up to this size on the source (MEMORY USAGE) are read whole from both sides and compared
+ * decoded here (canonical-value.ts); bigger ones (a big hash-table set or hash) member by member
+ * on the servers (digest.ts): decoding and sorting a big value here costs about what digesting it
+ * there does, without holding it in memory.
+ */
+const DECODED_COMPARE_BYTES = 1024 * 1024
+
+/**
+ * Compares keys whose payloads are known to differ (the bulk comparison flagged their value:
+ * encoded differently, or a big hash-table set or hash whose order is each server's own): both
+ * payloads decoded and compared by what they hold, with the expiry on both sides; a value too big
+ * to hold here, or one the RDB reader cannot decode, by the type-aware digest on each server.
  */
 async function compareByDigest(source: Source, target: MigrationTarget, keys: Buffer[], options: VerifyOptions): Promise<Mismatch[]> {
   const mismatches: Mismatch[] = []
   for (let start = 0; start < keys.length; start += DIGESTS_AT_ONCE) {
     const found = await Promise.all(keys.slice(start, start + DIGESTS_AT_ONCE).map(async (key) => {
-      const [a, b] = await Promise.all([
-        valueDigest(source.client, key, source.hasExpireTime ? 'PEXPIRETIME' : 'PTTL'),
-        retryTransient(() => digestOnTarget(target, key, true)),
-      ])
-      return differenceOf(source, key, a, b, options)
+      if (await estimatedBytes(source.client, key) <= DECODED_COMPARE_BYTES) {
+        const [[mine], [theirs]] = await Promise.all([readKeys(source, [key]), retryTransient(() => readTarget(target, [key]))])
+        const decided = decodedDifference(source, key, mine, theirs, options)
+        if (decided !== UNDECIDED) return decided
+      }
+      return digestDifference(source, target, key, options)
     }))
     for (const mismatch of found) if (mismatch) mismatches.push(mismatch)
   }
   return mismatches
+}
+
+/** What differs between a key on a source and on the target, by the type-aware digest on each server (digest.ts). */
+async function digestDifference(source: Source, target: MigrationTarget, key: Buffer, options: VerifyOptions): Promise<Mismatch | undefined> {
+  const [a, b] = await Promise.all([
+    valueDigest(source.client, key, source.hasExpireTime ? 'PEXPIRETIME' : 'PTTL'),
+    retryTransient(() => digestOnTarget(target, key, true)),
+  ])
+  return differenceOf(source, key, a, b, options)
+}
+
+/** What differs between a key's payloads on a source and the target, decoded; UNDECIDED when one cannot be decoded. */
+function decodedDifference(source: Source, key: Buffer, want: KeyRecord, have: TargetRead, options: VerifyOptions): Mismatch | undefined | typeof UNDECIDED {
+  if (!want.payload) return undefined // gone from the source since the scan: nothing to compare
+  if (!have.payload) return {kind: 'missing', key, detail: `on ${source.name}, not on the target`}
+  const compared = comparePayloads(want.payload, have.payload)
+  if (compared.same === undefined) return UNDECIDED
+  if (compared.same === false) {
+    const [mine, theirs] = compared.types
+    return compared.kind === 'type'
+      ? {kind: 'type', key, detail: `${mine} on ${source.name}, ${theirs} on the target`}
+      : {kind: 'value', key, detail: `${mine} values differ (${source.name} vs target)`}
+  }
+  if ((want.expireAt > 0) !== (have.expireAt > 0) || Math.abs(want.expireAt - have.expireAt) > options.ttlToleranceMs) {
+    return {kind: 'ttl', key, detail: `${ttlText(want.expireAt)} on ${source.name}, ${ttlText(have.expireAt)} on the target`}
+  }
+  return undefined
 }
 
 /** What differs between a key's digests on a source (a) and the target (b), if anything. */
@@ -203,9 +227,26 @@ async function flagOnTarget(target: MigrationTarget, page: ScannedPage, position
   return flagged
 }
 
+/**
+ * Bare --from servers (no pool hashing): every server's keys are compared as they are, without
+ * asking the earlier servers first whether they hold them too; only keys that differ are asked
+ * about (an earlier server's key is compared from there), and keys found twice are counted once
+ * (found-keys.ts).
+ */
+function comparesEveryKey(sources: SourceSet): boolean {
+  return !sources.ownerOf && sources.sources.length > 1
+}
+
+interface SourcePass {
+  progress: (keys: number) => void
+  onPresent: (master: Redis, present: number) => void
+  /** bare servers: the keys found on the target, and flagged keys left to an earlier server */
+  found?: FoundKeys
+  leftToEarlier: (keys: number) => void
+}
+
 /** Source -> target: every key a source wins compared on the target; returns the keys that differed. */
-async function sourcesToTarget(ctx: CopyContext, options: VerifyOptions, progress: (keys: number) => void,
-  onPresent: (master: Redis, present: number) => void): Promise<Map<Source, Buffer[]>> {
+async function sourcesToTarget(ctx: CopyContext, options: VerifyOptions, pass: SourcePass): Promise<Map<Source, Buffer[]>> {
   const {sources, target} = ctx
   const suspects = new Map<Source, Buffer[]>()
   const followUps = new FollowUps(FOLLOW_UPS)
@@ -216,16 +257,22 @@ async function sourcesToTarget(ctx: CopyContext, options: VerifyOptions, progres
       cursor = page.cursor
       return {page, last: cursor === '0'}
     }, async (page: ScannedPage) => {
-      const owned = await ownedPositions(ctx, source, page, false)
+      const owned = pass.found ? Array.from({length: page.count}, (_, i) => i) : await ownedPositions(ctx, source, page, false)
       // Keys gone from the source since the scan have nothing to compare.
       const present = owned.filter((i) => payloadLengthOf(page, i) !== VANISHED)
-      const flagged = await flagOnTarget(target, page, present, options.ttlToleranceMs, onPresent)
-      progress(owned.length)
+      const flagged = await flagOnTarget(target, page, present, options.ttlToleranceMs, pass.onPresent)
+      pass.found?.add(page, present.filter((i) => flagged.get(i) !== 'missing' && flagged.get(i) !== 'error'))
+      pass.progress(owned.length)
       if (flagged.size === 0) return
       const byValue = [...flagged].filter(([, why]) => why === 'value').map(([i]) => keyOf(page, i))
       const others = [...flagged].filter(([, why]) => why !== 'value').map(([i]) => keyOf(page, i))
       await followUps.add(async () => {
-        const found = [...await compareByDigest(source, target, byValue, options), ...await compareKeys(source, target, others, options)]
+        const [valueKeys, otherKeys] = pass.found
+          ? [await keysOwnedHere(ctx, source, byValue, false), await keysOwnedHere(ctx, source, others, false)]
+          : [byValue, others]
+        // a key missing here that an earlier server holds is counted from there (found twice otherwise)
+        pass.leftToEarlier(others.length - otherKeys.length)
+        const found = [...await compareByDigest(source, target, valueKeys, options), ...await compareKeys(source, target, otherKeys, options)]
         if (found.length === 0) return
         let list = suspects.get(source)
         if (!list) suspects.set(source, (list = []))
@@ -248,12 +295,21 @@ export async function verifyMigration(sources: SourceSet, target: MigrationTarge
   const servers = [...sources.sources.map((source) => source.client), ...target.masters()]
   const marksBefore = await allWriteMarks(servers)
   let checked = 0
+  let leftToEarlier = 0
   const found: FoundPerMaster = new Map()
-  const suspects = await sourcesToTarget(ctx, options, (keys) => {
-    checked += keys
-    options.onProgress?.(checked)
-  }, (master, present) => found.set(masterName(master), (found.get(masterName(master)) ?? 0) + present))
-  const quiet = noWriteBetween(marksBefore, await allWriteMarks(servers))
+  const foundKeys = comparesEveryKey(sources) ? new FoundKeys() : undefined
+  const suspects = await sourcesToTarget(ctx, options, {
+    progress: (keys) => {
+      checked += keys
+      options.onProgress?.(checked)
+    },
+    onPresent: (master, present) => found.set(masterName(master), (found.get(masterName(master)) ?? 0) + present),
+    found: foundKeys,
+    leftToEarlier: (keys) => (leftToEarlier += keys),
+  })
+  const repeats = foundKeys ? foundKeys.takeRepeatsOff(found, target.client) : 0
+  checked -= (repeats ?? 0) + leftToEarlier
+  const quiet = repeats !== undefined && noWriteBetween(marksBefore, await allWriteMarks(servers))
   const {differing, matchingKeys} = quiet ? await mastersWithOtherKeys(target, found) : {differing: target.masters(), matchingKeys: 0}
   const {targetKeys: scannedKeys, extra} = await targetToSources(sources, differing, options.scanCount)
   const targetKeys = matchingKeys + scannedKeys

@@ -50,7 +50,7 @@ export async function runMigration(sources: SourceSet, target: MigrationTarget, 
       await catchUp(run, run.feed)
       if (options.stopRequested()) return run.interrupted()
     }
-    const verifyOptions: VerifyOptions = {ttlToleranceMs: options.ttlToleranceMs, scanCount: options.scanCount, recheckDelayMs: IN_RUN_RECHECK_DELAY_MS}
+    const verifyOptions: VerifyOptions = {ttlToleranceMs: options.ttlToleranceMs, scanCount: options.scanCount, recheckDelayMs: IN_RUN_RECHECK_DELAY_MS, everyExpiry: options.online}
     const inFlux = options.verify ? await verifyFollowingFailovers(run, verifyOptions) : []
     if (run.feed && options.cutover && run.result.status === 'done') {
       await switchProxy(run, run.feed, {...options.cutover, verify: options.verify ? verifyOptions : undefined, inFlux})

@@ -7,6 +7,7 @@
 // long as this node serves them all; a key whose slot is not (or no longer) here fails alone
 // inside redis.pcall, and the caller retries that key through the cluster client.
 import type {Redis} from 'ioredis'
+import {CHUNKED_DIGEST, VALUE_DIGEST} from './value-digest-script.js'
 
 export type ScriptReply = Array<Buffer | number | null | Array<Buffer | number | null>>
 type ScriptCall = (numKeys: number, ...args: Array<Buffer | string | number>) => Promise<ScriptReply>
@@ -53,82 +54,6 @@ for i = 1, #ARGV do
   end
 end
 return out`
-
-// The value digest both sides of verify compute (SHA-1, hex): of the DUMP payload (its type byte and
-// encoded value, not the RDB version and checksum that end it), except for
-// sets and hashes in hash-table encoding (RDB types 2 and 4), whose payload lists members in the
-// server's own hash order (seeded per process), so equal values on two servers dump differently.
-// Those are digested from their sorted members (and values), each length-prefixed. Over 1 MB
-// their digest is CHUNKED_DIGEST, which no comparison takes as equal: such a key is settled by
-// the caller's type-aware check (digest.ts, member by member in steps, no huge sort inside a
-// script), so hashing a payload whose order is the server's own would be wasted work. A
-// difference of encodings between the two sides is settled the same way. A small value is its
-// own digest, not a SHA-1: a payload of at most RAW_DIGEST_BYTES and its trailer whole (same_value
-// compares it without the trailer only when the whole differs), or at most RAW_DIGEST_BYTES of
-// sorted members. Those bytes start with the RDB type byte (below '0'), so they never equal a
-// SHA-1 in hex, nor CHUNKED_DIGEST.
-// 1 KiB: most values of a mixed dataset travel whole (the copy sends every payload anyway) and
-// neither side spends a SHA-1 on them; only bigger ones are hashed to spare the wire.
-const RAW_DIGEST_BYTES = 1024
-
-// Shorthands every digest step below uses, looked up once per script.
-const DIGEST_LOCALS = `
-local byte, sub, pack = string.byte, string.sub, struct.pack
-local sha1hex, sort, concat = redis.sha1hex, table.sort, table.concat
-`
-/** The digest of a big hash-table set or hash: "compare me step by step", never a match by itself. */
-export const CHUNKED_DIGEST = 'c'
-export const VALUE_DIGEST = `
-${DIGEST_LOCALS}
-local function value_digest(key, payload)
-  local kind = byte(payload, 1)
-  if kind ~= 2 and kind ~= 4 then
-    -- a small payload whole (same_value leaves its trailer out when the server versions differ)
-    if #payload <= ${RAW_DIGEST_BYTES + 10} then return payload end
-    -- without the payload's last 10 bytes (RDB version, CRC): equal encodings from two server versions match
-    return sha1hex(sub(payload, 1, -11))
-  end
-  if #payload > 1048576 then return '${CHUNKED_DIGEST}' end
-  local items
-  if kind == 2 then
-    items = redis.call('SMEMBERS', key)
-    sort(items)
-  else
-    local flat = redis.call('HGETALL', key)
-    local fields, values = {}, {}
-    for i = 1, #flat, 2 do
-      fields[#fields + 1] = flat[i]
-      values[flat[i]] = flat[i + 1]
-    end
-    sort(fields)
-    items = {}
-    for i, field in ipairs(fields) do
-      items[2 * i - 1] = field
-      items[2 * i] = values[field]
-    end
-  end
-  local parts, n = {string.char(kind)}, 1
-  for i = 1, #items do
-    parts[n + 1] = pack('>I4', #items[i])
-    parts[n + 2] = items[i]
-    n = n + 2
-  end
-  local joined = concat(parts)
-  if #joined <= ${RAW_DIGEST_BYTES} then return joined end
-  return sha1hex(joined)
-end
-
--- Whether a payload here holds the value a source digested: the same digest, or the same small
--- payload but for its trailer (a server of another version).
-local function same_value(key, payload, digest)
-  if payload == digest then return true end
-  local mine = value_digest(key, payload)
-  if mine == digest then return true end
-  local kind = byte(digest, 1)
-  if kind >= 48 or kind == 2 or kind == 4 or byte(mine, 1) >= 48 then return false end
-  return #mine > 10 and #digest > 10 and sub(mine, 1, -11) == sub(digest, 1, -11)
-end
-`
 
 // Appends one record (record-pack.ts: key length, payload length (u32 big-endian), expiry length
 // (u8), then the key, the expiry digits and the payload) to `parts`; a nil payload is a key gone.
@@ -196,8 +121,11 @@ local function records(blob)
 end`
 
 // Verify on one cluster node: ARGV[1] the expiry tolerance (ms), ARGV[2] packed records as the
-// source's verify read wrote them (record-pack.ts, with the value digest as payload).
-// Returns the records that do not plainly match, as record number (from 1) and why: 'missing',
+// source's verify read wrote them (record-pack.ts, with the value digest as payload), ARGV[3]
+// '1' to read every key's expiry, '0' to read only those of keys the source gives one: the caller
+// then knows the others have none by counting (verify/expiry-count.ts), which spares a call per key.
+// Returns how many keys here have the expiry the source gives them (none counted for keys without
+// one), then the records that do not plainly match, as record number (from 1) and why: 'missing',
 // 'value' (payloads differ: maybe only their encoding; or a big hash-table value, CHUNKED_DIGEST,
 // whose expiry is then not compared here either; the caller settles both), 'ttl', or 'error'
 // (not served here: slot moved). Everything not listed matches.
@@ -205,7 +133,8 @@ const COMPARE_PACKED = `#!lua flags=allow-cross-slot-keys,no-writes
 ${VALUE_DIGEST}
 ${RECORDS}
 local tolerance = tonumber(ARGV[1])
-local flagged = {}
+local every_expiry = ARGV[3] ~= '0'
+local flagged = {0}
 for n, key, expiry, digest in records(ARGV[2]) do
   local want = tonumber(expiry)
   local why
@@ -216,10 +145,17 @@ for n, key, expiry, digest in records(ARGV[2]) do
     why = 'missing'
   elseif digest == '${CHUNKED_DIGEST}' or not same_value(key, payload, digest) then
     why = 'value'
-  else
+  end
+  -- a key flagged for its value is still counted with its expiry (or the count would send its
+  -- master to the slow check); the caller compares its expiry again anyway
+  if (not why or why == 'value') and (want > 0 or (every_expiry and not why)) then
     local have = redis.call('PEXPIRETIME', key)
     if have < 0 then have = 0 end
-    if (want > 0) ~= (have > 0) or math.abs(want - have) > tolerance then why = 'ttl' end
+    if (want > 0) ~= (have > 0) or math.abs(want - have) > tolerance then
+      why = why or 'ttl'
+    elseif want > 0 then
+      flagged[1] = flagged[1] + 1
+    end
   end
   if why then
     flagged[#flagged + 1] = n
@@ -266,6 +202,16 @@ while pos <= size do
 end
 return table.concat(out)`
 
+// One SCAN page of a cluster node: the next cursor, then the page's keys that have an expiry
+// (verify's expiry count, verify/expiry-count.ts, when a master's count is not what was found).
+const SCAN_VOLATILE = `#!lua flags=allow-cross-slot-keys,no-writes
+local page = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
+local out = {page[1]}
+for _, key in ipairs(page[2]) do
+  if redis.call('PEXPIRETIME', key) > 0 then out[#out + 1] = key end
+end
+return out`
+
 const SCRIPTS = {
   twlabReadKeys7: READ('PEXPIRETIME', '#!lua flags=no-writes'),
   twlabReadKeysOld: READ('PTTL', ''),
@@ -276,6 +222,7 @@ const SCRIPTS = {
   twlabScanDigest7: SCAN_READ('PEXPIRETIME', 'digest'),
   twlabScanDigestOld: SCAN_READ('PTTL', 'digest'),
   twlabComparePacked: COMPARE_PACKED,
+  twlabScanVolatile: SCAN_VOLATILE,
   twlabRestorePacked: RESTORE_PACKED,
   twlabExistsPacked7: EXISTS_PACKED('#!lua flags=no-writes'),
   twlabExistsPackedOld: EXISTS_PACKED(''),

@@ -9,7 +9,7 @@ import {keyId} from '../../key-text.js'
 import {decodeValue, splitDumpPayload, type KeyRecord} from '../../protocol/rdb/index.js'
 import type {MigrationTarget} from '../target/migration-target.js'
 import {readOnTarget} from '../target/target-batch.js'
-import {canonical} from '../verify/canonical-value.js'
+import {sameValue} from '../verify/value-equality.js'
 import type {Mismatch, MismatchKind, VerifyReport} from '../verify/verify.js'
 import {emptyReport, streamRdbFile} from './rdb-stream.js'
 
@@ -114,7 +114,7 @@ function compareValue(want: Pending, targetPayload: Buffer): {kind: MismatchKind
   const mine = decodeValue(want.typeByte, want.valueBytes, {flavor: want.flavor})
   const other = decodeValue(theirs.typeByte, theirs.valueBytes, {flavor: theirs.rdbVersion >= 80 ? 'valkey' : 'redis'})
   if (mine.type !== other.type) return {kind: 'type', detail: `${mine.type} in the file, ${other.type} on the target`}
-  if (canonical(mine) !== canonical(other)) return {kind: 'value', detail: `${mine.type} values differ (file vs target)`}
+  if (!sameValue(mine, other)) return {kind: 'value', detail: `${mine.type} values differ (file vs target)`}
   return undefined
 }
 

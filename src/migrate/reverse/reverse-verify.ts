@@ -56,8 +56,8 @@ export async function verifyClusterInPool(sources: SourceSet, pool: WritablePool
         groups.set(server, list)
       }
       await Promise.all([...groups].map(async ([server, indexes]) => {
-        const reply = await script(server.client, 'twlabComparePacked')(0, options.ttlToleranceMs, gatherRecords(page, indexes)) as unknown[]
-        for (let f = 0; f + 1 < reply.length; f += 2) suspects.push({source, key: keyOf(page, indexes[Number(reply[f]) - 1])})
+        const reply = await script(server.client, 'twlabComparePacked')(0, options.ttlToleranceMs, gatherRecords(page, indexes), '1') as unknown[]
+        for (let f = 1; f + 1 < reply.length; f += 2) suspects.push({source, key: keyOf(page, indexes[Number(reply[f]) - 1])})
       }))
       checked += page.count
       options.onProgress?.(checked)

@@ -6,7 +6,8 @@
 // importing a slot answers for the keys it already holds. Cluster scripts need Redis 7 (script
 // flags, PEXPIRETIME): sources.ts refuses older cluster nodes.
 import type {Redis} from 'ioredis'
-import {PACK_RECORD, VALUE_DIGEST, type ScriptReply} from '../copy/scripts.js'
+import {PACK_RECORD, type ScriptReply} from '../copy/scripts.js'
+import {VALUE_DIGEST} from '../copy/value-digest-script.js'
 
 const FLAGS = '#!lua flags=no-writes,allow-cross-slot-keys'
 

@@ -144,27 +144,36 @@ export async function restorePacked(cluster: Cluster, page: RecordPage, indexes:
 
 export type CompareFlag = 'missing' | 'value' | 'ttl' | 'error'
 
+/** What one master's bulk comparison saw besides the flagged records: verify's counts add these up. */
+export interface CompareSeen {
+  /** records whose key this master holds (all but 'missing' and 'error') */
+  present: number
+  /** keys found here with the expiry the source gives them (keys without one not counted) */
+  volatile: number
+}
+
 /**
  * Verify's bulk comparison: the records at `indexes` of a page read for verify (each carrying the
  * source's value digest, scripts.ts) checked on the master that owns each key, one packed script
  * call per master. Returns the records that do not plainly match, by index; records whose node
- * could not be asked are flagged 'error' for the caller to check one by one. `onPresent` hears,
- * per master that answered, how many of the records it was sent it holds (all but 'missing' and
- * 'error'): verify's count check adds these up per master.
+ * could not be asked are flagged 'error' for the caller to check one by one. Without
+ * `everyExpiry`, only the expiries of keys the source gives one are read (expiry-count.ts).
+ * `onSeen` hears, per master that answered, what it saw (CompareSeen).
  */
 export async function compareOnTarget(cluster: Cluster, page: RecordPage, indexes: number[], toleranceMs: number,
-  onPresent?: (node: Redis, present: number) => void): Promise<Map<number, CompareFlag>> {
+  everyExpiry: boolean, onSeen?: (node: Redis, seen: CompareSeen) => void): Promise<Map<number, CompareFlag>> {
   return packedPerOwner(cluster, page, indexes, 'error', async (node, records, count) => {
-    const reply = await script(node, 'twlabComparePacked')(0, toleranceMs, records)
-    if (onPresent) {
+    const reply = await script(node, 'twlabComparePacked')(0, toleranceMs, records, everyExpiry ? '1' : '0')
+    const flagged = reply.slice(1)
+    if (onSeen) {
       let absent = 0
-      for (let f = 1; f < reply.length; f += 2) {
-        const why = String(reply[f])
+      for (let f = 1; f < flagged.length; f += 2) {
+        const why = String(flagged[f])
         if (why === 'missing' || why === 'error') absent++
       }
-      onPresent(node, count - absent)
+      onSeen(node, {present: count - absent, volatile: Number(reply[0])})
     }
-    return reply
+    return flagged
   }) as Promise<Map<number, CompareFlag>>
 }
 

@@ -6,7 +6,7 @@
 // whose member order is each server's own, are digested on the server, chunk by chunk.
 import {createHash, type Hash} from 'node:crypto'
 import type {Redis} from 'ioredis'
-import {withoutHllCache} from './canonical-value.js'
+import {withoutHllCache} from './value-equality.js'
 
 const CHUNK = 1000
 /**

@@ -159,11 +159,16 @@ async function main(): Promise<void> {
     console.log(`ratio twlab / redis-cli: ${(twRate / cliRate).toFixed(1)}x (copy phase alone: ${(migration.keysPerSecond / cliRate).toFixed(1)}x)`)
 
     const verifyLoad = load()
+    const verifyServersBefore = await serverCpu(twPorts)
     const verifyStart = process.hrtime.bigint()
-    const verify = await twlab(['migrate', 'verify', '--from', from, '--to-cluster', forTwlab.address, '--json'], {timeoutMs: 1_800_000})
+    const verify = await runTimed(process.execPath, [TWLAB, 'migrate', 'verify', '--from', from, '--to-cluster', forTwlab.address, '--json'])
     const verifySeconds = seconds(verifyStart)
+    const verifyServerSeconds = (await serverCpu(twPorts)) - verifyServersBefore
     const report = JSON.parse(verify.stdout)
-    console.log(`twlab migrate verify (both ways, every key): ${report.checked} source keys and ${report.targetKeys} target keys in ${verifySeconds.toFixed(1)} s = ${Math.round(report.checked / verifySeconds)} keys/s, ${report.mismatches.length} mismatches  [load ${verifyLoad} -> ${load()}]`)
+    const verifyRate = report.checked / verifySeconds
+    console.log(`twlab migrate verify (both ways, every key): ${report.checked} source keys and ${report.targetKeys} target keys in ${verifySeconds.toFixed(1)} s = ${Math.round(verifyRate)} keys/s, ${report.mismatches.length} mismatches  [load ${verifyLoad} -> ${load()}]`)
+    console.log(`  ${cpuPerKey(verify.cpuSeconds, verifyServerSeconds, report.checked)}`)
+    console.log(`verify / copy (whole commands, same data): ${(verifyRate / twRate).toFixed(2)}x the copy's keys/s (at least 1: verify at copy speed)`)
     await forTwlab.stop()
 
     for (const capture of ['notifications', 'replication'] as const) {

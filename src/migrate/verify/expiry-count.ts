@@ -6,9 +6,9 @@
 // with an expiry (INFO keyspace: expires) number exactly the keys found there with the expiry
 // their source gives has no other key with one. Where the count differs, or after a write, the
 // master's keys with an expiry are listed (SCAN, PEXPIRETIME in a script) for the caller to
-// compare one by one. Not used where a key can be compared more than once (bare --from servers:
-// the count would not hold) nor during an online run (writes void the count): every expiry is
-// read there, as before.
+// compare one by one; so are those of a master where a key was found twice (bare --from servers
+// holding the same key: its expiry may have been counted twice). Not used during an online run
+// (its writes void the count): every expiry is read there.
 import type {Redis} from 'ioredis'
 import {isAppliedMark} from '../changes/applied-marks.js'
 import {script} from '../copy/scripts.js'
@@ -28,11 +28,14 @@ async function expiringKeys(master: Redis): Promise<number> {
   }
 }
 
-/** The masters holding another number of keys with an expiry than were found on them. */
-export async function mastersWithOtherExpiries(target: MigrationTarget, found: VolatilePerMaster): Promise<Redis[]> {
+/**
+ * The masters holding another number of keys with an expiry than were found on them, and those
+ * named in `uncounted` (a key found there more than once: its expiry may have been counted twice).
+ */
+export async function mastersWithOtherExpiries(target: MigrationTarget, found: VolatilePerMaster, uncounted = new Set<string>()): Promise<Redis[]> {
   const masters = target.masters()
   const counts = await Promise.all(masters.map(expiringKeys))
-  return masters.filter((master, i) => counts[i] !== (found.get(masterName(master)) ?? 0))
+  return masters.filter((master, i) => uncounted.has(masterName(master)) || counts[i] !== (found.get(masterName(master)) ?? 0))
 }
 
 /** Every key with an expiry on `master` (twlab's own applied marks left out). */

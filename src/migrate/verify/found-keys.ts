@@ -47,12 +47,15 @@ export class FoundKeys {
   }
 
   /**
-   * Takes the repeats off `found` (per master, by the cluster's slot map now) and returns how many
-   * there were in all; undefined when not every key was remembered.
+   * Takes the repeats off `found` (per master, by the cluster's slot map now). Returns how many
+   * there were in all and the masters they were on (a key found twice may have been counted twice
+   * with its expiry too: those masters' expiries are not settled by count, expiry-count.ts), or
+   * undefined when not every key was remembered.
    */
-  takeRepeatsOff(found: FoundPerMaster, cluster: Cluster): number | undefined {
+  takeRepeatsOff(found: FoundPerMaster, cluster: Cluster): {repeats: number; masters: Set<string>} | undefined {
     if (!this.complete) return undefined
     const sorted = this.fingerprints.subarray(0, this.size).sort()
+    const masters = new Set<string>()
     let repeats = 0
     for (let i = 1; i < sorted.length; i++) {
       if (sorted[i] !== sorted[i - 1]) continue
@@ -61,8 +64,9 @@ export class FoundKeys {
       const master = cluster.slots[slot]?.[0]
       if (master === undefined) return undefined // a slot no master serves: the count check cannot hold
       found.set(master, (found.get(master) ?? 0) - 1)
+      masters.add(master)
     }
     this.fingerprints = new Float64Array(0)
-    return repeats
+    return {repeats, masters}
   }
 }

@@ -19,7 +19,7 @@
 //   key by key (target-to-sources.ts). Likewise a target key's expiry is read only when the
 //   source gives the key one, and a master holding exactly as many keys with an expiry as were
 //   found with the right one has no other; elsewhere its keys with an expiry are compared one by
-//   one (expiry-count.ts; not for bare servers nor online runs, which read every expiry).
+//   one (expiry-count.ts; not during online runs, which read every expiry).
 // Keys that differ are checked again after a short pause before being reported, so a key caught
 // mid-change (a write in flight during an online migration) is not reported as lost.
 import type {MigrationTarget} from '../target/migration-target.js'
@@ -81,7 +81,7 @@ export async function verifyMigration(sources: SourceSet, target: MigrationTarge
   const found: FoundPerMaster = new Map()
   const volatile: VolatilePerMaster = new Map()
   const foundKeys = comparesEveryKey(sources) ? new FoundKeys() : undefined
-  const everyExpiry = options.everyExpiry === true || foundKeys !== undefined
+  const everyExpiry = options.everyExpiry === true
   const suspects = await sourcesToTarget(ctx, options, {
     progress: (keys) => {
       checked += keys
@@ -96,13 +96,13 @@ export async function verifyMigration(sources: SourceSet, target: MigrationTarge
     found: foundKeys,
     leftToEarlier: (keys) => (leftToEarlier += keys),
   })
-  const repeats = foundKeys ? foundKeys.takeRepeatsOff(found, target.client) : 0
-  checked -= (repeats ?? 0) + leftToEarlier
-  const quiet = repeats !== undefined && noWriteBetween(marksBefore, await allWriteMarks(servers))
+  const repeated = foundKeys ? foundKeys.takeRepeatsOff(found, target.client) : {repeats: 0, masters: new Set<string>()}
+  checked -= (repeated?.repeats ?? 0) + leftToEarlier
+  const quiet = repeated !== undefined && noWriteBetween(marksBefore, await allWriteMarks(servers))
   const {differing, matchingKeys} = quiet ? await mastersWithOtherKeys(target, found) : {differing: target.masters(), matchingKeys: 0}
   const {targetKeys: scannedKeys, extra} = await targetToSources(sources, differing, options.scanCount)
   const targetKeys = matchingKeys + scannedKeys
-  const expiryMasters = everyExpiry ? [] : quiet ? await mastersWithOtherExpiries(target, volatile) : target.masters()
+  const expiryMasters = everyExpiry ? [] : quiet ? await mastersWithOtherExpiries(target, volatile, repeated?.masters) : target.masters()
   const expirySuspects = (await Promise.all(expiryMasters.map((master) => keysWithExpiry(master, options.scanCount)))).flat()
   let extraSuspects = extra
   const mismatches: Mismatch[] = []

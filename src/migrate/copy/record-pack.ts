@@ -59,6 +59,15 @@ export function keyOf(page: RecordPage, i: number): Buffer {
   return page.blob.subarray(start + HEADER, start + HEADER + page.blob.readUInt32BE(start))
 }
 
+/** Where record i's key starts in the page's blob (its length: keyLengthOf). */
+export function keyStartOf(page: RecordPage, i: number): number {
+  return page.starts[i] + HEADER
+}
+
+export function keyLengthOf(page: RecordPage, i: number): number {
+  return page.blob.readUInt32BE(page.starts[i])
+}
+
 export function keySlotOf(page: RecordPage, i: number): number {
   const start = page.starts[i] + HEADER
   return keySlotOfRange(page.blob, start, start + page.blob.readUInt32BE(page.starts[i]))

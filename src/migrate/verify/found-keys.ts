@@ -10,18 +10,19 @@
 // master whose count then falls short of its DBSIZE is checked key by key: a collision can cost
 // time, never a wrong "no other keys here".
 import type {Cluster} from 'ioredis'
-import {keyOf, keySlotOf, type RecordPage} from '../copy/record-pack.js'
+import {keySlotOfRange} from '../../hashing/index.js'
+import {keyLengthOf, keyStartOf, type RecordPage} from '../copy/record-pack.js'
 import type {FoundPerMaster} from './target-to-sources.js'
 
 /** Past this many keys the fingerprints (8 bytes each) are not kept: the count check is not used. */
 const MOST_FINGERPRINTS = 16 * 1024 * 1024
 const HASH_SPAN = 2 ** 37
 
-/** FNV-1a over the key's name, widened to 37 bits with its length. */
-function nameHash(key: Buffer): number {
+/** FNV-1a over a key's name (bytes start..end of a page), widened to 37 bits with its length. */
+function nameHash(bytes: Buffer, start: number, end: number): number {
   let hash = 0x811c9dc5
-  for (let at = 0; at < key.length; at++) hash = Math.imul(hash ^ key[at], 0x01000193)
-  return (key.length & 31) * 2 ** 32 + (hash >>> 0)
+  for (let at = start; at < end; at++) hash = Math.imul(hash ^ bytes[at], 0x01000193)
+  return ((end - start) & 31) * 2 ** 32 + (hash >>> 0)
 }
 
 export class FoundKeys {
@@ -43,7 +44,12 @@ export class FoundKeys {
       wider.set(this.fingerprints.subarray(0, this.size))
       this.fingerprints = wider
     }
-    for (const i of positions) this.fingerprints[this.size++] = keySlotOf(page, i) * HASH_SPAN + nameHash(keyOf(page, i))
+    const bytes = page.blob
+    for (const i of positions) {
+      const start = keyStartOf(page, i)
+      const end = start + keyLengthOf(page, i)
+      this.fingerprints[this.size++] = keySlotOfRange(bytes, start, end) * HASH_SPAN + nameHash(bytes, start, end)
+    }
   }
 
   /**

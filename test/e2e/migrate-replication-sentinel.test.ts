@@ -3,16 +3,16 @@
 // replica continues it: PSYNC2 keeps the old replication id). Writes before and after the
 // failover arrive; the cluster ends key by key equal to the new master, verify clean.
 import assert from 'node:assert/strict'
-import {spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {Cluster, Redis} from 'ioredis'
 import {startCli, TWLAB} from '../support/cli.js'
-import {freePort, sleep, startRedis, stopAll, stopPid, tempDir, waitForPort, waitUntil, type RunningServer} from '../support/servers.js'
+import {sleep, stopAll, tempDir, waitUntil} from '../support/servers.js'
 import {startCluster, type TestCluster} from '../migrate/cluster-support.js'
 import {fillMixed} from '../migrate/dataset.js'
 import {allKeys, assertSameKeys} from '../migrate/key-compare.js'
+import {startSentinelGroup, type SentinelGroup} from '../migrate/sentinel-group.js'
 
 const KEYS = 5000
 
@@ -31,47 +31,25 @@ async function writeRound(client: Redis, round: number): Promise<void> {
 }
 
 describe('replication capture of a Sentinel group', () => {
-  let master: RunningServer
-  let replica: RunningServer
-  let sentinel: ChildProcess
-  let sentinelPort: number
+  let group: SentinelGroup
   let target: TestCluster
   const dir = tempDir('twlab-repl-sentinel-')
 
   before(async () => {
-    master = await startRedis()
-    replica = await startRedis({args: ['--replicaof', '127.0.0.1', String(master.port)]})
-    sentinelPort = await freePort()
-    const conf = join(dir, 'sentinel.conf')
-    writeFileSync(conf, [
-      `port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`,
-      `sentinel monitor shop 127.0.0.1 ${master.port} 1`,
-      'sentinel down-after-milliseconds shop 1000',
-      // long enough that a promotion Sentinel sees late on a busy machine is not aborted (an aborted
-      // failover leaves the replica a master that Sentinel never names)
-      'sentinel failover-timeout shop 30000',
-      '',
-    ].join('\n'))
-    sentinel = spawn('redis-sentinel', [conf], {stdio: 'ignore'})
-    await waitForPort(sentinelPort)
+    group = await startSentinelGroup({fill: (client) => fillMixed(client, 's', KEYS)})
     target = await startCluster({masters: 3})
-    const client = new Redis({port: master.port})
-    await fillMixed(client, 's', KEYS)
-    client.disconnect()
-    const replicaClient = new Redis({port: replica.port})
-    await waitUntil(async () => (await replicaClient.dbsize()) === KEYS, 'the replica in sync', 20_000)
-    replicaClient.disconnect()
   })
 
   after(async () => {
-    if (sentinel) await stopPid(sentinel)
+    await group?.stop()
     await target?.stop()
     await stopAll()
   })
 
-  test('the master is killed mid-stream: the stream is followed on the promoted replica', async () => {
+  test('the master is killed mid-stream: the stream is followed on the promoted replica', () => group.withLog(async () => {
+    const {master, replica} = group
     const checkpoint = join(dir, 'repl.json')
-    const run = startCli(TWLAB, ['migrate', '--from-sentinel', `127.0.0.1:${sentinelPort}`, '--master', 'shop', '--to-cluster', target.address,
+    const run = startCli(TWLAB, ['migrate', '--from-sentinel', group.sentinel, '--master', 'shop', '--to-cluster', target.address,
       '--online', '--capture', 'replication', '--quiet-for', '8', '--json', '--checkpoint', checkpoint], {timeoutMs: 100_000})
     let ended = ''
     void run.done.then((r) => (ended = `exit ${r.code}: ${r.stderr}${r.stdout}`))
@@ -118,5 +96,5 @@ describe('replication capture of a Sentinel group', () => {
       targetClient.disconnect()
       promoted.disconnect()
     }
-  })
+  }))
 })

@@ -1,7 +1,9 @@
 // A Sentinel group as the source: the master is found from Sentinel, and when it is killed in the
 // middle of the copy, Sentinel promotes the replica and the copy carries on from the new master
 // (read again from the start, the keys already copied recognised as identical). Key by key equal
-// afterwards, against the new master; `migrate verify --from-sentinel` clean.
+// afterwards, against the new master; `migrate verify --from-sentinel` clean. Online, the group's
+// changes are followed by keyspace notifications when asked for, and by them as the fallback when
+// the master refuses PSYNC (replication is the default).
 import assert from 'node:assert/strict'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -94,4 +96,36 @@ describe('twlab migrate --from-sentinel', () => {
     assert.equal(result.code, 1)
     assert.match(result.stderr, /monitors no master named "nope": give one of shop with --master/)
   })
+
+  /** An online migration of the group (now the promoted replica) to the same target, quiet after 2 s. */
+  function migrateOnline(extra: string[], checkpoint: string) {
+    return twlab(['migrate', '--from-sentinel', sentinel, '--master', 'shop', '--to-cluster', target.address,
+      '--online', '--quiet-for', '2', '--json', '--checkpoint', join(dir, checkpoint), ...extra], {timeoutMs: 120_000})
+  }
+
+  test('online with --capture notifications: the group is followed by keyspace notifications', () => group.withLog(async () => {
+    const result = await migrateOnline(['--capture', 'notifications'], 'notifications.json')
+    assert.equal(result.code, 0, result.stderr + result.stdout)
+    const {migration} = JSON.parse(result.stdout)
+    assert.equal(migration.status, 'done')
+    assert.equal(migration.capture.mode, 'notifications')
+    assert.deepEqual(migration.verify.counts, EMPTY)
+  }))
+
+  test('online, a master that refuses PSYNC: replication (the default) falls back to keyspace notifications, said plainly', () => group.withLog(async () => {
+    const promoted = new Redis({port: group.replica.port})
+    await promoted.call('ACL', 'SETUSER', 'default', '-psync')
+    try {
+      const result = await migrateOnline([], 'fallback.json')
+      assert.equal(result.code, 0, result.stderr + result.stdout)
+      const {migration} = JSON.parse(result.stdout)
+      assert.equal(migration.status, 'done')
+      assert.equal(migration.capture.mode, 'notifications')
+      assert.match(migration.capture.notes.join('\n'), /refused PSYNC: .*following changes by keyspace notifications instead/)
+      assert.deepEqual(migration.verify.counts, EMPTY)
+    } finally {
+      await promoted.call('ACL', 'SETUSER', 'default', '+psync')
+      promoted.disconnect()
+    }
+  }))
 })

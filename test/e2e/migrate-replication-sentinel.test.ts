@@ -1,7 +1,8 @@
-// Replication capture of a Sentinel group: twlab a replica of its master; the master is killed
-// mid-stream, Sentinel promotes the replica, and twlab follows the stream there (the promoted
-// replica continues it: PSYNC2 keeps the old replication id). Writes before and after the
-// failover arrive; the cluster ends key by key equal to the new master, verify clean.
+// Replication capture of a Sentinel group, the default for an online migration of one: twlab a
+// replica of its master; the master is killed mid-stream, Sentinel promotes the replica, and twlab
+// follows the stream there (the promoted replica continues it: PSYNC2 keeps the old replication
+// id). Writes before and after the failover arrive; the cluster ends key by key equal to the new
+// master, verify clean.
 import assert from 'node:assert/strict'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -30,7 +31,7 @@ async function writeRound(client: Redis, round: number): Promise<void> {
   await client.pipeline().incr('counter').lpush('pushed', String(round)).set(`after:${round}`, 'x').append('text', `${round};`).exec()
 }
 
-describe('replication capture of a Sentinel group', () => {
+describe('replication capture of a Sentinel group (the default)', () => {
   let group: SentinelGroup
   let target: TestCluster
   const dir = tempDir('twlab-repl-sentinel-')
@@ -49,8 +50,9 @@ describe('replication capture of a Sentinel group', () => {
   test('the master is killed mid-stream: the stream is followed on the promoted replica', () => group.withLog(async () => {
     const {master, replica} = group
     const checkpoint = join(dir, 'repl.json')
+    // no --capture: replication is the default for a Sentinel group
     const run = startCli(TWLAB, ['migrate', '--from-sentinel', group.sentinel, '--master', 'shop', '--to-cluster', target.address,
-      '--online', '--capture', 'replication', '--quiet-for', '8', '--json', '--checkpoint', checkpoint], {timeoutMs: 100_000})
+      '--online', '--quiet-for', '8', '--json', '--checkpoint', checkpoint], {timeoutMs: 100_000})
     let ended = ''
     void run.done.then((r) => (ended = `exit ${r.code}: ${r.stderr}${r.stdout}`))
     const first = new Redis({port: master.port})

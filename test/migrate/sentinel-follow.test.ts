@@ -3,12 +3,14 @@
 // with real redis-servers as the masters. Sentinel names the new master while it still
 // reconfigures the replicas and announces +switch-master only afterwards: a failover follow() has
 // already followed by then must not be taken for a second one (it used to be: the next follow()
-// waited for a failover that never came, "Sentinel named no new master within 60 s").
+// waited for a failover that never came, "Sentinel named no new master within 60 s"). The switch
+// fails what waits on the dead master at once, even while its client waits to reconnect (a copy
+// reading there used to wait for ever).
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import {after, describe, test} from 'node:test'
 import {openSentinelSource} from '../../src/migrate/source/sentinel-source.js'
-import {freePort, sleep, startRedis, stopAll} from '../support/servers.js'
+import {freePort, sleep, startRedis, stopAll, waitUntil} from '../support/servers.js'
 
 interface FakeSentinel {
   port: number
@@ -115,6 +117,28 @@ describe('following a Sentinel group through a failover', () => {
       for (let i = 0; i < 50 && !follower.pending; i++) await sleep(100)
       assert.equal(follower.pending, true)
       assert.deepEqual(await follower.follow(), {from: `127.0.0.1:${second.port}`, to: `127.0.0.1:${first.port}`})
+    } finally {
+      await set.close()
+      sentinel.close()
+    }
+  })
+
+  test('+switch-master fails the commands waiting on the dead master at once, while its client waits to reconnect', async () => {
+    const [first, second] = [await startRedis(), await startRedis()]
+    const sentinel = await fakeSentinel(first.port)
+    const set = await openSentinelSource({sentinel: `127.0.0.1:${sentinel.port}`, master: 'shop', failoverTimeoutMs: 3000})
+    try {
+      const client = set.sources[0].client
+      await client.ping()
+      first.child.kill('SIGKILL')
+      await waitUntil(() => client.status === 'reconnecting', 'the client to wait to reconnect', 10_000, 5)
+      const waiting = client.get('key').then(() => 'answered', (error: Error) => `failed: ${error.message}`)
+      await waitUntil(() => client.status === 'reconnecting', 'the client to wait to reconnect again', 10_000, 5)
+      sentinel.named = second.port
+      sentinel.announce(`shop 127.0.0.1 ${first.port} 127.0.0.1 ${second.port}`)
+      const outcome = await Promise.race([waiting, sleep(10_000).then(() => 'still waiting after 10 s')])
+      assert.match(outcome, /^failed: Connection is closed/)
+      assert.equal(set.failover?.pending, true)
     } finally {
       await set.close()
       sentinel.close()

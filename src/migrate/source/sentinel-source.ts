@@ -85,7 +85,7 @@ class SentinelFollower implements FailoverFollower {
     // already followed: Sentinel named this master to follow() before announcing the switch
     if (formatAddress({host, port: Number(port)}) === formatAddress(this.source.address)) return
     this.switched = true
-    this.source.client.disconnect()
+    dropConnection(this.source.client)
   }
 
   /** Whether Sentinel announced a failover since the last follow(). */
@@ -115,7 +115,7 @@ class SentinelFollower implements FailoverFollower {
   }
 
   private repoint(address: Address): void {
-    this.source.client.disconnect()
+    dropConnection(this.source.client)
     this.source.address = address
     this.source.client = sourceClient(address, {name: 'twlab-migrate', password: this.options.password})
     this.switched = false
@@ -125,6 +125,18 @@ class SentinelFollower implements FailoverFollower {
     this.subscriber?.disconnect()
     this.sentinel.disconnect()
   }
+}
+
+/**
+ * Closes a master's connection so that every command waiting on it fails at once. ioredis's
+ * disconnect() alone strands the commands of a client that waits to reconnect (the dead master's,
+ * between two refused attempts): it cancels that wait and leaves no socket whose close would fail
+ * them, so a copy reading there waited for ever. Such a client is made to start connecting first,
+ * which disconnect() aborts, failing what it holds.
+ */
+function dropConnection(client: Redis): void {
+  if (client.status === 'reconnecting') client.connect().catch(() => undefined)
+  client.disconnect()
 }
 
 async function answersAsMaster(address: Address, password?: string): Promise<boolean> {

@@ -39,6 +39,8 @@ export class ChangeFeed implements ChangeCapture {
   /** sources whose subscriber dropped: changes there may have been missed */
   readonly lost = new Set<string>()
   events = 0
+  /** what the run's result says of this capture (why it was chosen, when it is the fallback) */
+  readonly notes: string[] = []
 
   constructor(private readonly sources: Source[]) {}
 
@@ -68,7 +70,7 @@ export class ChangeFeed implements ChangeCapture {
   async copySnapshot(): Promise<void> {}
 
   report(): CaptureReport {
-    return {mode: this.mode, notes: []}
+    return {mode: this.mode, notes: this.notes}
   }
 
   lagText(): string {

@@ -1,9 +1,9 @@
 // Which capture an online migration uses: replication by default where the sources allow it; a
 // source that refuses PSYNC (a managed service, an ACL without it) makes the migration fall back
 // to keyspace notifications, said plainly, unless replication was asked for by name. A Sentinel
-// group is followed by replication when asked for by name (its failovers followed to the new
-// master); a Redis Cluster source by notifications only: a slot that moves between two of its
-// masters would reach the target through two streams applied independently.
+// group is a source like a pool's server here (its failovers followed to the new master); a
+// Redis Cluster source by notifications only: a slot that moves between two of its masters would
+// reach the target through two streams applied independently.
 import {UserError} from '../../errors.js'
 import type {CaptureContext, CaptureMode, ChangeCapture} from './change-capture.js'
 import {ChangeFeed} from './keyspace-notifications.js'
@@ -17,7 +17,8 @@ export async function openChangeCapture(requested: CaptureMode | undefined, cont
   if (requested === 'replication' && kind === 'cluster') {
     throw new UserError('--capture replication follows pools, servers and Sentinel groups, not a Redis Cluster source: its slots can move between masters mid-stream.', {hint: 'Leave --capture out (keyspace notifications are used) or give --capture notifications.'})
   }
-  const byDefault = kind !== 'cluster' && kind !== 'sentinel'
+  const byDefault = kind !== 'cluster'
+  let fallback: string | undefined
   if (requested === 'replication' || (requested === undefined && byDefault)) {
     const capture = new ReplicationCapture(context)
     try {
@@ -29,10 +30,12 @@ export async function openChangeCapture(requested: CaptureMode | undefined, cont
       if (requested === 'replication') {
         throw new UserError(`${error.message}, so twlab cannot follow it as a replica.`, {hint: 'Allow PSYNC for this user, or migrate with --capture notifications.'})
       }
-      context.note(`${error.message}: following changes by keyspace notifications instead.`)
+      fallback = `${error.message}: following changes by keyspace notifications instead.`
+      context.note(fallback)
     }
   }
   const feed = new ChangeFeed(sources)
+  if (fallback) feed.notes.push(fallback)
   await feed.start()
   return feed
 }

@@ -7,6 +7,13 @@
 // caller acks every second, and at once when the master asks (REPLCONF GETACK). A source that
 // speaks TLS (a lab made with --tls, or the command's --tls flags) is followed over TLS, with the
 // same files as every other client of it (targets/connection-access.ts).
+//
+// twlab announces listening-port 0: it listens on nothing. A Sentinel watching the source lists
+// it as a replica at <ip>:0 (the master's INFO names every replica) but never connects to a port-0
+// address, so it never promotes it or sends it SLAVEOF, and holds it subjectively down, which a
+// failover does not wait on. A replica cannot ask not to be listed (replica-priority is read from
+// the replica's own INFO); any real port would be one Sentinel connects to. SENTINEL RESET clears
+// the entry once the migration is over.
 import {connect, type Socket} from 'node:net'
 import {connect as connectTls} from 'node:tls'
 import {formatAddress, type Address} from '../../address.js'
@@ -88,7 +95,7 @@ export class ReplicaLink {
   private handshake(auth: LinkAuth, from: PsyncFrom | undefined, eof: boolean, what: string, connected: string): Promise<PsyncAnswer> {
     const commands: string[][] = []
     if (auth.password) commands.push(auth.user ? ['AUTH', auth.user, auth.password] : ['AUTH', auth.password])
-    // listening-port: what INFO replication shows for this replica; twlab listens on none
+    // listening-port: what INFO replication shows for this replica; 0: none (see the top of this file)
     commands.push(['REPLCONF', 'listening-port', '0'])
     commands.push(eof ? ['REPLCONF', 'capa', 'eof', 'capa', 'psync2'] : ['REPLCONF', 'capa', 'psync2'])
     commands.push(['PSYNC', from ? from.replid : '?', from ? String(from.offset + 1) : '-1'])

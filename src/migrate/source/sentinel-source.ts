@@ -4,6 +4,9 @@
 // master's connection is dropped (its reads fail instead of waiting for a dead server), and
 // `follow()` re-points the source at the new master once Sentinel names it and it answers as a
 // master. What the copy does then (read the new master from the start) is migration.ts's.
+// Sentinel names the new master (GET-MASTER-ADDR-BY-NAME) while it still reconfigures the other
+// replicas, before it announces +switch-master: a failover `follow()` has already followed may be
+// announced afterwards, and is then not taken for another one.
 import type {Redis} from 'ioredis'
 import {formatAddress, parseAddress, type Address} from '../../address.js'
 import {UserError, describeSystemError} from '../../errors.js'
@@ -65,18 +68,24 @@ class SentinelFollower implements FailoverFollower {
   private subscriber?: Redis
   private switched = false
 
-  constructor(private readonly sentinel: Redis, private readonly at: Address,
+  constructor(private sentinel: Redis, private readonly at: Address,
     private readonly options: SentinelSourceOptions, private readonly source: Source) {}
 
   /** Subscribes to +switch-master: a failover drops the old master's connection at once. */
   async listen(): Promise<void> {
     this.subscriber = createClient(this.at, {policy: 'patient', lazyConnect: false})
-    this.subscriber.on('message', (_channel: string, message: string) => {
-      if (message.split(' ')[0] !== this.options.master) return
-      this.switched = true
-      this.source.client.disconnect()
-    })
+    this.subscriber.on('message', (_channel: string, message: string) => this.switchAnnounced(message))
     await this.subscriber.subscribe('+switch-master')
+  }
+
+  /** "+switch-master <name> <old ip> <old port> <new ip> <new port>" */
+  private switchAnnounced(message: string): void {
+    const [name, , , host, port] = message.split(' ')
+    if (name !== this.options.master) return
+    // already followed: Sentinel named this master to follow() before announcing the switch
+    if (formatAddress({host, port: Number(port)}) === formatAddress(this.source.address)) return
+    this.switched = true
+    dropConnection(this.source.client)
   }
 
   /** Whether Sentinel announced a failover since the last follow(). */
@@ -88,7 +97,7 @@ class SentinelFollower implements FailoverFollower {
     const from = formatAddress(this.source.address)
     const deadline = Date.now() + (this.options.failoverTimeoutMs ?? FAILOVER_TIMEOUT_MS)
     for (let attempt = 0; attempt < 100_000 && Date.now() < deadline; attempt++) {
-      const now = await masterAddress(this.sentinel, this.options.master).catch(() => undefined)
+      const now = await masterAddress(this.sentinelClient(), this.options.master).catch(() => undefined)
       if (now && formatAddress(now) !== from && await answersAsMaster(now, this.options.password)) {
         this.repoint(now)
         return {from, to: formatAddress(now)}
@@ -99,8 +108,14 @@ class SentinelFollower implements FailoverFollower {
     throw new UserError(`The master ${this.options.master} at ${from} stopped answering and Sentinel named no new master within ${Math.round((this.options.failoverTimeoutMs ?? FAILOVER_TIMEOUT_MS) / 1000)} s: run again with --resume once the group has a master.`)
   }
 
+  /** The client that asks Sentinel, opened again when an outage of Sentinel outlasted its reconnects. */
+  private sentinelClient(): Redis {
+    if (this.sentinel.status === 'end') this.sentinel = createClient(this.at, {policy: 'admin', lazyConnect: false})
+    return this.sentinel
+  }
+
   private repoint(address: Address): void {
-    this.source.client.disconnect()
+    dropConnection(this.source.client)
     this.source.address = address
     this.source.client = sourceClient(address, {name: 'twlab-migrate', password: this.options.password})
     this.switched = false
@@ -110,6 +125,18 @@ class SentinelFollower implements FailoverFollower {
     this.subscriber?.disconnect()
     this.sentinel.disconnect()
   }
+}
+
+/**
+ * Closes a master's connection so that every command waiting on it fails at once. ioredis's
+ * disconnect() alone strands the commands of a client that waits to reconnect (the dead master's,
+ * between two refused attempts): it cancels that wait and leaves no socket whose close would fail
+ * them, so a copy reading there waited for ever. Such a client is made to start connecting first,
+ * which disconnect() aborts, failing what it holds.
+ */
+function dropConnection(client: Redis): void {
+  if (client.status === 'reconnecting') client.connect().catch(() => undefined)
+  client.disconnect()
 }
 
 async function answersAsMaster(address: Address, password?: string): Promise<boolean> {

@@ -1,9 +1,10 @@
 // Benchmark: the same dataset (mixed types, a fifth with expiries; about a million keys by
 // default) copied from three standalone sources into a fresh three-master cluster twice in one
 // run: by `redis-cli --cluster import --cluster-copy` (one source at a time, one MIGRATE per key:
-// its only mode) and by `twlab migrate` (all sources in parallel, pipelined). Prints keys/s for
-// both and the ratio, where twlab's time goes (start-up, plan, copy), then the time `twlab
-// migrate verify` takes over the copy, each figure with the load average it was measured under.
+// its only mode) and by `twlab migrate` (all sources in parallel, pipelined), then `twlab migrate
+// verify` of that copy: twlab's copy and verify in turn over TWLAB_BENCH_PAIRS rounds (default 3,
+// a fresh cluster each), their medians, the ratios to redis-cli and verify's rate against the
+// copy's; where twlab's time goes (start-up, plan, copy); each figure with its load average.
 // On a shared machine wall time depends on what else runs, so each copy's CPU time is printed
 // too: the tool's own process (bash `times`) plus every source and target server (INFO cpu),
 // per key. Then the same data copied online twice more, by each change capture: SCAN+DUMP with
@@ -18,7 +19,7 @@ import {TWLAB, twlab} from '../support/cli.js'
 import {sleep, startRedis, stopAll, tempDir, type RunningServer} from '../support/servers.js'
 import {startCluster, type TestCluster} from '../migrate/cluster-support.js'
 import {fillMixed} from '../migrate/dataset.js'
-import {clusterKeys, cpuPerKey, load, runTimed, seconds, serverCpu} from './migrate-measure.js'
+import {clusterKeys, cpuPerKey, load, median, runTimed, seconds, serverCpu} from './migrate-measure.js'
 import {mixedBench} from './migrate-mixed.js'
 
 const PER_SOURCE = Number(process.env.TWLAB_BENCH_KEYS ?? 333_334)
@@ -99,6 +100,45 @@ async function onlineRun(capture: 'notifications' | 'replication', sources: Runn
   return {cluster, line: `twlab migrate --online --capture ${label}: snapshot ${keys} keys in ${migration.copySeconds.toFixed(1)} s = ${migration.keysPerSecond} keys/s, source CPU ${us(sourceCpuSnapshot, keys)} us/key; stream ${streamOps} ops in ${streamSeconds.toFixed(2)} s = ${Math.round(streamOps / streamSeconds)} ops/s  [load ${started} -> ${load()}]`}
 }
 
+/** Rounds of copy then verify, each into a fresh cluster: TWLAB_BENCH_PAIRS (default 3). */
+const PAIRS = Number(process.env.TWLAB_BENCH_PAIRS ?? 3)
+
+/** One copy by `twlab migrate --no-verify` into a fresh cluster, then `twlab migrate verify` of it, each timed with its CPU. */
+async function copyThenVerify(sources: RunningServer[], dir: string, round: number) {
+  const cluster = await startCluster()
+  try {
+    const from = sources.map((s) => `127.0.0.1:${s.port}`).join(',')
+    const ports = [...sources, ...cluster.masters].map((s) => s.port)
+    const copyLoad = load()
+    const copyServersBefore = await serverCpu(ports)
+    const copyStart = process.hrtime.bigint()
+    const copy = await runTimed(process.execPath, [TWLAB, 'migrate', '--from', from, '--to-cluster', cluster.address, '--no-verify', '--json',
+      '--checkpoint', join(dir, `bench-${round}.json`)])
+    const copySeconds = seconds(copyStart)
+    const copyServerSeconds = (await serverCpu(ports)) - copyServersBefore
+    if (copy.code !== 0) throw new Error(`twlab migrate exited with ${copy.code}: ${copy.stdout}`)
+    const {migration} = JSON.parse(copy.stdout)
+    const copied = await clusterKeys(cluster)
+    const verifyLoad = load()
+    const verifyServersBefore = await serverCpu(ports)
+    const verifyStart = process.hrtime.bigint()
+    const verify = await runTimed(process.execPath, [TWLAB, 'migrate', 'verify', '--from', from, '--to-cluster', cluster.address, '--json'])
+    const verifySeconds = seconds(verifyStart)
+    const verifyServerSeconds = (await serverCpu(ports)) - verifyServersBefore
+    const report = JSON.parse(verify.stdout)
+    return {
+      copied, copySeconds, copyRate: copied / copySeconds, copyLoad: `${copyLoad} -> ${load()}`,
+      copyCpu: cpuPerKey(copy.cpuSeconds, copyServerSeconds, copied),
+      copyPhaseSeconds: migration.copySeconds as number, copyPhaseRate: migration.keysPerSecond as number,
+      checked: report.checked as number, targetKeys: report.targetKeys as number, mismatches: report.mismatches.length as number,
+      verifySeconds, verifyRate: report.checked / verifySeconds, verifyLoad: `${verifyLoad} -> ${load()}`,
+      verifyCpu: cpuPerKey(verify.cpuSeconds, verifyServerSeconds, report.checked),
+    }
+  } finally {
+    await cluster.stop()
+  }
+}
+
 async function main(): Promise<void> {
   if (process.env.TWLAB_BENCH_DATA === 'mixed') return mixedBench()
   const dir = tempDir('twlab-migrate-bench-')
@@ -138,38 +178,22 @@ async function main(): Promise<void> {
     await twlab(['migrate', '--help'])
     const startupSeconds = seconds(startupStart)
 
-    const forTwlab = await startCluster()
-    clusters.push(forTwlab)
-    const from = sources.map((s) => `127.0.0.1:${s.port}`).join(',')
-    const twPorts = [...sources, ...forTwlab.masters].map((s) => s.port)
-    const twLoad = load()
-    const twServersBefore = await serverCpu(twPorts)
-    const twStart = process.hrtime.bigint()
-    const result = await runTimed(process.execPath, [TWLAB, 'migrate', '--from', from, '--to-cluster', forTwlab.address, '--no-verify', '--json',
-      '--checkpoint', join(dir, 'bench.json')])
-    const twSeconds = seconds(twStart)
-    const twServerSeconds = (await serverCpu(twPorts)) - twServersBefore
-    if (result.code !== 0) throw new Error(`twlab migrate exited with ${result.code}: ${result.stdout}`)
-    const {migration} = JSON.parse(result.stdout)
-    const twCopied = await clusterKeys(forTwlab)
-    const twRate = twCopied / twSeconds
-    console.log(`twlab migrate (whole command: start, plan, copy):              ${twCopied} keys in ${twSeconds.toFixed(1)} s = ${Math.round(twRate)} keys/s  [load ${twLoad} -> ${load()}]`)
-    console.log(`  ${cpuPerKey(result.cpuSeconds, twServerSeconds, twCopied)}`)
-    console.log(`  where the time goes: start-up ${startupSeconds.toFixed(2)} s (migrate --help), copy ${migration.copySeconds.toFixed(1)} s (${migration.keysPerSecond} keys/s), the rest (connect, plan, close) ${(twSeconds - migration.copySeconds - startupSeconds).toFixed(1)} s`)
-    console.log(`ratio twlab / redis-cli: ${(twRate / cliRate).toFixed(1)}x (copy phase alone: ${(migration.keysPerSecond / cliRate).toFixed(1)}x)`)
-
-    const verifyLoad = load()
-    const verifyServersBefore = await serverCpu(twPorts)
-    const verifyStart = process.hrtime.bigint()
-    const verify = await runTimed(process.execPath, [TWLAB, 'migrate', 'verify', '--from', from, '--to-cluster', forTwlab.address, '--json'])
-    const verifySeconds = seconds(verifyStart)
-    const verifyServerSeconds = (await serverCpu(twPorts)) - verifyServersBefore
-    const report = JSON.parse(verify.stdout)
-    const verifyRate = report.checked / verifySeconds
-    console.log(`twlab migrate verify (both ways, every key): ${report.checked} source keys and ${report.targetKeys} target keys in ${verifySeconds.toFixed(1)} s = ${Math.round(verifyRate)} keys/s, ${report.mismatches.length} mismatches  [load ${verifyLoad} -> ${load()}]`)
-    console.log(`  ${cpuPerKey(verify.cpuSeconds, verifyServerSeconds, report.checked)}`)
-    console.log(`verify / copy (whole commands, same data): ${(verifyRate / twRate).toFixed(2)}x the copy's keys/s (at least 1: verify at copy speed)`)
-    await forTwlab.stop()
+    const pairs = []
+    for (let round = 1; round <= PAIRS; round++) {
+      const pair = await copyThenVerify(sources, dir, round)
+      pairs.push(pair)
+      console.log(`round ${round}:`)
+      console.log(`  twlab migrate (whole command: start, plan, copy):   ${pair.copied} keys in ${pair.copySeconds.toFixed(1)} s = ${Math.round(pair.copyRate)} keys/s  [load ${pair.copyLoad}]`)
+      console.log(`    ${pair.copyCpu}`)
+      console.log(`    where the time goes: start-up ${startupSeconds.toFixed(2)} s (migrate --help), copy ${pair.copyPhaseSeconds.toFixed(1)} s (${pair.copyPhaseRate} keys/s), the rest (connect, plan, close) ${(pair.copySeconds - pair.copyPhaseSeconds - startupSeconds).toFixed(1)} s`)
+      console.log(`  twlab migrate verify (both ways, every key):        ${pair.checked} source keys and ${pair.targetKeys} target keys in ${pair.verifySeconds.toFixed(1)} s = ${Math.round(pair.verifyRate)} keys/s, ${pair.mismatches} mismatches  [load ${pair.verifyLoad}]`)
+      console.log(`    ${pair.verifyCpu}`)
+    }
+    const copyRate = median(pairs.map((p) => p.copyRate))
+    const verifyRate = median(pairs.map((p) => p.verifyRate))
+    console.log(`medians of ${PAIRS} round(s) (copy and verify in turn on the same data): copy ${Math.round(copyRate)} keys/s (copy phase ${Math.round(median(pairs.map((p) => p.copyPhaseRate)))} keys/s), verify ${Math.round(verifyRate)} keys/s`)
+    console.log(`ratio twlab / redis-cli: ${(copyRate / cliRate).toFixed(1)}x (copy phase alone: ${(median(pairs.map((p) => p.copyPhaseRate)) / cliRate).toFixed(1)}x)`)
+    console.log(`verify / copy (whole commands): ${(verifyRate / copyRate).toFixed(2)}x the copy's keys/s (at least 1: verify at copy speed); per round: ${pairs.map((p) => (p.verifyRate / p.copyRate).toFixed(2)).join(', ')}`)
 
     for (const capture of ['notifications', 'replication'] as const) {
       const {cluster, line} = await onlineRun(capture, sources, dir)

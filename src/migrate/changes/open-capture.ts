@@ -2,8 +2,8 @@
 // source that refuses PSYNC (a managed service, an ACL without it) makes the migration fall back
 // to keyspace notifications, said plainly, unless replication was asked for by name. A Sentinel
 // group is followed by replication when asked for by name (its failovers followed to the new
-// master); a Redis Cluster source by notifications only: a slot that moves between two of its
-// masters would reach the target through two streams applied independently.
+// master). A Redis Cluster source is followed like servers, one stream per master; its slots that
+// move between masters reach the target as copies of their keys (slot-motion.ts).
 import {UserError} from '../../errors.js'
 import type {CaptureContext, CaptureMode, ChangeCapture} from './change-capture.js'
 import {ChangeFeed} from './keyspace-notifications.js'
@@ -14,10 +14,7 @@ import {ReplicationCapture} from './replication-capture.js'
 export async function openChangeCapture(requested: CaptureMode | undefined, context: CaptureContext): Promise<ChangeCapture> {
   const sources = context.ctx.sources.sources
   const kind = context.ctx.sources.kind
-  if (requested === 'replication' && kind === 'cluster') {
-    throw new UserError('--capture replication follows pools, servers and Sentinel groups, not a Redis Cluster source: its slots can move between masters mid-stream.', {hint: 'Leave --capture out (keyspace notifications are used) or give --capture notifications.'})
-  }
-  const byDefault = kind !== 'cluster' && kind !== 'sentinel'
+  const byDefault = kind !== 'sentinel'
   if (requested === 'replication' || (requested === undefined && byDefault)) {
     const capture = new ReplicationCapture(context)
     try {

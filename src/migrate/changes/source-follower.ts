@@ -113,9 +113,9 @@ export class SourceFollower {
     }
   }
 
-  /** A Sentinel source: re-pointed at the group's master when it moved; whether it did. */
+  /** A Sentinel source (or a cluster source's master): re-pointed at the master now; whether it moved. */
   private async followFailover(): Promise<boolean> {
-    const failover = this.ctx.sources.failover
+    const failover = this.source.failover ?? this.ctx.sources.failover
     if (!failover) return false
     const moved = await failover.follow()
     if (!moved) return false
@@ -237,6 +237,14 @@ export class SourceFollower {
       }
     }
     this.options.failed(new UserError(`The replication link to ${this.name} dropped and could not be opened again: run the same command with --resume.`, {cause}))
+  }
+
+  /**
+   * A cluster source's master that is no longer one (the slot map says so): the link is ended as
+   * if it dropped, and taken up again on the master that took over (followFailover).
+   */
+  followMovedMaster(): void {
+    if (!this.closed) this.link?.drop(new Error('it is no longer a master of the cluster'))
   }
 
   /** Stops reading and applying; resolves once the round in flight is done. */

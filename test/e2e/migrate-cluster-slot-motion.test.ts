@@ -3,7 +3,9 @@
 // writing keys of that slot through a cluster client (following ASK and MOVED). The two masters'
 // streams carry the slot's DELs (MIGRATE), RESTORE-ASKINGs and writes in no common order; the slot
 // is marked moved, its commands become copies of their keys, and it is copied again once settled.
-// Key by key equal afterwards (type, value, expiry); the slot's counter is exact.
+// Then a slot already half moved when the migration begins (each master's snapshot holds part of
+// it), its move finished during the stream. Key by key equal afterwards (type, value, expiry);
+// the slot's counter is exact.
 import assert from 'node:assert/strict'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -51,8 +53,8 @@ describe('twlab migrate --from-cluster by replication, a slot moved in the sourc
     await stopAll()
   })
 
-  /** Moves `slot` from its owner to another master the way redis-cli --cluster reshard does, in batches. */
-  async function moveSlot(slot: number, during: () => Promise<void>): Promise<{from: number; to: number}> {
+  /** Marks `slot` moving from its owner to another master (IMPORTING there, MIGRATING here). */
+  async function openSlot(slot: number): Promise<{from: number; to: number; toId: string}> {
     await sourceClient.refreshSlotsCache()
     await sleep(100)
     const from = Number(sourceClient.slots[slot][0].split(':').pop())
@@ -60,26 +62,48 @@ describe('twlab migrate --from-cluster by replication, a slot moved in the sourc
     const [fromId, toId] = [await nodeId(from), await nodeId(to)]
     const a = new Redis({port: from, maxRetriesPerRequest: 1})
     const b = new Redis({port: to, maxRetriesPerRequest: 1})
+    await b.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId)
+    await a.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId)
+    a.disconnect()
+    b.disconnect()
+    return {from, to, toId}
+  }
+
+  /** MIGRATEs up to `batches` batches of `slot`'s keys, calling `during` after each; with no limit, then gives the slot to `to` everywhere. */
+  async function migrateKeys(slot: number, move: {from: number; to: number; toId: string}, during: () => Promise<void>, batches = 1000): Promise<void> {
+    const a = new Redis({port: move.from, maxRetriesPerRequest: 1})
     try {
-      await b.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId)
-      await a.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId)
-      for (let batch = 0; batch < 1000; batch++) {
+      for (let batch = 0; batch < batches; batch++) {
         const keys = (await a.call('CLUSTER', 'GETKEYSINSLOT', slot, 20)) as string[]
         if (keys.length === 0) break
-        await a.call('MIGRATE', '127.0.0.1', to, '', 0, 5000, 'KEYS', ...keys)
+        await a.call('MIGRATE', '127.0.0.1', move.to, '', 0, 5000, 'KEYS', ...keys)
         await during()
-      }
-      for (const master of source.masters) {
-        const client = new Redis({port: master.port, maxRetriesPerRequest: 1})
-        await client.call('CLUSTER', 'SETSLOT', slot, 'NODE', toId)
-        client.disconnect()
       }
     } finally {
       a.disconnect()
-      b.disconnect()
+    }
+    if (batches < 1000) return
+    for (const master of source.masters) {
+      const client = new Redis({port: master.port, maxRetriesPerRequest: 1})
+      await client.call('CLUSTER', 'SETSLOT', slot, 'NODE', move.toId)
+      client.disconnect()
     }
     await sourceClient.refreshSlotsCache()
-    return {from, to}
+  }
+
+  /** Moves `slot` from its owner to another master the way redis-cli --cluster reshard does, in batches. */
+  async function moveSlot(slot: number, during: () => Promise<void>): Promise<{from: number; to: number}> {
+    const move = await openSlot(slot)
+    await migrateKeys(slot, move, during)
+    return move
+  }
+
+  async function flushTarget(): Promise<void> {
+    for (const master of target.masters) {
+      const client = new Redis({port: master.port, maxRetriesPerRequest: 1})
+      await client.flushall()
+      client.disconnect()
+    }
   }
 
   test('keys of the moving slot, written during the move, are equal key by key afterwards', async () => {
@@ -115,6 +139,39 @@ describe('twlab migrate --from-cluster by replication, a slot moved in the sourc
     assert.equal(migration.status, 'done')
     assert.deepEqual(migration.verify.counts, EMPTY)
     assert.equal(await targetClient.get('{mv}:counter'), String(writer.rounds), 'the moving slot\'s counter is exact')
+    await assertClustersEqual(source, sourceClient, target, targetClient)
+  })
+
+  test('a slot half moved when the migration begins, finished during the stream: equal key by key', async () => {
+    await flushTarget()
+    const checkpoint = join(dir, 'half-moved.json')
+    const slot = Number(await sourceClient.cluster('KEYSLOT', '{hm}'))
+    for (let i = 0; i < 200; i++) await sourceClient.rpush(`{hm}:k:${i}`, 'a', String(i))
+    const move = await openSlot(slot)
+    const writer = new ClusterWriter(sourceClient, '{hm}')
+    await migrateKeys(slot, move, () => writer.round(), 5) // 100 of its keys moved, the rest where they were
+    const run = startCli(TWLAB, ['migrate', '--from-cluster', `127.0.0.1:${source.masters[1].port}`, '--to-cluster', target.address,
+      '--online', '--json', '--checkpoint', checkpoint, '--quiet-for', '4'], {timeoutMs: 180_000})
+    let ended = ''
+    void run.done.then((r) => (ended = `exit ${r.code}: ${r.stderr}${r.stdout}`))
+    await waitFor('the streams to be applied', async () => {
+      if (ended) assert.fail(`the migration ended early (${ended})`)
+      await writer.round()
+      return streamsPast(checkpoint)
+    }, 120_000)
+    await migrateKeys(slot, move, () => writer.round())
+    for (let i = 0; i < 30; i++) {
+      await writer.round()
+      await sleep(20)
+    }
+    const result = await run.done
+    assert.equal(result.code, 0, result.stderr + result.stdout)
+    const {migration} = JSON.parse(result.stdout)
+    assert.ok(migration.capture.movedSlots.includes(slot), `slot ${slot} was seen moving (${migration.capture.movedSlots})`)
+    assert.ok(migration.capture.resyncedSlots >= 1, 'the slot was copied again once settled')
+    assert.equal(migration.status, 'done')
+    assert.deepEqual(migration.verify.counts, EMPTY)
+    assert.equal(await targetClient.get('{hm}:counter'), String(writer.rounds), 'the moving slot\'s counter is exact')
     await assertClustersEqual(source, sourceClient, target, targetClient)
   })
 })

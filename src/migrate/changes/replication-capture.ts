@@ -63,6 +63,7 @@ export class ReplicationCapture implements ChangeCapture {
       note,
       positioned: (position: ReplicationPosition) => ((checkpoint.replication as Array<ReplicationPosition | null>)[i] = {...position}),
       snapshotLoaded: () => {
+        this.motion?.snapshotReloaded()
         checkpoint.sources[i].done = true
         checkpoint.sources[i].cursor = '0'
         this.context.save(true)
@@ -70,6 +71,7 @@ export class ReplicationCapture implements ChangeCapture {
       failed: (error) => this.fail(source.name, error),
       stopRequested: this.context.stopRequested,
       eof: false,
+      replaceInSlot: (slot) => this.motion?.isMoved(slot) ?? false,
     }))
     await Promise.all(this.followers.map((follower, i) => follower.open(saved[i] ?? undefined)))
   }

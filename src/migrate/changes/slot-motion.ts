@@ -70,6 +70,15 @@ export class SlotMotion {
     this.streaming = true
   }
 
+  /**
+   * A master's snapshot was loaded again mid-run (its backlog lost the offset, a failover without
+   * +CONTINUE): it may have written older values of moved slots, or removed keys that moved to
+   * another master; every moved slot is re-synced once more.
+   */
+  snapshotReloaded(): void {
+    for (const slot of this.marked) this.mark(slot)
+  }
+
   isMoved(slot: number): boolean {
     return this.marked.has(slot)
   }

@@ -32,6 +32,8 @@ export interface FollowerOptions {
   failed: (error: Error) => void
   stopRequested: () => boolean
   eof: boolean
+  /** a cluster source: slots whose snapshot keys replace what the target holds (slot-motion.ts) */
+  replaceInSlot?: (slot: number) => boolean
 }
 
 export class SourceFollower {
@@ -80,7 +82,7 @@ export class SourceFollower {
       if (from) this.options.note(`${this.name} no longer holds replication offset ${from.offset} in its backlog (repl-backlog-size too small for the time stopped, or it restarted): taking a new snapshot of it. The keys it deleted since are removed from the cluster once the snapshot is loaded.`)
       // a snapshot over keys of an earlier one: what it lacks was deleted on the source meanwhile
       const again = saved !== undefined
-      this.loader = new SnapshotLoader(this.ctx, this.source, link, {replace: again || this.ctx.stats.copied > 0, collectKeys: again, stopRequested: this.options.stopRequested})
+      this.loader = new SnapshotLoader(this.ctx, this.source, link, {replace: again || this.ctx.stats.copied > 0, collectKeys: again, stopRequested: this.options.stopRequested, replaceInSlot: this.options.replaceInSlot})
       const loader = this.loader
       link.start({
         snapshot: (chunk) => loader.append(chunk),

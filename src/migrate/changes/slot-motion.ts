@@ -146,7 +146,7 @@ export class SlotMotion {
   private checkFollowed(): void {
     const addresses = this.sources.map((source) => formatAddress(source.address))
     addresses.forEach((address, index) => {
-      if (!this.view.isServingMaster(address)) this.hooks.relink(index)
+      if (this.view.lostMasterRole(address)) this.hooks.relink(index)
     })
     const unfollowed = [...new Set(this.view.ownerAddresses())].filter((address) => address !== undefined && !addresses.includes(address))
     this.unfollowedPolls = unfollowed.length > 0 ? this.unfollowedPolls + 1 : 0

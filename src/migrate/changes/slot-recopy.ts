@@ -6,6 +6,7 @@
 // asked. The queue also re-syncs a whole slot once it stopped moving: every key the slot holds on
 // its owner, and every key the target holds in it, copied again.
 import type {Cluster, Redis} from 'ioredis'
+import {formatAddress} from '../../address.js'
 import {keySlot} from '../../hashing/index.js'
 import {keyId} from '../../key-text.js'
 import type {CopyContext} from '../copy/context.js'
@@ -49,19 +50,24 @@ export class SlotRecopier {
       const records = await Promise.all(keys.slice(start, start + READ_BATCH).map((key) => readKey(this.view.reader, key)))
       const found = records.filter((record) => record.payload)
       const gone = records.filter((record) => !record.payload).map((record) => record.key)
-      if (found.length > 0) {
-        await writeRecords(this.holderOf(found[0].key), this.ctx.target.client, found, this.ctx.write, this.ctx.stats, true)
-        this.ctx.stats.recopied += found.length
+      for (const [holder, records] of this.byHolder(found)) {
+        await writeRecords(holder, this.ctx.target.client, records, this.ctx.write, this.ctx.stats, true)
+        this.ctx.stats.recopied += records.length
       }
       if (gone.length > 0) await deleteKeys(this.ctx.target.client, gone, this.ctx.stats)
     }
   }
 
-  /** The source whose master serves the key's slot now (a big key is read again from it in chunks). */
-  private holderOf(key: Buffer): Source {
-    const owner = this.view.ownerAddress(keySlot(key))
+  /** Records by the source whose master serves their slot now (a big key is read again from it, in chunks). */
+  private byHolder(records: KeyRecord[]): Map<Source, KeyRecord[]> {
     const sources = this.ctx.sources.sources
-    return sources.find((source) => `${source.address.host}:${source.address.port}` === owner) ?? sources[0]
+    const groups = new Map<Source, KeyRecord[]>()
+    for (const record of records) {
+      const owner = this.view.ownerAddress(keySlot(record.key))
+      const holder = sources.find((source) => formatAddress(source.address) === owner) ?? sources[0]
+      groups.set(holder, [...(groups.get(holder) ?? []), record])
+    }
+    return groups
   }
 }
 

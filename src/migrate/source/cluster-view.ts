@@ -48,6 +48,12 @@ export class ClusterSourceView {
     return this.cluster.masters().some((node) => node.address === address && node.slots.length > 0)
   }
 
+  /** whether the node at `address` is no longer a master serving slots (a replica now, or a master left without slots) */
+  lostMasterRole(address: string): boolean {
+    const node = this.cluster.allNodes().find((candidate) => candidate.address === address)
+    return node !== undefined && (node.role === 'replica' || node.slots.length === 0)
+  }
+
   /**
    * The master that took over from `address` (no longer a serving master): the master it now
    * replicates, else the serving master holding most of `slots` (the slots it served).

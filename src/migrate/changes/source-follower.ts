@@ -3,7 +3,8 @@
 // ACK every second, and a lost connection taken up again from the offset applied (PSYNC: +CONTINUE
 // when the source's backlog still holds it; otherwise a new snapshot, said plainly). A Sentinel
 // group's master that fails over is followed to the new master: it continues the stream when it
-// holds the offset applied (PSYNC2 keeps the old replication id), else sends a new snapshot.
+// holds the offset applied (PSYNC2 keeps the old replication id), else sends a new snapshot; so
+// is a cluster source's master, to the master that took over its slots (source/cluster-failover.ts).
 import {setTimeout as sleep} from 'node:timers/promises'
 import {formatAddress} from '../../address.js'
 import {UserError} from '../../errors.js'

@@ -2,8 +2,9 @@
 // source master, each snapshot loaded, each stream applied routed by slot. Killed (SIGKILL)
 // mid-stream and resumed, it continues every master with a partial resync and loses nothing;
 // a CLUSTER FAILOVER inside the source during the stream is followed to the promoted replica
-// (PSYNC with the old replication id: +CONTINUE). Key by key equal afterwards (type, value,
-// expiry), and the counters incremented during the run are exact on the target.
+// (PSYNC with the old replication id: +CONTINUE). Masters that refuse PSYNC make it fall back to
+// keyspace notifications, said plainly. Key by key equal afterwards (type, value, expiry), and the
+// counters incremented during the run are exact on the target.
 import assert from 'node:assert/strict'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -152,5 +153,29 @@ describe('twlab migrate --from-cluster, followed by replication', () => {
     assert.deepEqual(migration.verify.counts, EMPTY)
     assert.equal(await targetClient.get('f:counter'), await sourceClient.get('f:counter'))
     await assertClustersEqual(source, sourceClient, target, targetClient)
+  })
+
+  test('masters that refuse PSYNC: changes followed by keyspace notifications instead, said plainly', async () => {
+    const refusing = await startCluster({masters: 2, args: ['--rename-command', 'PSYNC', '']})
+    const client = new Cluster([{host: '127.0.0.1', port: refusing.masters[0].port}])
+    try {
+      await flush(target)
+      await fillMixedCluster(client, 'n', 500)
+      const writer = new ClusterWriter(client, 'n')
+      // as people read it (the notes are printed, not part of --json)
+      const run = startCli(TWLAB, ['migrate', '--from-cluster', refusing.address, '--to-cluster', target.address, '--online',
+        '--checkpoint', join(dir, 'refusing.json'), '--quiet-for', '2'], {timeoutMs: 120_000})
+      for (let i = 0; i < 40; i++) {
+        await writer.round()
+        await sleep(20)
+      }
+      const result = await run.done
+      assert.equal(result.code, 0, result.stderr + result.stdout)
+      assert.match(result.stdout + result.stderr, /refused PSYNC.*: following changes by keyspace notifications instead/)
+      await assertClustersEqual(refusing, client, target, targetClient)
+    } finally {
+      client.disconnect()
+      await refusing.stop()
+    }
   })
 })

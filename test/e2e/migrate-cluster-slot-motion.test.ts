@@ -4,9 +4,11 @@
 // streams carry the slot's DELs (MIGRATE), RESTORE-ASKINGs and writes in no common order; the slot
 // is marked moved, its commands become copies of their keys, and it is copied again once settled.
 // Then a slot already half moved when the migration begins (each master's snapshot holds part of
-// it), its move finished during the stream. Key by key equal afterwards (type, value, expiry);
-// the slot's counter is exact.
+// it), its move finished during the stream; and twlab killed after a slot moved, resumed (the
+// checkpoint keeps the slot marked, so no command of it is applied twice).
+// Key by key equal afterwards (type, value, expiry); the slot's counter is exact.
 import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {Cluster, Redis} from 'ioredis'
@@ -17,6 +19,14 @@ import {fillMixedCluster} from '../migrate/cluster-dataset.js'
 import {assertClustersEqual, ClusterWriter, streamsPast, waitFor} from '../migrate/cluster-replication-support.js'
 
 const EMPTY = {missing: 0, extra: 0, type: 0, value: 0, ttl: 0}
+
+function movedIn(checkpoint: string): number[] {
+  try {
+    return (JSON.parse(readFileSync(checkpoint, 'utf8')) as {movedSlots?: number[]}).movedSlots ?? []
+  } catch {
+    return [] // not written yet, or caught mid-rename
+  }
+}
 
 async function nodeId(port: number): Promise<string> {
   const client = new Redis({port, maxRetriesPerRequest: 1})
@@ -172,6 +182,48 @@ describe('twlab migrate --from-cluster by replication, a slot moved in the sourc
     assert.equal(migration.status, 'done')
     assert.deepEqual(migration.verify.counts, EMPTY)
     assert.equal(await targetClient.get('{hm}:counter'), String(writer.rounds), 'the moving slot\'s counter is exact')
+    await assertClustersEqual(source, sourceClient, target, targetClient)
+  })
+
+  test('SIGKILL after a slot moved, resumed: the checkpoint keeps it moved, no increment applied twice', async () => {
+    await flushTarget()
+    const checkpoint = join(dir, 'killed.json')
+    const slot = Number(await sourceClient.cluster('KEYSLOT', '{rs}'))
+    for (let i = 0; i < 200; i++) await sourceClient.set(`{rs}:k:${i}`, `v${i}`)
+    const writer = new ClusterWriter(sourceClient, '{rs}')
+    const args = ['migrate', '--from-cluster', `127.0.0.1:${source.masters[2].port}`, '--to-cluster', target.address, '--online', '--json', '--checkpoint', checkpoint]
+    const first = startCli(TWLAB, [...args, '--quiet-for', '60'], {timeoutMs: 180_000})
+    let ended = ''
+    void first.done.then((r) => (ended = `exit ${r.code}: ${r.stderr}${r.stdout}`))
+    await waitFor('the streams to be applied', async () => {
+      if (ended) assert.fail(`the migration ended early (${ended})`)
+      await writer.round()
+      return streamsPast(checkpoint)
+    }, 120_000)
+    await moveSlot(slot, () => writer.round())
+    await waitFor('the slot to be marked moved', () => movedIn(checkpoint).includes(slot), 30_000)
+    await sleep(2500) // settled, re-synced, and the old owner's stream saved past the move
+    // increments on the new owner only, then killed before the checkpoint saves its offset:
+    // a resumed run receives them again, and must not apply them on top of the copies
+    for (let i = 0; i < 10; i++) await writer.round()
+    const expected = await sourceClient.get('{rs}:counter')
+    await waitFor('the increments on the target', async () => (await targetClient.get('{rs}:counter')) === expected, 30_000)
+    first.child.kill('SIGKILL')
+    await first.done
+    const second = startCli(TWLAB, [...args, '--resume', '--quiet-for', '3'], {timeoutMs: 180_000})
+    for (let i = 0; i < 30; i++) {
+      await writer.round()
+      await sleep(20)
+    }
+    const result = await second.done
+    assert.equal(result.code, 0, result.stderr + result.stdout)
+    const {migration} = JSON.parse(result.stdout)
+    assert.equal(migration.capture.partialResyncs, 3)
+    assert.ok(migration.capture.movedSlots.includes(slot), 'the resumed run kept the slot moved')
+    assert.ok(migration.capture.resyncedSlots >= 1, 'and re-synced it once its streams ran')
+    assert.equal(migration.status, 'done')
+    assert.deepEqual(migration.verify.counts, EMPTY)
+    assert.equal(await targetClient.get('{rs}:counter'), String(writer.rounds), 'no increment applied twice')
     await assertClustersEqual(source, sourceClient, target, targetClient)
   })
 })

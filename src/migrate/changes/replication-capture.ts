@@ -227,7 +227,7 @@ export class ReplicationCapture implements ChangeCapture {
       partialResyncs: this.followers.reduce((sum, f) => sum + f.partialResyncs, 0),
       fullResyncs: this.followers.reduce((sum, f) => sum + f.fullResyncs, 0),
       refusedCommands: this.followers.reduce((sum, f) => sum + (f.applier?.refused ?? 0), 0),
-      ...(this.motion ? {movedSlots: this.context.checkpoint.movedSlots ?? [], resyncedSlots: this.motion.resynced} : {}),
+      ...(this.motion ? {movedSlots: this.motion.movedSlots(), resyncedSlots: this.motion.resynced} : {}),
     }
   }
 

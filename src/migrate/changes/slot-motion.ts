@@ -79,6 +79,11 @@ export class SlotMotion {
     for (const slot of this.marked) this.mark(slot)
   }
 
+  /** the slots marked moved in this run (a resumed run: with those its checkpoint kept) */
+  movedSlots(): number[] {
+    return [...this.marked].sort((a, b) => a - b)
+  }
+
   isMoved(slot: number): boolean {
     return this.marked.has(slot)
   }
@@ -103,7 +108,7 @@ export class SlotMotion {
     const fresh = !this.marked.has(slot)
     this.marked.add(slot)
     this.unsettled.set(slot, this.hooks.rounds().map((r) => r.begun))
-    if (fresh) this.hooks.moved([...this.marked].sort((a, b) => a - b))
+    if (fresh) this.hooks.moved(this.movedSlots())
   }
 
   private poll(): Promise<void> {

@@ -134,8 +134,9 @@ export class ReplicationCapture implements ChangeCapture {
     return Math.max(this.streamsSince, ...this.followers.map((f) => f.applier?.lastChangeAt ?? 0))
   }
 
+  /** commands received and not applied, and a cluster source's settled slots not yet re-synced */
   get pending(): number {
-    return this.followers.reduce((sum, f) => sum + (f.applier?.pending ?? 0), 0)
+    return this.followers.reduce((sum, f) => sum + (f.applier?.pending ?? 0), this.motion?.settling ?? 0)
   }
 
   lagMs(): number {
@@ -233,7 +234,7 @@ export class ReplicationCapture implements ChangeCapture {
 
   /** Stops every follower; `finished`: the migration is done, the target's applied marks go too. */
   async stop(finished = false): Promise<void> {
-    this.motion?.stop()
+    await this.motion?.stop()
     await Promise.all(this.followers.map((follower) => follower.close()))
     if (finished && !this.failure) await removeAppliedMarks(this.context.ctx.target.client)
   }

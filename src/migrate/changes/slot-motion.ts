@@ -48,6 +48,7 @@ export class SlotMotion {
   private polling: Promise<void> | undefined
   private streaming = false
   private unfollowedPolls = 0
+  private stableUnsettled = 0
   /** slots re-synced after they stopped moving, and the keys copied then */
   resynced = 0
   resyncedKeys = 0
@@ -100,8 +101,15 @@ export class SlotMotion {
     return true
   }
 
-  stop(): void {
+  /** moved slots that stopped moving and wait for their re-sync (the capture counts them pending) */
+  get settling(): number {
+    return this.streaming ? this.stableUnsettled : 0
+  }
+
+  /** Stops polling; resolves once a re-sync in flight is done. */
+  async stop(): Promise<void> {
     clearInterval(this.timer)
+    await this.polling
   }
 
   private mark(slot: number): void {
@@ -175,6 +183,7 @@ export class SlotMotion {
       keys += await this.recopier.resyncSlot(slot)
       settled.push(slot)
     }
+    this.stableUnsettled = [...this.unsettled.keys()].filter((slot) => !open.has(slot)).length
     if (settled.length === 0) return
     this.resynced += settled.length
     this.resyncedKeys += keys

@@ -47,6 +47,8 @@ export interface CheckpointData {
   capture?: 'replication' | 'notifications'
   /** replication capture: per source (same order), its position; null until its link is up */
   replication?: Array<ReplicationPosition | null>
+  /** replication capture of a cluster source: the slots seen moving between its masters (changes/slot-motion.ts) */
+  movedSlots?: number[]
   stats: MigrationStats
   startedAt: string
   savedAt: string

@@ -19,6 +19,9 @@ export interface CaptureReport {
   fullResyncs?: number
   /** replication: commands the target refused (their keys were copied again instead) */
   refusedCommands?: number
+  /** replication of a cluster source: slots seen moving between its masters, and those re-synced once settled */
+  movedSlots?: number[]
+  resyncedSlots?: number
 }
 
 export interface ChangeCapture {

@@ -83,7 +83,7 @@ export function translateCommand(args: Buffer[], state: StreamState, db: number,
 }
 
 /** The keys of a command: from the command table, or its first argument for a command it does not know. */
-function keysOf(args: Buffer[]): Buffer[] {
+export function keysOf(args: Buffer[]): Buffer[] {
   const name = lower(args[0])
   if (!knownCommand(name)) return args.length > 1 ? [args[1]] : []
   return getKeyIndexes(name, args.slice(1)).map((i) => args[i + 1])

@@ -1,9 +1,9 @@
 // Which capture an online migration uses: replication by default where the sources allow it; a
 // source that refuses PSYNC (a managed service, an ACL without it) makes the migration fall back
 // to keyspace notifications, said plainly, unless replication was asked for by name. A Sentinel
-// group is a source like a pool's server here (its failovers followed to the new master); a
-// Redis Cluster source by notifications only: a slot that moves between two of its masters would
-// reach the target through two streams applied independently.
+// group is a source like a pool's server here (its failovers followed to the new master). A
+// Redis Cluster source is followed like servers, one stream per master; its slots that move
+// between masters reach the target as copies of their keys (slot-motion.ts).
 import {UserError} from '../../errors.js'
 import type {CaptureContext, CaptureMode, ChangeCapture} from './change-capture.js'
 import {ChangeFeed} from './keyspace-notifications.js'
@@ -13,13 +13,8 @@ import {ReplicationCapture} from './replication-capture.js'
 /** Starts following changes: by `requested`, or by replication when the sources allow it. */
 export async function openChangeCapture(requested: CaptureMode | undefined, context: CaptureContext): Promise<ChangeCapture> {
   const sources = context.ctx.sources.sources
-  const kind = context.ctx.sources.kind
-  if (requested === 'replication' && kind === 'cluster') {
-    throw new UserError('--capture replication follows pools, servers and Sentinel groups, not a Redis Cluster source: its slots can move between masters mid-stream.', {hint: 'Leave --capture out (keyspace notifications are used) or give --capture notifications.'})
-  }
-  const byDefault = kind !== 'cluster'
   let fallback: string | undefined
-  if (requested === 'replication' || (requested === undefined && byDefault)) {
+  if (requested !== 'notifications') {
     const capture = new ReplicationCapture(context)
     try {
       await capture.start()

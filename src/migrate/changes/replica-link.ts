@@ -226,6 +226,11 @@ export class ReplicaLink {
     this.closedByUs = true
     this.socket.destroy()
   }
+
+  /** Ends the link as if it had dropped (`reason` reported as the cause): the follower takes it up again. */
+  drop(reason: Error): void {
+    if (!this.closedByUs && !this.socket.destroyed) this.socket.destroy(reason)
+  }
 }
 
 function encode(args: string[]): string {

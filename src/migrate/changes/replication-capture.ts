@@ -2,7 +2,9 @@
 // snapshots replace the SCAN copy, their streams are applied as they come, and the checkpoint
 // keeps each source's replication id and applied offset so that --resume continues with a partial
 // resync. The lag is measured in replication offset: the sources' master_repl_offset against the
-// offset applied to the target; the cut-over's barrier waits until they meet.
+// offset applied to the target; the cut-over's barrier waits until they meet. A cluster source:
+// one follower per master, its slot map watched for slots moving between them (slot-motion.ts)
+// and for masters failing over.
 import {setTimeout as sleep} from 'node:timers/promises'
 import {UserError} from '../../errors.js'
 import {keyId} from '../../key-text.js'
@@ -10,6 +12,9 @@ import type {ReplicationPosition} from '../checkpoint.js'
 import {existsOn} from '../source/reader.js'
 import {removeAppliedMarks} from './applied-marks.js'
 import type {CaptureContext, CaptureReport, ChangeCapture} from './change-capture.js'
+import {keySlot} from '../../hashing/index.js'
+import {SlotMotion} from './slot-motion.js'
+import {SlotRecopier} from './slot-recopy.js'
 import {SourceFollower} from './source-follower.js'
 
 /** a key applied this recently still counts as changing (verify's in-flux test) */
@@ -33,23 +38,32 @@ export class ReplicationCapture implements ChangeCapture {
   constructor(private readonly context: CaptureContext) {}
 
   private readonly notes: string[] = []
+  /** a cluster source: its slots moving between masters (slot-motion.ts) */
+  private motion: SlotMotion | undefined
+  private recopier: SlotRecopier | undefined
+
+  private note(message: string): void {
+    this.notes.push(message)
+    this.context.note(message)
+  }
 
   async start(): Promise<void> {
     const {ctx, checkpoint} = this.context
-    const note = (message: string) => {
-      this.notes.push(message)
-      this.context.note(message)
-    }
+    const note = (message: string) => this.note(message)
+    await this.watchSlotMotion()
     const saved = checkpoint.replication ?? []
     checkpoint.replication = ctx.sources.sources.map((_, i) => saved[i] ?? null)
     this.followers = ctx.sources.sources.map((source, i) => new SourceFollower(ctx, source, {
       readAt: (index, key, offset) => this.readAt(index, key, offset),
       skipUntil: (index, key) => this.readOffsets.get(index)?.get(keyId(key)),
       touched: (key) => this.touchedAt.set(keyId(key), Date.now()),
+      moving: (slot, command) => this.motion?.claims(slot, i, command) ?? false,
+      recopyMoving: (keys) => (this.recopier as SlotRecopier).recopy(keys),
     }, {
       note,
       positioned: (position: ReplicationPosition) => ((checkpoint.replication as Array<ReplicationPosition | null>)[i] = {...position}),
       snapshotLoaded: () => {
+        this.motion?.snapshotReloaded()
         checkpoint.sources[i].done = true
         checkpoint.sources[i].cursor = '0'
         this.context.save(true)
@@ -57,6 +71,7 @@ export class ReplicationCapture implements ChangeCapture {
       failed: (error) => this.fail(source.name, error),
       stopRequested: this.context.stopRequested,
       eof: false,
+      replaceInSlot: (slot) => this.motion?.isMoved(slot) ?? false,
     }))
     await Promise.all(this.followers.map((follower, i) => follower.open(saved[i] ?? undefined)))
   }
@@ -67,8 +82,31 @@ export class ReplicationCapture implements ChangeCapture {
       this.context.note(`Loading the snapshot${loading.length > 1 ? 's' : ''} of ${loading.map((f) => f.name).join(', ')} (replication: each source sends its RDB)...`)
     }
     await Promise.all(loading.map((follower) => follower.loadSnapshotFollowingFailovers()))
+    this.motion?.streamsStarted()
     this.streamsSince = Date.now()
     this.throwIfFailed()
+  }
+
+  /**
+   * A cluster source: its slot map watched, so that slots moving between its masters reach the
+   * target as copies of their keys (slot-motion.ts), and a master that fails over is followed.
+   */
+  private async watchSlotMotion(): Promise<void> {
+    const {ctx, checkpoint} = this.context
+    const view = ctx.sources.clusterView
+    if (!view) return
+    this.recopier = new SlotRecopier(ctx, view)
+    this.motion = new SlotMotion(view, ctx.sources.sources, this.recopier, {
+      note: (message) => this.note(message),
+      failed: (error) => this.fail('the source cluster', error),
+      relink: (index) => this.followers[index]?.followMovedMaster(),
+      rounds: () => ctx.sources.sources.map((_, i) => ({begun: this.followers[i]?.applier?.roundsBegun ?? 0, done: this.followers[i]?.applier?.roundsDone ?? 0})),
+      moved: (slots) => {
+        checkpoint.movedSlots = slots
+        this.context.save(true) // before any key of them is copied: a resumed run treats them as moved too
+      },
+    })
+    await this.motion.start(checkpoint.movedSlots ?? [])
   }
 
   private fail(source: string, error: Error): void {
@@ -96,8 +134,9 @@ export class ReplicationCapture implements ChangeCapture {
     return Math.max(this.streamsSince, ...this.followers.map((f) => f.applier?.lastChangeAt ?? 0))
   }
 
+  /** commands received and not applied, and a cluster source's settled slots not yet re-synced */
   get pending(): number {
-    return this.followers.reduce((sum, f) => sum + (f.applier?.pending ?? 0), 0)
+    return this.followers.reduce((sum, f) => sum + (f.applier?.pending ?? 0), this.motion?.settling ?? 0)
   }
 
   lagMs(): number {
@@ -136,7 +175,9 @@ export class ReplicationCapture implements ChangeCapture {
     this.throwIfFailed()
     const {sources, ownerOf} = this.context.ctx.sources
     const byFollower = new Map<SourceFollower, Buffer[]>()
-    let unplaced = keys
+    const moved = keys.filter((key) => this.motion?.isMoved(keySlot(key)))
+    if (moved.length > 0) await (this.recopier as SlotRecopier).recopy(moved)
+    let unplaced = moved.length > 0 ? keys.filter((key) => !this.motion?.isMoved(keySlot(key))) : keys
     if (ownerOf) {
       for (const key of keys) this.queueFor(byFollower, this.followers[ownerOf(key)], key)
       unplaced = []
@@ -187,11 +228,13 @@ export class ReplicationCapture implements ChangeCapture {
       partialResyncs: this.followers.reduce((sum, f) => sum + f.partialResyncs, 0),
       fullResyncs: this.followers.reduce((sum, f) => sum + f.fullResyncs, 0),
       refusedCommands: this.followers.reduce((sum, f) => sum + (f.applier?.refused ?? 0), 0),
+      ...(this.motion ? {movedSlots: this.motion.movedSlots(), resyncedSlots: this.motion.resynced} : {}),
     }
   }
 
   /** Stops every follower; `finished`: the migration is done, the target's applied marks go too. */
   async stop(finished = false): Promise<void> {
+    await this.motion?.stop()
     await Promise.all(this.followers.map((follower) => follower.close()))
     if (finished && !this.failure) await removeAppliedMarks(this.context.ctx.target.client)
   }

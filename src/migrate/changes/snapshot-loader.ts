@@ -9,6 +9,7 @@ import {RdbParser, writeCrc64, type KeyRecord as RdbKey} from '../../protocol/rd
 import type {CopyContext} from '../copy/context.js'
 import {copyScannedPage} from '../copy/copier.js'
 import {keyId} from '../../key-text.js'
+import {keySlot} from '../../hashing/index.js'
 import type {ScannedPage} from '../source/reader.js'
 import type {Source} from '../source/sources.js'
 
@@ -104,7 +105,7 @@ export class SnapshotLoader {
   readonly keys: Set<string> | undefined
 
   constructor(private readonly ctx: CopyContext, private readonly source: Source, private readonly feed: SnapshotFeed,
-    private readonly options: {replace: boolean; collectKeys: boolean; stopRequested: () => boolean}) {
+    private readonly options: {replace: boolean; collectKeys: boolean; stopRequested: () => boolean; replaceInSlot?: (slot: number) => boolean}) {
     if (options.collectKeys) this.keys = new Set()
   }
 
@@ -212,9 +213,17 @@ export class SnapshotLoader {
     return record
   }
 
+  /**
+   * A page of keys; those of slots `replaceInSlot` names (a cluster source's slots moving between
+   * masters: another master's snapshot or stream may have written the key already) replace what
+   * the target holds, whatever the conflict policy.
+   */
   private async writePage(records: RdbKey[]): Promise<void> {
-    const page = packSnapshotPage(records, this.parser.version)
-    const ctx = this.options.replace ? {...this.ctx, write: {...this.ctx.write, onConflict: 'replace' as const}} : this.ctx
-    await copyScannedPage(ctx, this.source, page)
+    const replacing = this.options.replace ? records : records.filter((r) => this.options.replaceInSlot?.(keySlot(r.key)))
+    const replaced = new Set(replacing)
+    const rest = replacing === records ? [] : records.filter((r) => !replaced.has(r))
+    const replace = {...this.ctx, write: {...this.ctx.write, onConflict: 'replace' as const}}
+    if (replacing.length > 0) await copyScannedPage(replace, this.source, packSnapshotPage(replacing, this.parser.version))
+    if (rest.length > 0) await copyScannedPage(this.ctx, this.source, packSnapshotPage(rest, this.parser.version))
   }
 }

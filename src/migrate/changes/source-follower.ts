@@ -3,7 +3,8 @@
 // ACK every second, and a lost connection taken up again from the offset applied (PSYNC: +CONTINUE
 // when the source's backlog still holds it; otherwise a new snapshot, said plainly). A Sentinel
 // group's master that fails over is followed to the new master: it continues the stream when it
-// holds the offset applied (PSYNC2 keeps the old replication id), else sends a new snapshot.
+// holds the offset applied (PSYNC2 keeps the old replication id), else sends a new snapshot; so
+// is a cluster source's master, to the master that took over its slots (source/cluster-failover.ts).
 import {setTimeout as sleep} from 'node:timers/promises'
 import {formatAddress} from '../../address.js'
 import {UserError} from '../../errors.js'
@@ -32,6 +33,8 @@ export interface FollowerOptions {
   failed: (error: Error) => void
   stopRequested: () => boolean
   eof: boolean
+  /** a cluster source: slots whose snapshot keys replace what the target holds (slot-motion.ts) */
+  replaceInSlot?: (slot: number) => boolean
 }
 
 export class SourceFollower {
@@ -80,7 +83,7 @@ export class SourceFollower {
       if (from) this.options.note(`${this.name} no longer holds replication offset ${from.offset} in its backlog (repl-backlog-size too small for the time stopped, or it restarted): taking a new snapshot of it. The keys it deleted since are removed from the cluster once the snapshot is loaded.`)
       // a snapshot over keys of an earlier one: what it lacks was deleted on the source meanwhile
       const again = saved !== undefined
-      this.loader = new SnapshotLoader(this.ctx, this.source, link, {replace: again || this.ctx.stats.copied > 0, collectKeys: again, stopRequested: this.options.stopRequested})
+      this.loader = new SnapshotLoader(this.ctx, this.source, link, {replace: again || this.ctx.stats.copied > 0, collectKeys: again, stopRequested: this.options.stopRequested, replaceInSlot: this.options.replaceInSlot})
       const loader = this.loader
       link.start({
         snapshot: (chunk) => loader.append(chunk),
@@ -113,9 +116,9 @@ export class SourceFollower {
     }
   }
 
-  /** A Sentinel source: re-pointed at the group's master when it moved; whether it did. */
+  /** A Sentinel source (or a cluster source's master): re-pointed at the master now; whether it moved. */
   private async followFailover(): Promise<boolean> {
-    const failover = this.ctx.sources.failover
+    const failover = this.source.failover ?? this.ctx.sources.failover
     if (!failover) return false
     const moved = await failover.follow()
     if (!moved) return false
@@ -237,6 +240,14 @@ export class SourceFollower {
       }
     }
     this.options.failed(new UserError(`The replication link to ${this.name} dropped and could not be opened again: run the same command with --resume.`, {cause}))
+  }
+
+  /**
+   * A cluster source's master that is no longer one (the slot map says so): the link is ended as
+   * if it dropped, and taken up again on the master that took over (followFailover).
+   */
+  followMovedMaster(): void {
+    if (!this.closed) this.link?.drop(new Error('it is no longer a master of the cluster'))
   }
 
   /** Stops reading and applying; resolves once the round in flight is done. */

@@ -9,9 +9,12 @@
 // the source ran them, while different slots and masters are written in parallel. The applied
 // offset (what the checkpoint records and REPLCONF ACK reports) moves to the end of a round; on
 // the target, each slot's applied mark moves with its writes (apply-script.ts, applied-marks.ts),
-// so a resumed run, whose checkpoint may be behind the target, applies nothing twice.
+// so a resumed run, whose checkpoint may be behind the target, applies nothing twice. A cluster
+// source's commands on keys of slots that moved between its masters are not applied: their keys
+// are copied again instead (slot-motion.ts), before the round ends.
 import type {Redis} from 'ioredis'
 import {formatAddress} from '../../address.js'
+import {keySlot} from '../../hashing/index.js'
 import {UserError} from '../../errors.js'
 import {keyId, keyText} from '../../key-text.js'
 import type {StreamCommand} from '../../protocol/command-stream.js'
@@ -21,7 +24,7 @@ import {remember} from '../stats.js'
 import {isTransient, retryTransient} from '../target/retry.js'
 import {markKeyOfSlot, type SourceMarks} from './applied-marks.js'
 import {applyScript, SCRIPT_ARGS_LIMIT, scriptArguments, type SlotCommand} from './apply-script.js'
-import {translateCommand, type StreamState} from './command-translate.js'
+import {keysOf, translateCommand, type StreamState} from './command-translate.js'
 import {recopyAtOffset} from './stream-recopy.js'
 
 /** commands per round at most, and bytes of arguments */
@@ -57,6 +60,10 @@ export interface ApplierHooks {
   touched(key: Buffer): void
   /** a round ended: everything up to `offset` is on the target */
   applied(offset: number): void
+  /** a cluster source: whether a command on a key of `slot` is not applied but its keys copied again (slot-motion.ts) */
+  moving?(slot: number, command: Buffer): boolean
+  /** copies those keys again from wherever the source cluster holds them */
+  recopyMoving?(keys: Buffer[]): Promise<void>
 }
 
 export class StreamApplier {
@@ -70,6 +77,9 @@ export class StreamApplier {
   readonly refusedExamples: string[] = []
   /** why the stream cannot be applied any further */
   fatal: UserError | undefined
+  /** rounds begun and finished (slot-motion.ts waits for the rounds begun before a slot was marked) */
+  roundsBegun = 0
+  roundsDone = 0
   private queue: Queued[] = []
   private head = 0
   private inFlight = 0
@@ -197,9 +207,12 @@ export class StreamApplier {
   private async round(): Promise<void> {
     const batch = this.takeRound()
     this.inFlight = batch.length
+    this.roundsBegun++
     try {
       const perMaster = new Map<string, SlotCommand[]>()
       const recopy = new Map<string, Buffer>()
+      const moving = new Map<string, Buffer>()
+      const isMoving = (slot: number, command: Buffer) => this.hooks.moving?.(slot, command) ?? false
       const everywhere: Buffer[][] = []
       let getack = false
       let last = this.appliedOffset
@@ -216,12 +229,16 @@ export class StreamApplier {
         last = item.endOffset
         if (translated.kind === 'getack') getack = true
         else if (translated.kind === 'everywhere') everywhere.push(translated.args)
-        else if (translated.kind === 'recopy') for (const key of translated.keys) recopy.set(keyId(key), key)
+        else if (translated.kind === 'recopy') for (const key of translated.keys) (isMoving(keySlot(key), item.args[0]) ? moving : recopy).set(keyId(key), key)
         else if (translated.kind === 'apply') {
           this.events++
           this.lastChangeAt = item.arrivedAt
           for (const part of translated.parts) {
             this.hooks.touched(part.key)
+            if (isMoving(part.slot, part.args[0])) {
+              for (const key of keysOf(part.args)) moving.set(keyId(key), key)
+              continue
+            }
             if (ownerOf && ownerOf(part.key) !== this.source.index) {
               recopy.set(keyId(part.key), part.key)
               continue
@@ -241,12 +258,14 @@ export class StreamApplier {
       await Promise.all([...perMaster].map(([master, commands]) => this.applyOn(master, commands, recopy)))
       for (const args of everywhere) await this.applyEverywhere(args)
       if (recopy.size > 0) await this.recopyNow([...recopy.values()])
+      if (moving.size > 0) await this.hooks.recopyMoving?.([...moving.values()])
       this.appliedOffset = last
       if (this.resumedOffsets && last >= this.resumedUntil) this.resumedOffsets = undefined
       this.hooks.applied(last)
       if (getack) this.hooks.ack(last)
     } finally {
       this.inFlight = 0
+      this.roundsDone++
     }
   }
 

@@ -3,14 +3,18 @@
 // Each key lives on one master, so the owner rule is the slot map: a key is read from the master
 // serving its slot. Slots some node was migrating or importing when the copy began are left out
 // of the scans and copied apart afterwards, node by node in the order keys move (cluster-slots.ts),
-// so a key moved meanwhile is neither missed nor copied twice. Masters must run Redis 7 or later
+// so a key moved meanwhile is neither missed nor copied twice. Followed by replication, the live
+// slot map (cluster-view.ts) tells which slots move and which master took over from one that
+// failed over (cluster-failover.ts). Masters must run Redis 7 or later
 // (the cluster scripts need script flags and PEXPIRETIME).
 import {formatAddress, parseAddress} from '../../address.js'
 import {CLUSTER_SLOTS, keySlot} from '../../hashing/index.js'
 import {UserError} from '../../errors.js'
 import {ClusterTarget} from '../../targets/cluster.js'
 import {digestWithAsking} from '../verify/digest.js'
+import {ClusterMasterFailover} from './cluster-failover.js'
 import {ClusterOpenSlots} from './cluster-slots.js'
+import {ClusterSourceView} from './cluster-view.js'
 import {connectSources, type SourceSet} from './sources.js'
 
 export interface ClusterSourceOptions {
@@ -45,8 +49,13 @@ export async function openClusterSource(options: ClusterSourceOptions): Promise<
       digestWithAsking(source.client)
     }
     const pass = new ClusterOpenSlots(cluster, set.sources, openAtStart, options.password)
+    const clusterView = new ClusterSourceView(cluster, seed, options.password)
+    set.sources.forEach((source, index) => {
+      const slots = [...ownerIndex.keys()].filter((slot) => ownerIndex[slot] === index)
+      source.failover = new ClusterMasterFailover(clusterView, source, slots, options.password)
+    })
     const closeSources = set.close
-    return {...set, openSlots: pass, close: async () => void (await Promise.allSettled([closeSources(), cluster.close()]))}
+    return {...set, openSlots: pass, clusterView, close: async () => void (await Promise.allSettled([closeSources(), clusterView.close(), cluster.close()]))}
   } catch (error) {
     await cluster.close()
     throw error

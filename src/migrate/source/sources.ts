@@ -7,6 +7,7 @@ import type {Redis} from 'ioredis'
 import {formatAddress, type Address} from '../../address.js'
 import {UserError, describeSystemError} from '../../errors.js'
 import {closeClients, createClient} from '../../targets/client-factory.js'
+import type {ClusterSourceView} from './cluster-view.js'
 
 export interface Source {
   index: number
@@ -25,6 +26,8 @@ export interface Source {
    * (slots being moved when the copy began: copied apart, cluster-slots.ts).
    */
   cluster?: {bulkSkipSlots: ReadonlySet<number>}
+  /** a cluster source's master: re-points it at the master that took over its slots (cluster-failover.ts) */
+  failover?: FailoverFollower
 }
 
 /** What the sources are, for the phases that differ: a pool or bare servers, a cluster's masters, a Sentinel group's master. */
@@ -49,6 +52,8 @@ export interface SourceSet {
   openSlots?: OpenSlotPass
   /** a Sentinel source: re-points the source at the group's current master after a failover */
   failover?: FailoverFollower
+  /** a cluster source: its live slot map, for following it by replication (cluster-view.ts) */
+  clusterView?: ClusterSourceView
   close(): Promise<void>
 }
 

@@ -30,12 +30,21 @@ async function serverVersion(client: Redis): Promise<string> {
   return valkey ? `valkey ${valkey}` : `redis ${field('redis_version') ?? '?'}`
 }
 
-/** The RDB version of the source's DUMP payloads, or undefined when it holds no key to DUMP. */
+/**
+ * The RDB version of the source's DUMP payloads, or undefined when it holds no key to DUMP. A
+ * cluster master importing a slot holds keys it answers MOVED for (without ASKING): another key is tried.
+ */
 async function sourceRdbVersion(source: Source): Promise<number | undefined> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const key = await source.client.randomkeyBuffer()
     if (key === null) return undefined
-    const payload = await source.client.dumpBuffer(key)
+    let payload: Buffer | null
+    try {
+      payload = await source.client.dumpBuffer(key)
+    } catch (error) {
+      if (/^(MOVED|ASK) /.test((error as Error).message)) continue
+      throw error
+    }
     const parts = payload ? splitDumpPayload(payload) : undefined
     if (parts) return parts.rdbVersion
   }

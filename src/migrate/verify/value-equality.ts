@@ -2,10 +2,11 @@
 // payload and a value read from an RDB file) decoded by the RDB reader and compared whatever the
 // encoding (listpack or hash table, ziplist or quicklist, another RDB version) and the member
 // order where order is not part of the value (sets, hashes, sorted sets). Verify settles with it
-// the keys whose payloads differ, a big hash-table set or hash among them: two DUMPs and two
-// passes here cost far less server time than digesting it member by member on both servers
-// (digest.ts, kept for values too big to hold here).
-import {decodeValue, splitDumpPayload, type RdbValue, type StreamValue} from '../../protocol/rdb/index.js'
+// the keys whose payloads differ, a huge hash-table set or hash among them: two DUMPs and a pass
+// over each here cost far less server time than digesting it member by member on both servers
+// (digest.ts, kept for values too big to hold here). Hash-table sets and hashes listing the same
+// members, encoded alike, in each server's own order are settled without decoding (sameMembers).
+import {decodeValue, sameMembers, splitDumpPayload, type RdbValue, type StreamValue} from '../../protocol/rdb/index.js'
 
 /**
  * A HyperLogLog is a string whose header caches the last PFCOUNT (bytes 8-15, and a validity
@@ -84,6 +85,9 @@ function hasFieldExpiries(value: RdbValue): boolean {
 /** Whether two DUMP payloads hold the same value; `same: undefined` when one cannot be decoded here. */
 export function comparePayloads(a: Buffer, b: Buffer): PayloadComparison {
   if (a.equals(b)) return {same: true}
+  // a hash-table set or hash whose members each server lists in its own order: the same members
+  // encoded the same way settle it without decoding either side
+  if (sameMembers(a, b)) return {same: true}
   const [mine, theirs] = [decodePayload(a), decodePayload(b)]
   if (!mine || !theirs) return {same: undefined}
   if (mine.type !== theirs.type) return {same: false, kind: 'type', types: [mine.type, theirs.type]}

@@ -2,12 +2,14 @@
 // settled by counts (a target master holding exactly the keys the source pass found on it holds
 // no other) and only a master whose count differs is scanned key by key; any write meanwhile
 // voids the counts; differences inside big keys (hash, list, set, stream), whose bulk comparison
-// only flags them, are still reported by the closer check that runs beside the scan, including
-// hash-table hashes and sets over 1 MB, which the bulk comparison does not digest at all.
+// only flags them, are still reported by the closer check that runs beside the scan; hash-table
+// hashes and sets over 1 MB, compared by their members whatever order each server lists them in,
+// and one over WHOLE_MEMBERS_BYTES, which the bulk comparison does not read at all.
 import assert from 'node:assert/strict'
 import {createHash} from 'node:crypto'
 import {after, before, describe, test} from 'node:test'
 import {Redis} from 'ioredis'
+import {WHOLE_MEMBERS_BYTES} from '../../src/migrate/copy/value-digest-script.js'
 import {allWriteMarks, noWriteBetween} from '../../src/migrate/verify/write-marks.js'
 import {twlab} from '../support/cli.js'
 import {fillMixed, fillSpecial} from '../migrate/dataset.js'
@@ -16,6 +18,8 @@ import {sourceKeyCount, startHarness, type Harness} from '../migrate/harness.js'
 const BIG = 1200
 /** Fields (members) of the hash (set) whose DUMP payload is over 1 MB. */
 const WIDE = 30_000
+/** Members of the set whose DUMP payload is over WHOLE_MEMBERS_BYTES. */
+const HUGE = 120_000
 
 /** SCAN calls each target master answered since its stats were last reset. */
 async function scansPerMaster(h: Harness): Promise<number[]> {
@@ -103,14 +107,19 @@ describe('twlab migrate verify: counts, then keys where they differ', () => {
   test('a one-member difference, or another expiry, in a hash-table hash or set over 1 MB is reported', async () => {
     // Hex digests: bytes the payload's compression cannot shrink below 1 MB.
     const noise = (i: number) => createHash('sha1').update(String(i)).digest('hex')
-    const fields = Array.from({length: WIDE}, (_, i) => [`field-${i}`, noise(i)]).flat()
+    const fields = Array.from({length: WIDE}, (_, i) => [`field-${i}`, noise(i)])
     const members = Array.from({length: WIDE}, (_, i) => `member-${i}-${noise(i)}`)
-    for (const client of [h.clients[0], h.target]) {
-      for (let i = 0; i < fields.length; i += 2000) await client.hset('s0:wide:hash', ...fields.slice(i, i + 2000))
-      for (let i = 0; i < members.length; i += 1000) await client.sadd('s0:wide:set', ...members.slice(i, i + 1000))
+    const huge = Array.from({length: HUGE}, (_, i) => `member-${i}-${noise(i)}${noise(-i)}`)
+    // each server adds the members in its own order
+    for (const [n, client] of [h.clients[0], h.target].entries()) {
+      const order = <T>(list: T[]) => (n === 0 ? list : [...list].reverse())
+      for (let i = 0; i < fields.length; i += 1000) await client.hset('s0:wide:hash', ...order(fields).slice(i, i + 1000).flat())
+      for (let i = 0; i < members.length; i += 1000) await client.sadd('s0:wide:set', ...order(members).slice(i, i + 1000))
+      for (let i = 0; i < huge.length; i += 2000) await client.sadd('s0:huge:set', ...order(huge).slice(i, i + 2000))
     }
     for (const key of ['s0:wide:hash', 's0:wide:set']) assert.ok(((await h.clients[0].dumpBuffer(key)) as Buffer).length > 1 << 20)
-    const wide = async () => (await verify(h)).report.mismatches.filter((m) => m.key.includes(':wide:')).map((m) => `${m.kind} ${m.key}`).sort()
+    assert.ok(((await h.clients[0].dumpBuffer('s0:huge:set')) as Buffer).length > WHOLE_MEMBERS_BYTES)
+    const wide = async () => (await verify(h)).report.mismatches.filter((m) => /:(wide|huge):/.test(m.key)).map((m) => `${m.kind} ${m.key}`).sort()
     await h.clients[0].pexpire('s0:wide:hash', 3_600_000)
     await h.target.pexpire('s0:wide:hash', 7_200_000)
     assert.deepEqual(await wide(), ['ttl s0:wide:hash'])
@@ -119,6 +128,8 @@ describe('twlab migrate verify: counts, then keys where they differ', () => {
     await h.target.hset('s0:wide:hash', `field-${WIDE - 7}`, 'tampered')
     await h.target.srem('s0:wide:set', members[5])
     await h.target.sadd('s0:wide:set', 'member-planted')
-    assert.deepEqual(await wide(), ['value s0:wide:hash', 'value s0:wide:set'])
+    await h.target.srem('s0:huge:set', huge[HUGE - 3])
+    await h.target.sadd('s0:huge:set', 'member-planted')
+    assert.deepEqual(await wide(), ['value s0:huge:set', 'value s0:wide:hash', 'value s0:wide:set'])
   })
 })

@@ -7,7 +7,7 @@
 // long as this node serves them all; a key whose slot is not (or no longer) here fails alone
 // inside redis.pcall, and the caller retries that key through the cluster client.
 import type {Redis} from 'ioredis'
-import {CHUNKED_DIGEST, VALUE_DIGEST} from './value-digest-script.js'
+import {DIGEST_PAYLOAD, VALUE_DIGEST} from './value-digest-script.js'
 
 export type ScriptReply = Array<Buffer | number | null | Array<Buffer | number | null>>
 type ScriptCall = (numKeys: number, ...args: Array<Buffer | string | number>) => Promise<ScriptReply>
@@ -95,7 +95,7 @@ for i = 1, #keys do
   local at = 0
   if payload then
     ${expiry === 'PEXPIRETIME' ? "at = redis.call('PEXPIRETIME', key)" : "at = redis.call('PTTL', key)\n    if at >= 0 then at = now + at end"}
-    ${value === 'digest' ? 'payload = value_digest(key, payload)' : ''}
+    ${value === 'digest' ? DIGEST_PAYLOAD : ''}
   end
   n = pack_record(parts, n, key, payload, at)
 end
@@ -126,26 +126,31 @@ end`
 // then knows the others have none by counting (verify/expiry-count.ts), which spares a call per key.
 // Returns how many keys here have the expiry the source gives them (none counted for keys without
 // one), then the records that do not plainly match, as record number (from 1) and why: 'missing',
-// 'value' (payloads differ: maybe only their encoding; or a big hash-table value, CHUNKED_DIGEST,
-// whose expiry is then not compared here either; the caller settles both), 'ttl', or 'error'
-// (not served here: slot moved). Everything not listed matches.
+// 'value' (not settled here: maybe only an encoding differs, or another type, or a big hash-table
+// value, CHUNKED_DIGEST; the caller looks closer, value_difference in value-digest-script.ts),
+// 'ttl', 'error' (not served here: slot moved), or this node's payload of a small hash-table set
+// or hash that lists its members in another order (its first byte the RDB type, below any
+// letter): the caller compares the members. Everything not listed matches.
 const COMPARE_PACKED = `#!lua flags=allow-cross-slot-keys,no-writes
 ${VALUE_DIGEST}
-${RECORDS}
 local tolerance = tonumber(ARGV[1])
 local every_expiry = ARGV[3] ~= '0'
+local blob = ARGV[2]
+local size, unpack, sub, byte = #blob, struct.unpack, string.sub, string.byte
 local flagged = {0}
-for n, key, expiry, digest in records(ARGV[2]) do
-  local want = tonumber(expiry)
-  local why
-  local payload = redis.pcall('DUMP', key)
-  if type(payload) == 'table' then
-    why = 'error'
-  elseif not payload then
-    why = 'missing'
-  elseif digest == '${CHUNKED_DIGEST}' or not same_value(key, payload, digest) then
-    why = 'value'
-  end
+local pos, n = 1, 0
+-- the records (RECORDS' layout, read inline: most keys cost no call beyond their own reads, and
+-- an expiry of "0", the commonest, is not made into a string)
+while pos <= size do
+  local klen, plen, elen, at = unpack('>I4I4B', blob, pos)
+  local key = sub(blob, at, at + klen - 1)
+  at = at + klen
+  local want = 0
+  if elen ~= 1 or byte(blob, at) ~= 48 then want = tonumber(sub(blob, at, at + elen - 1)) end
+  at = at + elen
+  pos = at + plen
+  n = n + 1
+  local why, theirs = value_difference(key, sub(blob, at, pos - 1))
   -- a key flagged for its value is still counted with its expiry (or the count would send its
   -- master to the slow check); the caller compares its expiry again anyway
   if (not why or why == 'value') and (want > 0 or (every_expiry and not why)) then
@@ -157,9 +162,9 @@ for n, key, expiry, digest in records(ARGV[2]) do
       flagged[1] = flagged[1] + 1
     end
   end
-  if why then
+  if why or theirs then
     flagged[#flagged + 1] = n
-    flagged[#flagged + 1] = why
+    flagged[#flagged + 1] = why or theirs
   end
 end
 return flagged`

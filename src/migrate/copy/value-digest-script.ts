@@ -1,66 +1,53 @@
 // The value digest both sides of verify compute, in Lua: the source's page read (scripts.ts,
 // source/cluster-scripts.ts) sends it instead of the payload, and the target's compare script
-// checks its own keys against it (same_value).
-// - A small payload (at most RAW_DIGEST_BYTES and its trailer) is its own digest: same_value
-//   compares it whole, then without its trailer (RDB version and checksum: a server of another
-//   version). Sets and hashes in hash-table encoding (RDB types 2 and 4) list their members in the
-//   server's own hash order (seeded per process), so equal values on two servers dump
-//   differently: same_value reads such a payload's members (and values) and looks them up among
-//   the key's own (SMEMBERS, HGETALL), without a sort, and the source spends nothing on them.
-// - A bigger payload is digested (SHA-1, hex) without its trailer; a hash-table set or hash from
-//   its sorted members (and values), each length-prefixed. Over 1 MB such a value's digest is
-//   CHUNKED_DIGEST, which no comparison takes as equal: the caller's closer check settles it
-//   (verify/key-compare.ts), so hashing a payload whose order is the server's own would be wasted.
-// Small payloads start with the RDB type byte (below '0'), so they never equal a SHA-1 in hex,
-// nor CHUNKED_DIGEST. 1 KiB: most values of a mixed dataset travel whole (the copy sends every
-// payload anyway) and neither side spends a SHA-1 on them; only bigger ones are hashed to spare
-// the wire.
+// checks its own keys against it (value_difference), reading each key as cheaply as the digest
+// allows.
+// - A small payload (at most RAW_DIGEST_BYTES and its trailer) is its own digest. A string in it
+//   that is not LZF-compressed is checked against GET, without serializing the value here. Any
+//   other is compared with the key's DUMP here, whole, then without its trailer (RDB version and
+//   checksum: a server of another version).
+// - A bigger payload is digested (SHA-1, hex) without its trailer, to spare the wire.
+// - Sets and hashes in hash-table encoding (RDB types 2 and 4) list their members in the server's
+//   own hash order (seeded per process), so equal values on two servers dump differently: such a
+//   payload is its own digest up to WHOLE_MEMBERS_BYTES, and the target sends its own back when it
+//   differs; the caller compares the members of both (protocol/rdb/member-digest.ts) for a
+//   fraction of what sorting them on each server costs. A bigger one is CHUNKED_DIGEST: the target
+//   only checks the key is there, and the caller's closer check settles it
+//   (verify/key-compare.ts).
+// Payloads start with the RDB type byte (below '0'), so they never equal a SHA-1 in hex, nor
+// CHUNKED_DIGEST. 1 KiB: most values of a mixed dataset travel whole (the copy sends every
+// payload anyway) and neither side spends a SHA-1 on them.
 export const RAW_DIGEST_BYTES = 1024
+/**
+ * Hash-table sets and hashes up to this payload size travel whole (their members are compared
+ * by the caller); a page of a verify read holds no more than the copy's page of the same keys.
+ */
+export const WHOLE_MEMBERS_BYTES = 8 * 1024 * 1024
 
 // Shorthands every digest step below uses, looked up once per script.
 const DIGEST_LOCALS = `
-local byte, sub, pack = string.byte, string.sub, struct.pack
-local sha1hex, sort, concat = redis.sha1hex, table.sort, table.concat
+local byte, sub, sha1hex = string.byte, string.sub, redis.sha1hex
 `
-/** The digest of a big hash-table set or hash: "compare me step by step", never a match by itself. */
+/** The digest of a huge hash-table set or hash: "compare me step by step", never a match by itself. */
 export const CHUNKED_DIGEST = 'c'
+/**
+ * The step of a verify read that turns `payload` into its digest (VALUE_DIGEST's value_digest):
+ * a small payload is its own, so it costs no call.
+ */
+export const DIGEST_PAYLOAD = `if #payload > ${RAW_DIGEST_BYTES + 10} then payload = value_digest(payload) end`
+
 export const VALUE_DIGEST = `
 ${DIGEST_LOCALS}
-local function value_digest(key, payload)
-  local kind = byte(payload, 1)
-  -- a small payload whole (same_value leaves its trailer out when the server versions differ,
-  -- and reads a hash-table set's or hash's members out of it)
+local function value_digest(payload)
+  -- a small payload whole (same_value leaves its trailer out when the server versions differ)
   if #payload <= ${RAW_DIGEST_BYTES + 10} then return payload end
-  if kind ~= 2 and kind ~= 4 then
-    -- without the payload's last 10 bytes (RDB version, CRC): equal encodings from two server versions match
-    return sha1hex(sub(payload, 1, -11))
+  local kind = byte(payload, 1)
+  if kind == 2 or kind == 4 then
+    if #payload > ${WHOLE_MEMBERS_BYTES} then return '${CHUNKED_DIGEST}' end
+    return payload
   end
-  if #payload > 1048576 then return '${CHUNKED_DIGEST}' end
-  local items
-  if kind == 2 then
-    items = redis.call('SMEMBERS', key)
-    sort(items)
-  else
-    local flat = redis.call('HGETALL', key)
-    local fields, values = {}, {}
-    for i = 1, #flat, 2 do
-      fields[#fields + 1] = flat[i]
-      values[flat[i]] = flat[i + 1]
-    end
-    sort(fields)
-    items = {}
-    for i, field in ipairs(fields) do
-      items[2 * i - 1] = field
-      items[2 * i] = values[field]
-    end
-  end
-  local parts, n = {string.char(kind)}, 1
-  for i = 1, #items do
-    parts[n + 1] = pack('>I4', #items[i])
-    parts[n + 2] = items[i]
-    n = n + 2
-  end
-  return sha1hex(concat(parts))
+  -- without the payload's last 10 bytes (RDB version, CRC): equal encodings from two server versions match
+  return sha1hex(sub(payload, 1, -11))
 end
 
 -- An RDB length at pos (6-bit, 14-bit or 32-bit) and the position after it; nil for an encoded
@@ -92,47 +79,52 @@ local function rdb_string(payload, pos)
   return nil
 end
 
--- Whether the key here holds the members (and values) of a small hash-table set (RDB type 2) or
--- hash (4) payload from a source: its own are read (SMEMBERS, HGETALL: any encoding) and the
--- payload's looked up among them, no sort on either side.
-local function same_members(key, kind, payload)
-  local count, pos = rdb_length(payload, 2)
-  if not count then return false end
-  if kind == 2 then
-    local have = redis.pcall('SMEMBERS', key)
-    if have.err or #have ~= count then return false end
-    local set = {}
-    for i = 1, #have do set[have[i]] = true end
-    for i = 1, count do
-      local member
-      member, pos = rdb_string(payload, pos)
-      if not member or not set[member] then return false end
-    end
-    return true
-  end
-  local flat = redis.pcall('HGETALL', key)
-  if flat.err or #flat ~= 2 * count then return false end
-  local map = {}
-  for i = 1, #flat, 2 do map[flat[i]] = flat[i + 1] end
-  for i = 1, count do
-    local field, value
-    field, pos = rdb_string(payload, pos)
-    if not field then return false end
-    value, pos = rdb_string(payload, pos)
-    if not value or map[field] ~= value then return false end
-  end
-  return true
+-- Whether a payload here holds the value a source digested (not a hash-table set or hash): the
+-- same digest, or the same small payload but for its trailer (a server of another version).
+local function same_value(payload, digest)
+  if payload == digest then return true end
+  local mine = value_digest(payload)
+  if mine == digest then return true end
+  if byte(digest, 1) >= 48 or byte(mine, 1) >= 48 then return false end
+  return #mine > 10 and #digest > 10 and sub(mine, 1, -11) == sub(digest, 1, -11)
 end
 
--- Whether a payload here holds the value a source digested: the same digest, or the same small
--- payload but for its trailer (a server of another version).
-local function same_value(key, payload, digest)
-  if payload == digest then return true end
+-- Why the key here does not plainly hold the value a source digested: nil when it does,
+-- 'missing', 'value' (maybe only its encoding, or a value too big to settle here: the caller
+-- looks closer) or 'error' (not served here). Cheaper reads than a DUMP where the digest allows:
+-- a small string that is not LZF-compressed against GET, a huge hash-table set or hash only for
+-- presence. A hash-table set or hash whose payload here differs (its members listed in this
+-- server's own order) comes back as the second result, nil first: its members are compared by
+-- the caller.
+local function value_difference(key, digest)
   local kind = byte(digest, 1)
-  if (kind == 2 or kind == 4) and #digest <= ${RAW_DIGEST_BYTES + 10} then return same_members(key, kind, digest) end
-  local mine = value_digest(key, payload)
-  if mine == digest then return true end
-  if kind >= 48 or kind == 2 or kind == 4 or byte(mine, 1) >= 48 then return false end
-  return #mine > 10 and #digest > 10 and sub(mine, 1, -11) == sub(digest, 1, -11)
+  if kind == 0 and #digest <= ${RAW_DIGEST_BYTES + 10} then
+    local want = rdb_string(digest, 2)
+    if want then
+      local have = redis.pcall('GET', key)
+      if type(have) == 'table' then
+        if sub(have.err, 1, 9) == 'WRONGTYPE' then return 'value' end
+        return 'error'
+      end
+      if not have then return 'missing' end
+      if have ~= want then return 'value' end
+      return nil
+    end
+  elseif digest == '${CHUNKED_DIGEST}' then
+    local found = redis.pcall('EXISTS', key)
+    if type(found) == 'table' then return 'error' end
+    if found == 0 then return 'missing' end
+    return 'value'
+  end
+  local payload = redis.pcall('DUMP', key)
+  if type(payload) == 'table' then return 'error' end
+  if not payload then return 'missing' end
+  if payload == digest then return nil end
+  if kind == 2 or kind == 4 then
+    if byte(payload, 1) == kind then return nil, payload end
+    return 'value'
+  end
+  if not same_value(payload, digest) then return 'value' end
+  return nil
 end
 `

@@ -5,6 +5,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {gatherRecords, keyOf, payloadLengthOf, VANISHED} from '../copy/record-pack.js'
 import {script} from '../copy/scripts.js'
+import {compareFlag} from '../target/target-batch.js'
 import {readKeys, readPage} from '../source/reader.js'
 import type {Source, SourceSet} from '../source/sources.js'
 import {valueDigest} from '../verify/digest.js'
@@ -57,7 +58,10 @@ export async function verifyClusterInPool(sources: SourceSet, pool: WritablePool
       }
       await Promise.all([...groups].map(async ([server, indexes]) => {
         const reply = await script(server.client, 'twlabComparePacked')(0, options.ttlToleranceMs, gatherRecords(page, indexes), '1') as unknown[]
-        for (let f = 1; f + 1 < reply.length; f += 2) suspects.push({source, key: keyOf(page, indexes[Number(reply[f]) - 1])})
+        for (let f = 1; f + 1 < reply.length; f += 2) {
+          const index = indexes[Number(reply[f]) - 1]
+          if (compareFlag(page, index, reply[f + 1])) suspects.push({source, key: keyOf(page, index)})
+        }
       }))
       checked += page.count
       options.onProgress?.(checked)

@@ -7,7 +7,7 @@
 // flags, PEXPIRETIME): sources.ts refuses older cluster nodes.
 import type {Redis} from 'ioredis'
 import {PACK_RECORD, type ScriptReply} from '../copy/scripts.js'
-import {VALUE_DIGEST} from '../copy/value-digest-script.js'
+import {DIGEST_PAYLOAD, VALUE_DIGEST} from '../copy/value-digest-script.js'
 
 const FLAGS = '#!lua flags=no-writes,allow-cross-slot-keys'
 
@@ -28,7 +28,7 @@ for i = 1, #keys do
     local at = 0
     if payload then
       at = redis.call('PEXPIRETIME', key)
-      ${value === 'digest' ? 'payload = value_digest(key, payload)' : ''}
+      ${value === 'digest' ? DIGEST_PAYLOAD : ''}
     end
     n = pack_record(parts, n, key, payload, at)
   end

@@ -26,8 +26,8 @@ export interface ScannedPage extends RecordPage {
 
 /**
  * Reads the next SCAN page of `source`. With `digests`, each record carries the value's digest
- * (scripts.ts: SHA-1 of the payload, or of the sorted members of a hash-table set or hash)
- * instead of the payload: what verify compares, without moving values.
+ * (copy/value-digest-script.ts: a small payload or a hash-table set's or hash's whole, else the
+ * SHA-1 of the payload) instead of the payload: what verify compares, without moving big values.
  */
 export async function readPage(source: Source, cursor: string, count: number, digests = false): Promise<ScannedPage> {
   if (source.cluster) return readClusterPage(source, cursor, count, digests)

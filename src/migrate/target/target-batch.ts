@@ -10,7 +10,8 @@
 import type {Cluster} from 'ioredis'
 import {keySlot} from '../../hashing/index.js'
 import type {Redis} from 'ioredis'
-import {gatherRecords, keySlotOf, type RecordPage} from '../copy/record-pack.js'
+import {sameMembers} from '../../protocol/rdb/index.js'
+import {gatherRecords, keySlotOf, payloadOf, type RecordPage} from '../copy/record-pack.js'
 import {isTransient, retryTransient} from './retry.js'
 import {script} from '../copy/scripts.js'
 
@@ -139,7 +140,7 @@ export async function restoreOnTarget(cluster: Cluster, items: RestoreItem[], re
 export async function restorePacked(cluster: Cluster, page: RecordPage, indexes: number[], replace: boolean): Promise<Map<number, Error>> {
   const failed = await packedPerOwner(cluster, page, indexes, 'node unavailable',
     (node, records) => script(node, 'twlabRestorePacked')(0, replace ? '1' : '0', records))
-  return new Map([...failed].map(([i, text]) => [i, new Error(text)]))
+  return new Map([...failed].map(([i, text]) => [i, new Error(String(text))]))
 }
 
 export type CompareFlag = 'missing' | 'value' | 'ttl' | 'error'
@@ -153,16 +154,33 @@ export interface CompareSeen {
 }
 
 /**
+ * A compare script's answer for one record of `page`, as a flag; undefined when the key matches.
+ * A DUMP payload (its first byte an RDB type, below any letter) is the node's own listing of a
+ * small hash-table set or hash whose order differs from the source's: settled here by comparing
+ * the members of both payloads, 'value' when they differ (or are encoded differently: the
+ * caller's closer check decodes both).
+ */
+export function compareFlag(page: RecordPage, index: number, answer: unknown): CompareFlag | undefined {
+  if (Buffer.isBuffer(answer) && answer.length > 0 && answer[0] < FIRST_LETTER) {
+    const mine = payloadOf(page, index)
+    return mine && sameMembers(mine, answer) ? undefined : 'value'
+  }
+  return String(answer) as CompareFlag
+}
+
+const FIRST_LETTER = 0x61 // 'a': every flag's first byte is a lower-case letter
+
+/**
  * Verify's bulk comparison: the records at `indexes` of a page read for verify (each carrying the
  * source's value digest, scripts.ts) checked on the master that owns each key, one packed script
- * call per master. Returns the records that do not plainly match, by index; records whose node
- * could not be asked are flagged 'error' for the caller to check one by one. Without
- * `everyExpiry`, only the expiries of keys the source gives one are read (expiry-count.ts).
- * `onSeen` hears, per master that answered, what it saw (CompareSeen).
+ * call per master. Returns the records that do not match, by index; records whose node could not
+ * be asked are flagged 'error' for the caller to check one by one. Without `everyExpiry`, only
+ * the expiries of keys the source gives one are read (expiry-count.ts). `onSeen` hears, per
+ * master that answered, what it saw (CompareSeen).
  */
 export async function compareOnTarget(cluster: Cluster, page: RecordPage, indexes: number[], toleranceMs: number,
   everyExpiry: boolean, onSeen?: (node: Redis, seen: CompareSeen) => void): Promise<Map<number, CompareFlag>> {
-  return packedPerOwner(cluster, page, indexes, 'error', async (node, records, count) => {
+  const answers = await packedPerOwner(cluster, page, indexes, 'error', async (node, records, count) => {
     const reply = await script(node, 'twlabComparePacked')(0, toleranceMs, records, everyExpiry ? '1' : '0')
     const flagged = reply.slice(1)
     if (onSeen) {
@@ -174,18 +192,24 @@ export async function compareOnTarget(cluster: Cluster, page: RecordPage, indexe
       onSeen(node, {present: count - absent, volatile: Number(reply[0])})
     }
     return flagged
-  }) as Promise<Map<number, CompareFlag>>
+  })
+  const flags = new Map<number, CompareFlag>()
+  for (const [i, answer] of answers) {
+    const flag = compareFlag(page, i, answer)
+    if (flag) flags.set(i, flag)
+  }
+  return flags
 }
 
 /**
  * The records at `indexes`, grouped by the master that owns each key, sent to it packed in one
- * script call that answers [record number (from 1), text, ...] for the records it reports.
- * Returns those texts by index; every record of a group whose node could not be asked (no owner
- * known, or it went away mid-call) gets `unreachable`.
+ * script call that answers [record number (from 1), answer, ...] for the records it reports.
+ * Returns those answers by index; every record of a group whose node could not be asked (no
+ * owner known, or it went away mid-call) gets `unreachable`.
  */
 async function packedPerOwner(cluster: Cluster, page: RecordPage, indexes: number[], unreachable: string,
-  call: (node: Redis, records: Buffer, count: number) => Promise<unknown[]>): Promise<Map<number, string>> {
-  const reported = new Map<number, string>()
+  call: (node: Redis, records: Buffer, count: number) => Promise<unknown[]>): Promise<Map<number, unknown>> {
+  const reported = new Map<number, unknown>()
   await Promise.all(bySlotOwner(cluster, indexes, (i) => keySlotOf(page, i)).map(async ({node, indexes: group}) => {
     let reply: unknown[] | undefined
     if (node) {
@@ -199,7 +223,7 @@ async function packedPerOwner(cluster: Cluster, page: RecordPage, indexes: numbe
       for (const i of group) reported.set(i, unreachable)
       return
     }
-    for (let f = 0; f + 1 < reply.length; f += 2) reported.set(group[Number(reply[f]) - 1], String(reply[f + 1]))
+    for (let f = 0; f + 1 < reply.length; f += 2) reported.set(group[Number(reply[f]) - 1], reply[f + 1])
   }))
   return reported
 }

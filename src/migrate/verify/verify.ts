@@ -3,17 +3,19 @@
 //   (duplicates) are compared only from their winner; bare servers compare every key they hold
 //   and leave one that differs to an earlier server holding it (found twice, counted once:
 //   found-keys.ts). A script on the source reads a whole page: each key's absolute expiry
-//   and a digest of its value (scripts.ts VALUE_DIGEST: a small payload itself, else its SHA-1; the
-//   sorted members of hash-table sets and hashes, whose payload order differs per server); a
+//   and a digest of its value (copy/value-digest-script.ts: a small payload itself, else its
+//   SHA-1; hash-table sets and hashes whole, since their payload order differs per server); a
 //   script on each target master compares a packed batch of those against its own keys,
-//   server-side, and names only the keys that do not plainly match.
-//   Those are then checked one by one, apart from the scan (a big key read in chunks does not hold
-//   up the pages behind it): a missing key, a different type, a different value, or expiries
-//   further apart than the tolerance is a mismatch. A key flagged for its value is settled by a
-//   type-aware digest (digest.ts) and the expiry on both sides, since equal values can be encoded
-//   differently (a big hash-table hash or set is flagged so at once: its order is each server's
-//   own). Other flagged keys are read again: equal payloads settle them at once. The pass counts
-//   the keys it found on each target master.
+//   server-side, and names only the keys that do not plainly match, sending back its own payload
+//   of a hash-table set or hash listed in another order, whose members are compared here
+//   (target-batch.ts compareFlag).
+//   Those flagged are then checked one by one, apart from the scan (a big key read in chunks does
+//   not hold up the pages behind it): a missing key, a different type, a different value, or
+//   expiries further apart than the tolerance is a mismatch. A key flagged for its value is
+//   settled by both payloads decoded and compared (value-equality.ts), or for a value too big to
+//   hold here a type-aware digest on each server (digest.ts), and the expiry on both sides, since
+//   equal values can be encoded differently. Other flagged keys are read again: equal payloads
+//   settle them at once. The pass counts the keys it found on each target master.
 // - Target -> source: a key no source holds is "extra". When no server took a write meanwhile, a
 //   master holding exactly the keys counted on it holds no other; every other master is scanned
 //   key by key (target-to-sources.ts). Likewise a target key's expiry is read only when the

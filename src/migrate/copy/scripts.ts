@@ -136,7 +136,7 @@ ${VALUE_DIGEST}
 local tolerance = tonumber(ARGV[1])
 local every_expiry = ARGV[3] ~= '0'
 local blob = ARGV[2]
-local size, unpack, sub, byte = #blob, struct.unpack, string.sub, string.byte
+local size, unpack, sub, byte, abs = #blob, struct.unpack, string.sub, string.byte, math.abs
 local flagged = {0}
 local pos, n = 1, 0
 -- the records (RECORDS' layout, read inline: most keys cost no call beyond their own reads, and
@@ -156,7 +156,7 @@ while pos <= size do
   if (not why or why == 'value') and (want > 0 or (every_expiry and not why)) then
     local have = redis.call('PEXPIRETIME', key)
     if have < 0 then have = 0 end
-    if (want > 0) ~= (have > 0) or math.abs(want - have) > tolerance then
+    if (want > 0) ~= (have > 0) or abs(want - have) > tolerance then
       why = why or 'ttl'
     elseif want > 0 then
       flagged[1] = flagged[1] + 1

@@ -98,7 +98,8 @@ end
 -- the caller.
 local function value_difference(key, digest)
   local kind = byte(digest, 1)
-  if kind == 0 and #digest <= ${RAW_DIGEST_BYTES + 10} then
+  -- 195 (0xc3) marks an LZF-compressed string: compared by its DUMP below
+  if kind == 0 and byte(digest, 2) ~= 195 and #digest <= ${RAW_DIGEST_BYTES + 10} then
     local want = rdb_string(digest, 2)
     if want then
       local have = redis.pcall('GET', key)

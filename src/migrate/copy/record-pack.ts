@@ -33,6 +33,8 @@ export interface RecordPage {
   blob: Buffer
   starts: number[]
   count: number
+  /** each record's key slot once asked (keySlotOf), -1 before: a page is grouped by owner, then counted by slot */
+  slots?: Int16Array
 }
 
 /** Finds the record boundaries of a packed blob; throws on a blob that does not parse. */
@@ -69,8 +71,10 @@ export function keyLengthOf(page: RecordPage, i: number): number {
 }
 
 export function keySlotOf(page: RecordPage, i: number): number {
+  const slots = (page.slots ??= new Int16Array(page.count).fill(-1))
+  if (slots[i] >= 0) return slots[i]
   const start = page.starts[i] + HEADER
-  return keySlotOfRange(page.blob, start, start + page.blob.readUInt32BE(page.starts[i]))
+  return (slots[i] = keySlotOfRange(page.blob, start, start + page.blob.readUInt32BE(page.starts[i])))
 }
 
 /** The payload's length, or VANISHED. */

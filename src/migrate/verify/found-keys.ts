@@ -4,14 +4,14 @@
 // earlier servers about every key first (one EXISTS per key and earlier server) costs the first
 // server more than its own scan, and the copy does not pay it either (source/duplicates.ts).
 // Instead each key found on the target is remembered as a fingerprint (its slot and a 37-bit hash
-// of its name, 8 bytes), and once every pass is done the fingerprints seen more than once are
-// taken off the count of the slot's master. A key found twice always repeats its fingerprint, so
+// of its name, 8 bytes), and once every pass is done the fingerprints seen more than once (found
+// through a hash table: sorting a million of them cost more than the whole table) are taken off
+// the count of the slot's master. A key found twice always repeats its fingerprint, so
 // every real repeat is taken off; two different keys sharing one only lower the count, and a
 // master whose count then falls short of its DBSIZE is checked key by key: a collision can cost
 // time, never a wrong "no other keys here".
 import type {Cluster} from 'ioredis'
-import {keySlotOfRange} from '../../hashing/index.js'
-import {keyLengthOf, keyStartOf, type RecordPage} from '../copy/record-pack.js'
+import {keyLengthOf, keySlotOf, keyStartOf, type RecordPage} from '../copy/record-pack.js'
 import type {FoundPerMaster} from './target-to-sources.js'
 
 /** Past this many keys the fingerprints (8 bytes each) are not kept: the count check is not used. */
@@ -48,7 +48,7 @@ export class FoundKeys {
     for (const i of positions) {
       const start = keyStartOf(page, i)
       const end = start + keyLengthOf(page, i)
-      this.fingerprints[this.size++] = keySlotOfRange(bytes, start, end) * HASH_SPAN + nameHash(bytes, start, end)
+      this.fingerprints[this.size++] = keySlotOf(page, i) * HASH_SPAN + nameHash(bytes, start, end)
     }
   }
 
@@ -60,13 +60,11 @@ export class FoundKeys {
    */
   takeRepeatsOff(found: FoundPerMaster, cluster: Cluster): {repeats: number; masters: Set<string>} | undefined {
     if (!this.complete) return undefined
-    const sorted = this.fingerprints.subarray(0, this.size).sort()
     const masters = new Set<string>()
     let repeats = 0
-    for (let i = 1; i < sorted.length; i++) {
-      if (sorted[i] !== sorted[i - 1]) continue
+    for (const fingerprint of repeatsOf(this.fingerprints.subarray(0, this.size))) {
       repeats++
-      const slot = Math.floor(sorted[i] / HASH_SPAN)
+      const slot = Math.floor(fingerprint / HASH_SPAN)
       const master = cluster.slots[slot]?.[0]
       if (master === undefined) return undefined // a slot no master serves: the count check cannot hold
       found.set(master, (found.get(master) ?? 0) - 1)
@@ -74,5 +72,25 @@ export class FoundKeys {
     }
     this.fingerprints = new Float64Array(0)
     return {repeats, masters}
+  }
+}
+
+/**
+ * Every fingerprint that comes again after its first time (one per repeat), through an
+ * open-addressing table of twice as many places as fingerprints. Fingerprints are stored plus one,
+ * so that 0 marks a free place; the name hash's low bits pick the place.
+ */
+function* repeatsOf(fingerprints: Float64Array): Generator<number> {
+  let places = 1 << 16
+  while (places < fingerprints.length * 2) places *= 2
+  const table = new Float64Array(places)
+  const mask = places - 1
+  for (let i = 0; i < fingerprints.length; i++) {
+    const fingerprint = fingerprints[i]
+    const stored = fingerprint + 1
+    let at = (fingerprint % 2 ** 32) & mask
+    while (table[at] !== 0 && table[at] !== stored) at = (at + 1) & mask
+    if (table[at] === stored) yield fingerprint
+    else table[at] = stored
   }
 }

@@ -20,6 +20,12 @@ const PAGE_BYTES = 4 * 1024 * 1024
 const PAGES_IN_FLIGHT = 4
 /** bytes received and not yet parsed before the socket is paused */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024
+/**
+ * How long the link may stay quiet before a record the parser holds back for more bytes is tried
+ * with what has arrived (RdbParser.retryNow): doubled on each try, back to this at each record,
+ * so a big record arriving slowly is parsed again a few times in all.
+ */
+const QUIET_RETRY_MS = 20
 const FOOTER_BYTES = 10
 
 export interface SnapshotLoad {
@@ -147,6 +153,20 @@ export class SnapshotLoader {
     wake?.()
   }
 
+  /** Waits for bytes (or a failure) to arrive; true when `ms` passed without any. */
+  private quietFor(ms: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined
+        resolve(true)
+      }, ms)
+      this.wake = () => {
+        clearTimeout(timer)
+        resolve(false)
+      }
+    })
+  }
+
   /** Loads every key; resolves at the RDB's end record. Returns undefined when stopped (Ctrl-C). */
   async load(): Promise<SnapshotLoad | undefined> {
     const inFlight: Array<Promise<void>> = []
@@ -164,6 +184,7 @@ export class SnapshotLoader {
       inFlight.push(work)
       while (inFlight.length >= PAGES_IN_FLIGHT) await inFlight.shift()
     }
+    let quietMs = QUIET_RETRY_MS
     try {
       for (let step = 0; step < Number.MAX_SAFE_INTEGER; step++) {
         if (this.options.stopRequested()) return undefined
@@ -171,9 +192,10 @@ export class SnapshotLoader {
         if (record === null) {
           if (this.failure) throw this.failure
           await flush()
-          if (!this.arrived) await new Promise<void>((resolve) => (this.wake = resolve))
+          if (!this.arrived && (await this.quietFor(quietMs)) && this.parser.retryNow()) quietMs *= 2
           continue
         }
+        quietMs = QUIET_RETRY_MS
         if (record.kind === 'key') {
           if (record.db !== this.source.db) continue
           this.keys?.add(keyId(record.key))

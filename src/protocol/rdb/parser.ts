@@ -39,6 +39,8 @@ export class RdbParser {
   private expireAtMs: number | undefined = undefined
   /** absolute offset the buffered bytes must reach before the pending step is tried again */
   private waitUntil = 0
+  /** absolute offset the pending step's own read needs the bytes to reach */
+  private wantAt = 0
 
   constructor(options: RdbParserOptions = {}) {
     this.maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES
@@ -81,13 +83,31 @@ export class RdbParser {
     return null
   }
 
+  /**
+   * Holds the pending step back until twice the record's bytes so far have arrived (or what its
+   * read needs, if more): a big record is parsed again from its start a few times in all, not on
+   * every chunk.
+   */
   private waitForMore(wantPos: number): void {
     const input = this.input
     const recordBytes = wantPos - input.start
     if (recordBytes > this.maxValueBytes) {
       throw new RdbError(input.offset, `a record of at most ${this.maxValueBytes} bytes`, `a record needs ${recordBytes} bytes`)
     }
+    this.wantAt = input.base + wantPos
     this.waitUntil = input.base + Math.max(wantPos, input.start + 2 * input.pending)
+  }
+
+  /**
+   * The caller's word that no more bytes are on their way for now (a stream gone quiet): a step
+   * held back for twice its bytes is tried with what has arrived, when its own read has them all.
+   * Without it, a record near the end of a snapshot followed by a quiet stream would wait for
+   * bytes that never come. Returns whether a try was armed (next() then parses again).
+   */
+  retryNow(): boolean {
+    if (this.waitUntil === 0 || this.input.base + this.input.end < this.wantAt) return false
+    this.waitUntil = 0
+    return true
   }
 
   private header(cursor: Cursor): RdbRecord {

@@ -106,6 +106,25 @@ describe('RDB formats', () => {
     assert.throws(() => parser.next(), /a record needs \d+ bytes at byte 9: expected a record of at most 1000 bytes/)
   })
 
+  test('a record held back for more bytes is parsed with what arrived once the stream goes quiet', () => {
+    // a big string last: after its first part the parser waits for twice the bytes it has, more
+    // than the rest of the RDB holds; a quiet replication stream would never bring them
+    const file = rdbFile([keyValue(0, 'small', str('v')), keyValue(0, 'big', str(Buffer.alloc(100_000, 'x')))])
+    const parser = new RdbParser()
+    parser.append(file.subarray(0, 60_000))
+    const kinds: string[] = []
+    for (let record = parser.next(); record; record = parser.next()) kinds.push(record.kind)
+    assert.deepEqual(kinds, ['header', 'key'])
+    assert.equal(parser.retryNow(), false, 'the string read itself still lacks bytes')
+    parser.append(file.subarray(60_000))
+    assert.equal(parser.next(), null, 'held back: fewer than twice the bytes pending have arrived')
+    assert.equal(parser.retryNow(), true)
+    const big = parser.next()
+    assert.ok(big?.kind === 'key' && big.key.toString() === 'big' && big.valueBytes.length > 100_000)
+    assert.equal(parser.next()?.kind, 'end')
+    assert.equal(parser.retryNow(), false)
+  })
+
   test('bytes after the RDB are handed back (a replication stream goes on there)', async () => {
     const file = Buffer.concat([rdbFile([keyValue(0, 'k', str('v'))]), Buffer.from('*1\r\n$4\r\nPING\r\n')])
     const end = (await records(file)).at(-1)!

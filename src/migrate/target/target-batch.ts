@@ -170,6 +170,11 @@ export function compareFlag(page: RecordPage, index: number, answer: unknown): C
 
 const FIRST_LETTER = 0x61 // 'a': every flag's first byte is a lower-case letter
 
+/** Whether a compare script's answer is `flag` (not a payload: those are never decoded as text). */
+function isFlag(answer: unknown, flag: CompareFlag): boolean {
+  return Buffer.isBuffer(answer) ? answer.length === flag.length && answer[0] >= FIRST_LETTER && answer.toString('latin1') === flag : answer === flag
+}
+
 /**
  * Verify's bulk comparison: the records at `indexes` of a page read for verify (each carrying the
  * source's value digest, scripts.ts) checked on the master that owns each key, one packed script
@@ -186,8 +191,7 @@ export async function compareOnTarget(cluster: Cluster, page: RecordPage, indexe
     if (onSeen) {
       let absent = 0
       for (let f = 1; f < flagged.length; f += 2) {
-        const why = String(flagged[f])
-        if (why === 'missing' || why === 'error') absent++
+        if (isFlag(flagged[f], 'missing') || isFlag(flagged[f], 'error')) absent++
       }
       onSeen(node, {present: count - absent, volatile: Number(reply[0])})
     }

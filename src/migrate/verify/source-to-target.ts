@@ -62,6 +62,17 @@ async function flagOnTarget(target: MigrationTarget, page: ScannedPage, position
   return flagged
 }
 
+/** The positions of `page` (or of `owned`, when given) whose key was still there to read. */
+function presentPositions(page: ScannedPage, owned: number[] | undefined): number[] {
+  const present: number[] = []
+  const count = owned ? owned.length : page.count
+  for (let j = 0; j < count; j++) {
+    const i = owned ? owned[j] : j
+    if (payloadLengthOf(page, i) !== VANISHED) present.push(i)
+  }
+  return present
+}
+
 /**
  * Bare --from servers (no pool hashing): every server's keys are compared as they are, without
  * asking the earlier servers first whether they hold them too; only keys that differ are asked
@@ -95,12 +106,12 @@ export async function sourcesToTarget(ctx: CopyContext, options: {scanCount: num
       cursor = page.cursor
       return {page, last: cursor === '0'}
     }, async (page: ScannedPage) => {
-      const owned = pass.found ? Array.from({length: page.count}, (_, i) => i) : await ownedPositions(ctx, source, page, false)
+      const owned = pass.found ? undefined : await ownedPositions(ctx, source, page, false)
       // Keys gone from the source since the scan have nothing to compare.
-      const present = owned.filter((i) => payloadLengthOf(page, i) !== VANISHED)
+      const present = presentPositions(page, owned)
       const flagged = await flagOnTarget(target, page, present, options.ttlToleranceMs, pass)
       pass.found?.add(page, present.filter((i) => flagged.get(i) !== 'missing' && flagged.get(i) !== 'error'))
-      pass.progress(owned.length)
+      pass.progress(owned ? owned.length : page.count)
       if (flagged.size === 0) return
       const byValue = [...flagged].filter(([, why]) => why === 'value').map(([i]) => keyOf(page, i))
       const others = [...flagged].filter(([, why]) => why !== 'value').map(([i]) => keyOf(page, i))

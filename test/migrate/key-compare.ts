@@ -22,7 +22,12 @@ export async function readKey(client: Reader, key: Buffer): Promise<KeyReading> 
     case 'string': value = (await client.getBuffer(key))?.toString('hex'); break
     case 'list': value = hex(await client.lrangeBuffer(key, 0, -1)); break
     case 'set': value = hex(await client.smembersBuffer(key)).sort(); break
-    case 'zset': value = hex(await client.zrangeBuffer(key, 0, -1, 'WITHSCORES')); break
+    case 'zset': {
+      // scores as numbers: servers print the same double with more or fewer digits
+      const flat = await client.zrangeBuffer(key, 0, -1, 'WITHSCORES')
+      value = flat.map((item, i) => (i % 2 === 0 ? item.toString('hex') : Number(item.toString())))
+      break
+    }
     case 'hash': {
       const flat = await client.hgetallBuffer(key)
       value = Object.entries(flat).map(([f, v]) => `${Buffer.from(f, 'latin1').toString('hex')}=${v.toString('hex')}`).sort()

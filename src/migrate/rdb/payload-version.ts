@@ -2,11 +2,15 @@
 // server accepts payloads of its own RDB version and older (Valkey 9: up to 11, and its own 80;
 // Redis 7.4 and 8 numbers, 12 and up, are foreign to it). A file newer than the target can still
 // go as RESTORE when the key's type byte means the same on the target: the payload is then stamped
-// with the target's version. A type the target lacks (a hash with field expiries into a server
-// without them) is refused with a sentence naming the key.
+// with the target's version. A type the target lacks is rebuilt as an older type holding the same
+// value (protocol/rdb/older-encoding.ts: a listpack set as a plain set, a stream without its
+// consumers' active times, a hash with field-expiry support but no field expiring as a plain
+// hash); one with no such form (a hash whose fields expire, into a server without field expiries)
+// is refused with a sentence naming the key.
 import type {Redis} from 'ioredis'
 import {UserError} from '../../errors.js'
 import {keyText} from '../../key-text.js'
+import {olderEncoding, type RdbFlavor} from '../../protocol/rdb/index.js'
 
 export interface TargetRdb {
   /** the target's own RDB version */
@@ -45,13 +49,25 @@ function highestType(version: number): number {
   return highest
 }
 
+export interface RestoreForm {
+  typeByte: number
+  valueBytes: Buffer
+  /** the RDB version the payload is stamped with */
+  version: number
+}
+
 /**
- * The version to stamp on a payload of `typeByte` from a file of `fileVersion`; throws a
- * UserError naming the key when the target cannot take that type at all.
+ * How a value of `typeByte` from a file of `fileVersion` goes to the target: as it is, stamped
+ * with the version the target takes, or rebuilt as an older type; throws a UserError naming the
+ * key when the target cannot hold it at all.
  */
-export function payloadVersion(target: TargetRdb, fileVersion: number, typeByte: number, key: Buffer): number {
-  if (accepts(target, fileVersion)) return fileVersion
+export function restoreForm(target: TargetRdb, fileVersion: number, typeByte: number, valueBytes: Buffer, key: Buffer): RestoreForm {
+  if (accepts(target, fileVersion)) return {typeByte, valueBytes, version: fileVersion}
   const ownBase = target.flavor === 'valkey' && target.version >= 80 ? 11 : target.version
-  if (typeByte <= SHARED_TYPES_UP_TO && typeByte <= highestType(ownBase)) return ownBase
-  throw new UserError(`Key ${keyText(key)} holds a value of RDB type ${typeByte} (file RDB version ${fileVersion}), which ${target.name} (RDB ${target.version}) cannot restore: restore into a server of the file's version or newer.`)
+  const highest = highestType(ownBase)
+  if (typeByte <= SHARED_TYPES_UP_TO && typeByte <= highest) return {typeByte, valueBytes, version: ownBase}
+  const flavor: RdbFlavor = fileVersion >= 80 ? 'valkey' : 'redis'
+  const older = olderEncoding(typeByte, valueBytes, flavor, highest)
+  if (older && older.typeByte <= highest) return {...older, version: ownBase}
+  throw new UserError(`Key ${keyText(key)} holds a value of RDB type ${typeByte} (file RDB version ${fileVersion}), which ${target.name} (RDB ${target.version}) cannot restore in any form: restore into a server of the file's version or newer.`)
 }

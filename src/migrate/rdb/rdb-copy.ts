@@ -1,6 +1,7 @@
 // RDB files restored straight into a cluster, no server started: each key of the chosen database
 // goes as RESTORE key expireAt payload ABSTTL, its payload built from the value's own bytes in the
-// file (restorePayload), so nothing is decoded or re-encoded on the way. Writes go in batches, one
+// file (restorePayload), so nothing is decoded or re-encoded on the way, but for a type the target
+// predates (rebuilt as an older type: payload-version.ts). Writes go in batches, one
 // script call per owning master (target-batch.ts), a few batches in flight while the file is read
 // on: the reader is pulled only as fast as the target takes keys, so memory stays bounded whatever
 // the file size. Keys already on the target meet BUSYKEY: the same payload is "identical", another
@@ -17,7 +18,7 @@ import type {MigrationTarget} from '../target/migration-target.js'
 import {indexRecords, type RecordPage} from '../copy/record-pack.js'
 import {perKeyOnTarget, restoreOnTarget, restorePacked, type RestoreItem} from '../target/target-batch.js'
 import {ConflictError, type ExistingKeyPolicy} from '../target/writer.js'
-import {payloadVersion, type TargetRdb} from './payload-version.js'
+import {restoreForm, type TargetRdb} from './payload-version.js'
 import {streamRdbFile, type RdbReport} from './rdb-stream.js'
 
 /** keys per RESTORE batch, and batches being written while the file is read on */
@@ -92,7 +93,8 @@ async function restoreOneFile(file: string, position: SourceCursor, target: Migr
         current.keysDone = ordinal + 1
         current.offset = record.offset + record.valueBytes.length + 1
         if (expired) return
-        const payload = restorePayload(record.typeByte, record.valueBytes, payloadVersion(rdb, fileVersion, record.typeByte, record.key))
+        const form = restoreForm(rdb, fileVersion, record.typeByte, record.valueBytes, record.key)
+        const payload = restorePayload(form.typeByte, form.valueBytes, form.version)
         current.items.push({key: Buffer.from(record.key), expireAt: record.expireAtMs ?? 0, payload})
         current.bytes += payload.length
         if (current.items.length >= BATCH_KEYS || current.bytes >= BATCH_BYTES) await send()

@@ -6,6 +6,7 @@ export {decodeValue, type DecodeOptions, type HashEntry, type RdbValue, type Zse
 export type {StreamConsumer, StreamEntry, StreamGroup, StreamPending, StreamValue} from './decode-stream.js'
 export {restorePayload, splitDumpPayload} from './dump-payload.js'
 export {sameMembers} from './member-digest.js'
+export {olderEncoding} from './older-encoding.js'
 export {RdbError} from './errors.js'
 export {RdbParser, moduleName, type RdbParserOptions} from './parser.js'
 export {rdbFileSource, readRdb, readRdbBatches, type ByteSource} from './reader.js'

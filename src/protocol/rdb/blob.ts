@@ -2,7 +2,7 @@
 // faults reported at the blob's place in the file.
 import type {Cursor} from './cursor.js'
 import {CorruptValue, RdbError} from './errors.js'
-import type {PackedElement} from './listpack.js'
+import type {PackedElement} from './blobs/listpack.js'
 
 export type Blob = (blob: Buffer) => PackedElement[]
 

@@ -5,7 +5,7 @@ import {blob} from './blob.js'
 import {RDB_TYPE as T} from './constants.js'
 import type {Cursor} from './cursor.js'
 import {CorruptValue, RdbError} from './errors.js'
-import {elementBytes, elementInteger, listpackElements, type PackedElement} from './listpack.js'
+import {elementBytes, elementInteger, listpackElements, type PackedElement} from './blobs/listpack.js'
 
 export interface StreamEntry {
   id: string

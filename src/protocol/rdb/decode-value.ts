@@ -7,10 +7,10 @@ import {blob, type Blob} from './blob.js'
 import {Cursor} from './cursor.js'
 import {decodeStream, type StreamValue} from './decode-stream.js'
 import {CorruptValue, RdbError} from './errors.js'
-import {intsetElements} from './intset.js'
-import {elementBytes, elementNumber, listpackElements, type PackedElement} from './listpack.js'
-import {ziplistElements} from './ziplist.js'
-import {zipmapElements} from './zipmap.js'
+import {intsetElements} from './blobs/intset.js'
+import {elementBytes, elementNumber, listpackElements, type PackedElement} from './blobs/listpack.js'
+import {ziplistElements} from './blobs/ziplist.js'
+import {zipmapElements} from './blobs/zipmap.js'
 
 export interface ZsetEntry {
   member: Buffer

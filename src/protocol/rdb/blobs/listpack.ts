@@ -1,7 +1,7 @@
 // Listpack decoding: the blob that holds small lists, sets, hashes, zsets and stream nodes since
 // Redis 7. Elements come out as bytes (views into the blob) or integers (numbers, or bigints
 // beyond 2^53). Every length is checked against the blob, so a corrupted one ends in CorruptValue.
-import {CorruptValue} from './errors.js'
+import {CorruptValue} from '../errors.js'
 
 export type PackedElement = Buffer | number | bigint
 

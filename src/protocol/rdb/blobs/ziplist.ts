@@ -1,6 +1,6 @@
 // Ziplist decoding: the blob of small lists, hashes and zsets in files from before Redis 7 (and in
 // quicklist nodes of the older list type). Same element model as listpack.ts.
-import {CorruptValue} from './errors.js'
+import {CorruptValue} from '../errors.js'
 import type {PackedElement} from './listpack.js'
 
 const HEADER_BYTES = 10

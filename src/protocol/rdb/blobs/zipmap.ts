@@ -1,6 +1,6 @@
 // Zipmap decoding: the small-hash blob of files written before Redis 2.6. Cheap to keep, so an old
 // backup still reads.
-import {CorruptValue} from './errors.js'
+import {CorruptValue} from '../errors.js'
 import type {PackedElement} from './listpack.js'
 
 const BIGLEN = 254

@@ -1,5 +1,5 @@
 // Intset decoding: small sets of integers (encoding width, count, then sorted little-endian ints).
-import {CorruptValue} from './errors.js'
+import {CorruptValue} from '../errors.js'
 import type {PackedElement} from './listpack.js'
 
 export function intsetElements(blob: Buffer): PackedElement[] {

@@ -5,7 +5,7 @@
 // duplicates settled, one script call per owning master, big keys chunked). Several pages are in
 // flight at once; when they are all busy, reading the socket pauses and the master holds the rest.
 import {UserError} from '../../errors.js'
-import {RdbParser, writeCrc64, type KeyRecord as RdbKey} from '../../protocol/rdb/index.js'
+import {DUMP_FOOTER_BYTES, RdbParser, writeCrc64, type KeyRecord as RdbKey} from '../../protocol/rdb/index.js'
 import type {CopyContext} from '../copy/context.js'
 import {copyScannedPage} from '../copy/copier.js'
 import {keyId} from '../../key-text.js'
@@ -26,7 +26,6 @@ const MAX_BUFFERED_BYTES = 64 * 1024 * 1024
  * so a big record arriving slowly is parsed again a few times in all.
  */
 const QUIET_RETRY_MS = 20
-const FOOTER_BYTES = 10
 
 export interface SnapshotLoad {
   /** keys of the pool's database in the snapshot */
@@ -45,7 +44,7 @@ export interface SnapshotFeed {
 /** Packs RDB key records into a page as the source scripts would have (record-pack.ts), in one pass, copying each byte once. */
 export function packSnapshotPage(records: RdbKey[], rdbVersion: number): ScannedPage {
   let size = 0
-  for (const r of records) size += 9 + r.key.length + expiryDigits(r.expireAtMs) + 1 + r.valueBytes.length + FOOTER_BYTES
+  for (const r of records) size += 9 + r.key.length + expiryDigits(r.expireAtMs) + 1 + r.valueBytes.length + DUMP_FOOTER_BYTES
   const blob = Buffer.allocUnsafe(size)
   const starts: number[] = new Array(records.length + 1)
   let at = 0
@@ -54,7 +53,7 @@ export function packSnapshotPage(records: RdbKey[], rdbVersion: number): Scanned
     starts[i] = at
     const digits = expiryDigits(r.expireAtMs)
     blob.writeUInt32BE(r.key.length, at)
-    blob.writeUInt32BE(1 + r.valueBytes.length + FOOTER_BYTES, at + 4)
+    blob.writeUInt32BE(1 + r.valueBytes.length + DUMP_FOOTER_BYTES, at + 4)
     blob[at + 8] = digits
     at = copyBytes(r.key, blob, at + 9)
     at = writeDigits(r.expireAtMs ?? 0, digits, blob, at)

@@ -4,10 +4,11 @@
 // when its rdb-version-check is relaxed).
 import {Crc64} from './crc64.js'
 
-const FOOTER_BYTES = 10
+/** RDB version (2 bytes) and CRC-64 (8): what closes every payload after its value */
+export const DUMP_FOOTER_BYTES = 10
 
 export function restorePayload(typeByte: number, valueBytes: Uint8Array, rdbVersion: number): Buffer {
-  const payload = Buffer.allocUnsafe(1 + valueBytes.length + FOOTER_BYTES)
+  const payload = Buffer.allocUnsafe(1 + valueBytes.length + DUMP_FOOTER_BYTES)
   payload[0] = typeByte
   payload.set(valueBytes, 1)
   let pos = 1 + valueBytes.length
@@ -19,7 +20,7 @@ export function restorePayload(typeByte: number, valueBytes: Uint8Array, rdbVers
 
 /** The parts of a DUMP payload, with its checksum checked; undefined when it does not hold together. */
 export function splitDumpPayload(payload: Uint8Array): {typeByte: number; valueBytes: Buffer; rdbVersion: number} | undefined {
-  if (payload.length < 1 + FOOTER_BYTES) return undefined
+  if (payload.length < 1 + DUMP_FOOTER_BYTES) return undefined
   const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.length)
   const crcAt = bytes.length - 8
   const declared = bytes.readBigUInt64LE(crcAt)

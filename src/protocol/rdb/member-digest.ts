@@ -11,11 +11,11 @@
 // different values give the same pair of sums only by a chance of about one in 2^64.
 import {RDB_TYPE} from './constants.js'
 import {Cursor} from './cursor.js'
+import {DUMP_FOOTER_BYTES} from './dump-payload.js'
 
 const MURMUR_SEED = 0x9747b28c
 const FNV_OFFSET = 0x811c9dc5
 const FNV_PRIME = 0x01000193
-const FOOTER_BYTES = 10 // RDB version (2 bytes) and CRC-64 (8) close every DUMP payload
 
 /**
  * Two unrelated 32-bit hashes of bytes[start, end), left in `pair`: MurmurHash3 and FNV-1a. Two
@@ -27,7 +27,10 @@ function hashTwice(bytes: Uint8Array, start: number, end: number): void {
   let f = FNV_OFFSET
   const whole = start + ((end - start) & ~3)
   for (let i = start; i < whole; i += 4) {
-    const [b0, b1, b2, b3] = [bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]
+    const b0 = bytes[i]
+    const b1 = bytes[i + 1]
+    const b2 = bytes[i + 2]
+    const b3 = bytes[i + 3]
     let k = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)
     k = Math.imul(k, 0xcc9e2d51)
     k = Math.imul((k << 15) | (k >>> 17), 0x1b873593)
@@ -63,7 +66,7 @@ const sums = new Float64Array(3)
 function digestInto(payload: Buffer): boolean {
   const type = payload[0]
   if (type !== RDB_TYPE.SET && type !== RDB_TYPE.HASH) return false
-  cursor.reset(payload, 1, payload.length - FOOTER_BYTES, 0, false)
+  cursor.reset(payload, 1, payload.length - DUMP_FOOTER_BYTES, 0, false)
   try {
     const count = cursor.count()
     const stringsPerMember = type === RDB_TYPE.HASH ? 2 : 1

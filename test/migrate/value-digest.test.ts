@@ -40,14 +40,35 @@ async function write(client: Redis, key: string, kind: 'set' | 'hash', items: st
   else await client.hset(key, ...items)
 }
 
+/** Two servers to read a page on (the source) and compare it on (the target). */
+async function serverPair(): Promise<{source: Redis; target: Redis}> {
+  const [a, b] = [await startRedis(), await startRedis()]
+  return {source: new Redis({host: '127.0.0.1', port: a.port}), target: new Redis({host: '127.0.0.1', port: b.port})}
+}
+
+/** The source's keys (one page) compared on the target, read as verify reads the answers: key -> flag. */
+async function flaggedOnTarget(source: Redis, target: Redis): Promise<Map<string, string>> {
+  const [cursor, blob] = await script(source, 'twlabScanDigest7')(0, '0', 1000) as [Buffer, Buffer]
+  assert.equal(cursor.toString(), '0')
+  const page = indexRecords(blob)
+  const reply = await script(target, 'twlabComparePacked')(0, 1000, blob, '1') as unknown[]
+  const flagged = new Map<string, string>()
+  for (let f = 1; f + 1 < reply.length; f += 2) {
+    const i = Number(reply[f]) - 1
+    const flag = compareFlag(page, i, reply[f + 1])
+    if (flag) flagged.set(keyOf(page, i).toString(), flag)
+  }
+  return flagged
+}
+
 describe('verify digests of small hash-table sets and hashes', () => {
   let source: Redis
   let target: Redis
 
   before(async () => {
-    const [a, b] = [await startRedis(), await startRedis()]
-    source = new Redis({host: '127.0.0.1', port: a.port})
-    target = new Redis({host: '127.0.0.1', port: b.port})
+    const pair = await serverPair()
+    source = pair.source
+    target = pair.target
     for (const [key, kind, mine, theirs] of cases()) {
       await write(source, key, kind, mine)
       await write(target, key, kind, theirs)
@@ -65,16 +86,7 @@ describe('verify digests of small hash-table sets and hashes', () => {
       const encoding = String(await source.object('ENCODING', key))
       assert.equal(encoding, 'hashtable', `${key} is ${encoding}: the case needs a hash-table value`)
     }
-    const [cursor, blob] = await script(source, 'twlabScanDigest7')(0, '0', 1000) as [Buffer, Buffer]
-    assert.equal(cursor.toString(), '0')
-    const page = indexRecords(blob)
-    const reply = await script(target, 'twlabComparePacked')(0, 1000, blob, '1') as unknown[]
-    const flagged = new Map<string, string>()
-    for (let f = 1; f + 1 < reply.length; f += 2) {
-      const i = Number(reply[f]) - 1
-      const flag = compareFlag(page, i, reply[f + 1])
-      if (flag) flagged.set(keyOf(page, i).toString(), flag)
-    }
+    const flagged = await flaggedOnTarget(source, target)
     const expected = new Map(cases().filter(([key]) => !key.startsWith('same')).map(([key]) => [key, 'value']))
     assert.deepEqual(flagged, expected)
   })
@@ -107,9 +119,9 @@ describe('the compare script reads each key as cheaply as its digest allows', ()
   let target: Redis
 
   before(async () => {
-    const [a, b] = [await startRedis(), await startRedis()]
-    source = new Redis({host: '127.0.0.1', port: a.port})
-    target = new Redis({host: '127.0.0.1', port: b.port})
+    const pair = await serverPair()
+    source = pair.source
+    target = pair.target
     for (const [key, mine, theirs] of otherCases()) {
       await mine(source, key)
       if (theirs) await theirs(target, key)
@@ -124,15 +136,7 @@ describe('the compare script reads each key as cheaply as its digest allows', ()
 
   test('strings against GET, the rest by DUMP: missing keys, other types and values told apart', async () => {
     assert.equal(String(await source.object('ENCODING', 'set:missing')), 'hashtable')
-    const [, blob] = await script(source, 'twlabScanDigest7')(0, '0', 1000) as [Buffer, Buffer]
-    const page = indexRecords(blob)
-    const reply = await script(target, 'twlabComparePacked')(0, 1000, blob, '1') as unknown[]
-    const flagged = new Map<string, string>()
-    for (let f = 1; f + 1 < reply.length; f += 2) {
-      const i = Number(reply[f]) - 1
-      const flag = compareFlag(page, i, reply[f + 1])
-      if (flag) flagged.set(keyOf(page, i).toString(), flag)
-    }
+    const flagged = await flaggedOnTarget(source, target)
     const expected = new Map(otherCases().filter(([, , , why]) => why).map(([key, , , why]) => [key, why as string]))
     assert.deepEqual(flagged, expected)
   })
